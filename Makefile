@@ -1,0 +1,151 @@
+# splitrun: build, test, install.
+#
+#   make                 bin/splitrun, bin/splitrun-shadow
+#   make check           every test, plain and under ASan+UBSan, plus the aarch64 cross build
+#   make check-fast      the plain suite only
+#   make check SANITIZE=1 / make check-asan   the suite under ASan+UBSan only
+#   make cross           aarch64 build with aarch64-linux-gnu-gcc (build/aarch64/bin)
+#   make demo            build and trace a real program
+#   make bench           benchmarks (not tests): docs/performance.md
+#   make install PREFIX=/usr/local DESTDIR=
+#
+# Each directory may add rules of its own in DIR/module.mk; sources are found
+# by wildcard, so adding a .c file needs no edit here.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SANITIZE ?=
+
+ARCH := $(shell $(CC) -dumpmachine | cut -d- -f1)
+ifeq ($(filter $(ARCH),x86_64 aarch64),)
+$(error splitrun supports x86_64 and aarch64 hosts; $(CC) targets $(ARCH))
+endif
+
+ifeq ($(SANITIZE),1)
+VARIANT := san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else ifneq ($(ARCH),$(shell uname -m))
+VARIANT := $(ARCH)
+else
+VARIANT := native
+endif
+
+B := build/$(VARIANT)
+ifeq ($(VARIANT),native)
+BINDIR := bin
+else
+BINDIR := $(B)/bin
+endif
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes $(SAN_FLAGS)
+CPPFLAGS += -D_GNU_SOURCE -I. -MMD -MP
+LDFLAGS  += $(SAN_FLAGS)
+LIBS_TRACER := -lseccomp -lunwind-ptrace -lunwind-generic -lunwind
+LIBS_COMMON := -lpthread
+
+ARCH_SRC   := $(wildcard arch/*.c) $(wildcard arch/$(ARCH)/*.c)
+RPC_SRC    := $(wildcard rpc/*.c)
+POLICY_SRC := $(wildcard policy/*.c)
+TRACER_SRC := $(filter-out tracer/main.c,$(wildcard tracer/*.c))
+SHADOW_SRC := $(filter-out shadow/main.c,$(wildcard shadow/*.c))
+UNIT_SRC   := $(wildcard tests/unit/*.c)
+PROG_SRC   := $(wildcard tests/progs/*.c)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+LIBARCH   := $(B)/libarch.a
+LIBRPC    := $(B)/librpc.a
+LIBPOLICY := $(B)/libpolicy.a
+LIBTRACER := $(B)/libtracer.a
+LIBSHADOW := $(B)/libshadow.a
+# Link order follows the dependency arrows: tracer -> policy -> rpc -> arch.
+ALL_LIBS  := $(LIBTRACER) $(LIBSHADOW) $(LIBPOLICY) $(LIBRPC) $(LIBARCH)
+
+SPLITRUN        := $(BINDIR)/splitrun
+SPLITRUN_SHADOW := $(BINDIR)/splitrun-shadow
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRC))
+PROG_BINS := $(patsubst tests/progs/%.c,$(B)/tests/progs/%,$(PROG_SRC))
+
+.PHONY: all check check-fast check-asan test-build cross demo bench install deps clean
+all: $(SPLITRUN) $(SPLITRUN_SHADOW)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+define make_lib
+$(1): $(call obj,$(2))
+	@mkdir -p $$(@D)
+	rm -f $$@ && $(AR) rcs $$@ $$^
+endef
+$(eval $(call make_lib,$(LIBARCH),$(ARCH_SRC)))
+$(eval $(call make_lib,$(LIBRPC),$(RPC_SRC)))
+$(eval $(call make_lib,$(LIBPOLICY),$(POLICY_SRC)))
+$(eval $(call make_lib,$(LIBTRACER),$(TRACER_SRC)))
+$(eval $(call make_lib,$(LIBSHADOW),$(SHADOW_SRC)))
+
+$(SPLITRUN): $(call obj,tracer/main.c) $(LIBTRACER) $(LIBPOLICY) $(LIBRPC) $(LIBARCH)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TRACER) $(LIBS_COMMON)
+
+$(SPLITRUN_SHADOW): $(call obj,shadow/main.c) $(LIBSHADOW) $(LIBRPC) $(LIBARCH)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
+
+$(B)/tests/unit/%: $(call obj,tests/unit/%.c) $(ALL_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TRACER) $(LIBS_COMMON)
+
+# Test programs are guests: they are built without sanitizers so that what a
+# test traces is the program, not the sanitizer's runtime.
+$(B)/tests/progs/%: tests/progs/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -O2 -g -std=c17 -Wall -Wextra -Werror -o $@ $< -lpthread
+
+-include $(wildcard */module.mk)
+
+test-build: all $(UNIT_BINS) $(PROG_BINS)
+
+# The suite under both variants, then the aarch64 cross build; tests/run.sh
+# prints the closing "N passed, N failed" line.
+check: deps
+ifeq ($(SANITIZE),1)
+	$(MAKE) test-build SANITIZE=1
+	tests/run.sh san
+else
+	$(MAKE) test-build
+	$(MAKE) test-build SANITIZE=1
+	tests/run.sh native san cross
+endif
+
+check-fast: deps test-build
+	tests/run.sh native
+
+check-asan:
+	$(MAKE) check SANITIZE=1
+
+cross:
+	$(MAKE) all CC=aarch64-linux-gnu-gcc
+
+deps:
+	@tools/deps.sh
+
+demo: deps all
+	tools/demo.sh
+
+bench: deps all
+	bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 755 $(SPLITRUN) $(SPLITRUN_SHADOW) $(DESTDIR)$(PREFIX)/bin/
+	for m in docs/man/*.[158]; do [ -e "$$m" ] || continue; \
+		install -m 644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/; done
+
+clean:
+	rm -rf build bin
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
