@@ -31,11 +31,12 @@ else
 VARIANT := native
 endif
 
-B := build/$(VARIANT)
+# B and BINDIR may be given on the command line to build in a private place.
+B ?= build/$(VARIANT)
 ifeq ($(VARIANT),native)
-BINDIR := bin
+BINDIR ?= bin
 else
-BINDIR := $(B)/bin
+BINDIR ?= $(B)/bin
 endif
 
 CFLAGS   ?= -O2 -g
@@ -94,7 +95,15 @@ $(SPLITRUN_SHADOW): $(call obj,shadow/main.c) $(LIBSHADOW) $(LIBRPC) $(LIBARCH)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
 
-$(B)/tests/unit/%: $(call obj,tests/unit/%.c) $(ALL_LIBS)
+# Unit tests link the libraries of their layer: rpc_* and shadow_* tests the
+# shadow side (no libseccomp), every other the agent side.
+$(B)/tests/unit/rpc_%: $(call obj,tests/unit/rpc_%.c) $(LIBSHADOW) $(LIBRPC) $(LIBARCH)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
+$(B)/tests/unit/shadow_%: $(call obj,tests/unit/shadow_%.c) $(LIBSHADOW) $(LIBRPC) $(LIBARCH)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
+$(B)/tests/unit/%: $(call obj,tests/unit/%.c) $(LIBTRACER) $(LIBPOLICY) $(LIBRPC) $(LIBARCH)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TRACER) $(LIBS_COMMON)
 
