@@ -1,0 +1,885 @@
+/* tracer/decode_calls.c: decoders of the calls whose arguments the generic
+ * kind printer cannot render alone, grouped by family like strace's. */
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <linux/sched.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+
+#include "tracer/decode.h"
+#include "tracer/guestmem.h"
+#include "tracer/xlat.h"
+
+#define ARG(i) (ctx->call->arg[i])
+#define PID (ctx->call->pid)
+#define B (ctx->b)
+
+static bool read_obj(const struct decode_ctx *ctx, uint64_t addr, void *obj, size_t len)
+{
+	return addr && guest_read(ctx->call->pid, addr, obj, len) == (ssize_t)len;
+}
+
+/* ---- open family ---- */
+
+static bool open_wants_mode(uint64_t flags)
+{
+	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
+}
+
+static int nargs_open(const struct trace_call *call)
+{
+	return open_wants_mode(call->arg[1]) ? 3 : 2;
+}
+
+static int nargs_openat(const struct trace_call *call)
+{
+	return open_wants_mode(call->arg[2]) ? 4 : 3;
+}
+
+static bool print_openat2(struct decode_ctx *ctx, int i)
+{
+	if (i != 2)
+		return false;
+	struct open_how how;
+	if (ARG(3) < sizeof how || !read_obj(ctx, ARG(2), &how, sizeof how)) {
+		print_ptr(B, ARG(2));
+		return true;
+	}
+	pb_puts(B, "{flags=");
+	print_open_flags(B, how.flags);
+	if (open_wants_mode(how.flags)) {
+		pb_puts(B, ", mode=");
+		print_mode(B, how.mode);
+	}
+	pb_puts(B, ", resolve=");
+	pb_hex(B, how.resolve);
+	pb_putc(B, '}');
+	return true;
+}
+
+/* ---- stat family ---- */
+
+static void print_file_mode(struct pbuf *b, uint64_t mode)
+{
+	const char *type = xlat_name(&xlat_file_types, mode & S_IFMT);
+	if (type) {
+		pb_puts(b, type);
+		pb_putc(b, '|');
+	}
+	print_mode(b, mode & ~(uint64_t)S_IFMT);
+}
+
+static void print_stat(struct decode_ctx *ctx, uint64_t addr)
+{
+	struct stat st;
+	if (ctx->call->ret < 0 || !read_obj(ctx, addr, &st, sizeof st)) {
+		print_ptr(B, addr);
+		return;
+	}
+	pb_puts(B, "{st_mode=");
+	print_file_mode(B, st.st_mode);
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		pb_printf(B, ", st_rdev=makedev(%#x, %#x)", major(st.st_rdev), minor(st.st_rdev));
+	else
+		pb_printf(B, ", st_size=%lld", (long long)st.st_size);
+	pb_puts(B, ", ...}");
+}
+
+static bool print_stat_arg(struct decode_ctx *ctx, int i)
+{
+	if (ctx->call->desc->arg[i] != AK_STRUCT_OUT)
+		return false;
+	print_stat(ctx, ARG(i));
+	return true;
+}
+
+static bool print_statx_arg(struct decode_ctx *ctx, int i)
+{
+	if (i == 2) {
+		uint64_t flags = ARG(2);
+		uint64_t sync = flags & AT_STATX_SYNC_TYPE;
+		flags &= ~(uint64_t)AT_STATX_SYNC_TYPE;
+		if (flags) {
+			xlat_print_flags(B, &xlat_at_flags, flags);
+			pb_putc(B, '|');
+		}
+		if (sync == AT_STATX_SYNC_AS_STAT)
+			pb_puts(B, "AT_STATX_SYNC_AS_STAT");
+		else
+			xlat_print_flags(B, &xlat_at_flags, sync);
+		return true;
+	}
+	if (i == 3) {
+		xlat_print_flags(B, &xlat_statx_mask, (uint32_t)ARG(3));
+		return true;
+	}
+	if (i == 4) {
+		struct statx stx;
+		if (ctx->call->ret < 0 || !read_obj(ctx, ARG(4), &stx, sizeof stx)) {
+			print_ptr(B, ARG(4));
+			return true;
+		}
+		pb_puts(B, "{stx_mask=");
+		xlat_print_flags(B, &xlat_statx_mask, stx.stx_mask);
+		pb_printf(B, ", stx_attributes=%#llx, stx_mode=", (unsigned long long)stx.stx_attributes);
+		print_file_mode(B, stx.stx_mode);
+		pb_printf(B, ", stx_size=%llu, ...}", (unsigned long long)stx.stx_size);
+		return true;
+	}
+	return false;
+}
+
+/* ---- descriptors ---- */
+
+static bool print_fd_pair(struct decode_ctx *ctx, int i)
+{
+	if (i != 0)
+		return false;
+	int fds[2];
+	if (ctx->call->ret < 0 || !read_obj(ctx, ARG(0), fds, sizeof fds)) {
+		print_ptr(B, ARG(0));
+		return true;
+	}
+	pb_putc(B, '[');
+	print_fd(ctx, fds[0]);
+	pb_puts(B, ", ");
+	print_fd(ctx, fds[1]);
+	pb_putc(B, ']');
+	return true;
+}
+
+static bool print_pipe2(struct decode_ctx *ctx, int i)
+{
+	if (i == 1) {
+		xlat_print_flags(B, &xlat_open_flags, ARG(1));
+		return true;
+	}
+	return print_fd_pair(ctx, i);
+}
+
+static bool print_dup3(struct decode_ctx *ctx, int i)
+{
+	if (i != 2)
+		return false;
+	xlat_print_flags(B, &xlat_open_flags, ARG(2));
+	return true;
+}
+
+static int nargs_fcntl(const struct trace_call *call)
+{
+	switch ((int)call->arg[1]) {
+	case F_GETFD: case F_GETFL: case F_GETOWN: case F_GETSIG:
+	case F_GETLEASE: case F_GETPIPE_SZ: case F_GET_SEALS:
+		return 2;
+	}
+	return 3;
+}
+
+static bool print_fcntl(struct decode_ctx *ctx, int i)
+{
+	if (i != 2)
+		return false;
+	switch ((int)ARG(1)) {
+	case F_SETFD:
+		xlat_print_flags(B, &xlat_fd_flags, ARG(2));
+		return true;
+	case F_SETFL:
+		print_open_flags(B, ARG(2));
+		return true;
+	case F_DUPFD: case F_DUPFD_CLOEXEC: case F_SETOWN: case F_SETPIPE_SZ:
+	case F_SETLEASE: case F_NOTIFY: case F_ADD_SEALS:
+		pb_dec(B, (int)ARG(2));
+		return true;
+	case F_SETSIG:
+		xlat_print_signal(B, ARG(2));
+		return true;
+	}
+	print_ptr(B, ARG(2));
+	return true;
+}
+
+static bool ret_fcntl(struct decode_ctx *ctx)
+{
+	int64_t ret = ctx->call->ret;
+	switch ((int)ARG(1)) {
+	case F_GETFD:
+		if (!ret)
+			return false;
+		pb_hex(B, (uint64_t)ret);
+		pb_puts(B, " (flags ");
+		xlat_print_flags(B, &xlat_fd_flags, (uint64_t)ret);
+		pb_putc(B, ')');
+		return true;
+	case F_GETFL:
+		pb_hex(B, (uint64_t)ret);
+		pb_puts(B, " (flags ");
+		print_open_flags(B, (uint64_t)ret);
+		pb_putc(B, ')');
+		return true;
+	case F_DUPFD: case F_DUPFD_CLOEXEC:
+		print_fd(ctx, ret);
+		return true;
+	}
+	return false;
+}
+
+static bool print_getdents(struct decode_ctx *ctx, int i)
+{
+	if (i != 1)
+		return false;
+	print_ptr(B, ARG(1));
+	if (ctx->call->ret <= 0 || !ARG(1))
+		return true;
+	/* Count the records: d_reclen is at offset 16 of linux_dirent64. */
+	static unsigned char buf[1 << 16];
+	size_t len = (size_t)ctx->call->ret < sizeof buf ? (size_t)ctx->call->ret : sizeof buf;
+	if (!read_obj(ctx, ARG(1), buf, len))
+		return true;
+	unsigned n = 0;
+	for (size_t off = 0; off + 19 <= len;) {
+		uint16_t reclen;
+		memcpy(&reclen, buf + off + 16, sizeof reclen);
+		if (!reclen)
+			break;
+		off += reclen;
+		n++;
+	}
+	pb_printf(B, " /* %u entries */", n);
+	return true;
+}
+
+static void print_iov(struct decode_ctx *ctx, uint64_t addr, uint64_t count, int64_t data_len)
+{
+	struct iovec iov[32];
+	uint64_t n = count < 32 ? count : 32;
+	if (!n) {
+		pb_puts(B, "[]");
+		return;
+	}
+	if (!read_obj(ctx, addr, iov, n * sizeof iov[0])) {
+		print_ptr(B, addr);
+		return;
+	}
+	pb_putc(B, '[');
+	for (uint64_t k = 0; k < n; k++) {
+		if (k)
+			pb_puts(B, ", ");
+		uint64_t len = iov[k].iov_len;
+		uint64_t shown = data_len < 0 ? len : ((uint64_t)data_len < len ? (uint64_t)data_len : len);
+		pb_puts(B, "{iov_base=");
+		print_guest_buf(B, PID, (uint64_t)(uintptr_t)iov[k].iov_base, shown, ctx->string_limit);
+		pb_printf(B, ", iov_len=%llu}", (unsigned long long)len);
+		if (data_len >= 0)
+			data_len -= (int64_t)shown;
+	}
+	if (count > n)
+		pb_puts(B, ", ...");
+	pb_putc(B, ']');
+}
+
+static bool print_writev(struct decode_ctx *ctx, int i)
+{
+	if (i != 1)
+		return false;
+	print_iov(ctx, ARG(1), ARG(2), -1);
+	return true;
+}
+
+static bool print_readv(struct decode_ctx *ctx, int i)
+{
+	if (i != 1)
+		return false;
+	if (ctx->call->ret < 0)
+		print_ptr(B, ARG(1));
+	else
+		print_iov(ctx, ARG(1), ARG(2), ctx->call->ret);
+	return true;
+}
+
+static bool print_getcwd(struct decode_ctx *ctx, int i)
+{
+	if (i != 0)
+		return false;
+	if (ctx->call->ret <= 0)
+		print_ptr(B, ARG(0));
+	else
+		print_guest_buf(B, PID, ARG(0), (uint64_t)ctx->call->ret - 1, 4096);
+	return true;
+}
+
+static bool print_unlinkat(struct decode_ctx *ctx, int i)
+{
+	if (i != 2)
+		return false;
+	xlat_print_flags(B, &xlat_unlinkat_flags, ARG(2));
+	return true;
+}
+
+static bool print_faccessat2(struct decode_ctx *ctx, int i)
+{
+	if (i != 3)
+		return false;
+	xlat_print_flags(B, &xlat_faccessat_flags, ARG(3));
+	return true;
+}
+
+static bool print_renameat2(struct decode_ctx *ctx, int i)
+{
+	if (i != 4)
+		return false;
+	xlat_print_flags(B, &xlat_rename_flags, ARG(4));
+	return true;
+}
+
+/* ---- process ---- */
+
+static void print_str_array(struct decode_ctx *ctx, uint64_t addr)
+{
+	if (!addr) {
+		pb_puts(B, "NULL");
+		return;
+	}
+	pb_putc(B, '[');
+	for (int k = 0;; k++) {
+		uint64_t ptr = 0;
+		if (!read_obj(ctx, addr + (uint64_t)k * sizeof(void *), &ptr, sizeof(void *))) {
+			if (k == 0) {
+				B->len--;
+				pb_hex(B, addr);
+				return;
+			}
+			break;
+		}
+		if (!ptr)
+			break;
+		if (k)
+			pb_puts(B, ", ");
+		if (k >= ctx->string_limit) {
+			pb_puts(B, "...");
+			break;
+		}
+		print_guest_str(B, PID, ptr, ctx->string_limit);
+	}
+	pb_putc(B, ']');
+}
+
+static void print_env_count(struct decode_ctx *ctx, uint64_t addr)
+{
+	print_ptr(B, addr);
+	if (!addr)
+		return;
+	uint64_t ptrs[64];
+	unsigned n = 0;
+	for (uint64_t at = addr;; at += sizeof ptrs) {
+		ssize_t got = guest_read(PID, at, ptrs, sizeof ptrs);
+		if (got <= 0)
+			return;
+		for (size_t k = 0; k < (size_t)got / sizeof ptrs[0]; k++) {
+			if (!ptrs[k]) {
+				pb_printf(B, " /* %u var%s */", n, n == 1 ? "" : "s");
+				return;
+			}
+			n++;
+		}
+		if (n > 1u << 20)
+			return;
+	}
+}
+
+static bool print_execve(struct decode_ctx *ctx, int i)
+{
+	switch (i) {
+	case 1: print_str_array(ctx, ARG(1)); return true;
+	case 2: print_env_count(ctx, ARG(2)); return true;
+	}
+	return false;
+}
+
+static bool print_execveat(struct decode_ctx *ctx, int i)
+{
+	switch (i) {
+	case 2: print_str_array(ctx, ARG(2)); return true;
+	case 3: print_env_count(ctx, ARG(3)); return true;
+	case 4: xlat_print_flags(B, &xlat_at_flags, ARG(4)); return true;
+	}
+	return false;
+}
+
+static int nargs_one(const struct trace_call *call)
+{
+	(void)call;
+	return 1;
+}
+
+static void print_clone_flags(struct pbuf *b, uint64_t flags)
+{
+	uint64_t sig = flags & 0xff;
+	flags &= ~(uint64_t)0xff;
+	if (flags)
+		xlat_print_flags(b, &xlat_clone_flags, flags);
+	if (sig) {
+		if (flags)
+			pb_putc(b, '|');
+		xlat_print_signal(b, sig);
+	} else if (!flags) {
+		pb_putc(b, '0');
+	}
+}
+
+/* clone's raw argument order differs between architectures; strace prints
+ * the same named fields on both. */
+#if defined(__aarch64__)
+enum { CLONE_ARG_TLS = 3, CLONE_ARG_CTID = 4 };
+#else
+enum { CLONE_ARG_CTID = 3, CLONE_ARG_TLS = 4 };
+#endif
+
+static bool print_clone(struct decode_ctx *ctx, int i)
+{
+	(void)i;
+	uint64_t flags = ARG(0);
+	pb_puts(B, "child_stack=");
+	print_ptr(B, ARG(1));
+	pb_puts(B, ", flags=");
+	print_clone_flags(B, flags);
+	if (flags & CLONE_PARENT_SETTID) {
+		pb_puts(B, ", parent_tid=");
+		print_ptr(B, ARG(2));
+	}
+	if (flags & CLONE_SETTLS) {
+		pb_puts(B, ", tls=");
+		print_ptr(B, ARG(CLONE_ARG_TLS));
+	}
+	if (flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) {
+		pb_puts(B, ", child_tidptr=");
+		print_ptr(B, ARG(CLONE_ARG_CTID));
+	}
+	return true;
+}
+
+static bool print_clone3(struct decode_ctx *ctx, int i)
+{
+	if (i != 0)
+		return false;
+	struct clone_args ca;
+	memset(&ca, 0, sizeof ca);
+	size_t len = ARG(1) < sizeof ca ? (size_t)ARG(1) : sizeof ca;
+	if (len < 64 || !read_obj(ctx, ARG(0), &ca, len)) {
+		print_ptr(B, ARG(0));
+		return true;
+	}
+	pb_puts(B, "{flags=");
+	xlat_print_flags(B, &xlat_clone_flags, ca.flags);
+	if (ca.flags & CLONE_PIDFD)
+		pb_printf(B, ", pidfd=%#llx", (unsigned long long)ca.pidfd);
+	if (ca.flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID))
+		pb_printf(B, ", child_tid=%#llx", (unsigned long long)ca.child_tid);
+	if (ca.flags & CLONE_PARENT_SETTID)
+		pb_printf(B, ", parent_tid=%#llx", (unsigned long long)ca.parent_tid);
+	pb_puts(B, ", exit_signal=");
+	xlat_print_signal(B, ca.exit_signal);
+	pb_puts(B, ", stack=");
+	pb_hex(B, ca.stack);
+	pb_puts(B, ", stack_size=");
+	pb_hex(B, ca.stack_size);
+	if (ca.flags & CLONE_SETTLS) {
+		pb_puts(B, ", tls=");
+		pb_hex(B, ca.tls);
+	}
+	pb_putc(B, '}');
+	return true;
+}
+
+static bool print_wait4(struct decode_ctx *ctx, int i)
+{
+	switch (i) {
+	case 1: {
+		int status;
+		if (ctx->call->ret <= 0 || !read_obj(ctx, ARG(1), &status, sizeof status))
+			print_ptr(B, ARG(1));
+		else
+			print_wait_status(B, status);
+		return true;
+	}
+	case 2:
+		xlat_print_flags(B, &xlat_wait_options, ARG(2));
+		return true;
+	case 3:
+		print_ptr(B, ARG(3));
+		return true;
+	}
+	return false;
+}
+
+/* ---- signals ---- */
+
+static void print_sigset(struct decode_ctx *ctx, uint64_t addr, uint64_t size)
+{
+	uint64_t set = 0;
+	if (size > sizeof set)
+		size = sizeof set;
+	if (!size || !read_obj(ctx, addr, &set, (size_t)size)) {
+		print_ptr(B, addr);
+		return;
+	}
+	unsigned bits = size * 8 >= 64 ? 64 : (unsigned)size * 8;
+	bool invert = (unsigned)__builtin_popcountll(set) > bits / 2;
+	if (invert) {
+		set = ~set;
+		if (bits < 64)
+			set &= (1ull << bits) - 1;
+		pb_putc(B, '~');
+	}
+	pb_putc(B, '[');
+	bool first = true;
+	for (unsigned s = 1; s <= bits; s++) {
+		if (!(set & (1ull << (s - 1))))
+			continue;
+		if (!first)
+			pb_putc(B, ' ');
+		first = false;
+		const char *name = xlat_signal_name((int)s);
+		if (name)
+			pb_puts(B, name + 3);
+		else
+			pb_dec(B, s);
+	}
+	pb_putc(B, ']');
+}
+
+static bool print_rt_sigprocmask(struct decode_ctx *ctx, int i)
+{
+	switch (i) {
+	case 0: xlat_print_enum(B, &xlat_sigprocmask_how, ARG(0), "SIG_"); return true;
+	case 1: print_sigset(ctx, ARG(1), ARG(3)); return true;
+	case 2:
+		if (ctx->call->ret < 0)
+			print_ptr(B, ARG(2));
+		else
+			print_sigset(ctx, ARG(2), ARG(3));
+		return true;
+	}
+	return false;
+}
+
+static void print_sigaction(struct decode_ctx *ctx, uint64_t addr, uint64_t sigsetsize)
+{
+	/* The kernel's struct sigaction: handler, flags, restorer, mask. */
+	uint64_t sa[3];
+	if (!read_obj(ctx, addr, sa, sizeof sa)) {
+		print_ptr(B, addr);
+		return;
+	}
+	pb_puts(B, "{sa_handler=");
+	if (sa[0] == 0)
+		pb_puts(B, "SIG_DFL");
+	else if (sa[0] == 1)
+		pb_puts(B, "SIG_IGN");
+	else
+		pb_hex(B, sa[0]);
+	pb_puts(B, ", sa_mask=");
+	print_sigset(ctx, addr + sizeof sa, sigsetsize);
+	pb_puts(B, ", sa_flags=");
+	xlat_print_flags(B, &xlat_sa_flags, sa[1]);
+	if (sa[1] & 0x04000000) {
+		pb_puts(B, ", sa_restorer=");
+		pb_hex(B, sa[2]);
+	}
+	pb_putc(B, '}');
+}
+
+static bool print_rt_sigaction(struct decode_ctx *ctx, int i)
+{
+	switch (i) {
+	case 1: print_sigaction(ctx, ARG(1), ARG(3)); return true;
+	case 2:
+		if (ctx->call->ret < 0)
+			print_ptr(B, ARG(2));
+		else
+			print_sigaction(ctx, ARG(2), ARG(3));
+		return true;
+	}
+	return false;
+}
+
+/* ---- network ---- */
+
+static bool print_socket(struct decode_ctx *ctx, int i)
+{
+	switch (i) {
+	case 0: xlat_print_enum(B, &xlat_address_families, ARG(0), "AF_"); return true;
+	case 1:
+		xlat_print_enum(B, &xlat_socket_types, ARG(1) & 0xf, "SOCK_");
+		if (ARG(1) & ~(uint64_t)0xf) {
+			pb_putc(B, '|');
+			xlat_print_flags(B, &xlat_socket_flags, ARG(1) & ~(uint64_t)0xf);
+		}
+		return true;
+	case 2:
+		if (ARG(0) == AF_INET || ARG(0) == AF_INET6)
+			xlat_print_enum(B, &xlat_ip_protocols, ARG(2), "IPPROTO_");
+		else
+			pb_dec(B, (int)ARG(2));
+		return true;
+	}
+	return false;
+}
+
+static void print_sockaddr(struct decode_ctx *ctx, uint64_t addr, uint64_t len)
+{
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	if (len > sizeof ss)
+		len = sizeof ss;
+	if (len < sizeof(sa_family_t) || !read_obj(ctx, addr, &ss, (size_t)len)) {
+		print_ptr(B, addr);
+		return;
+	}
+	pb_puts(B, "{sa_family=");
+	xlat_print_enum(B, &xlat_address_families, ss.ss_family, "AF_");
+	if (ss.ss_family == AF_UNIX) {
+		const struct sockaddr_un *un = (const void *)&ss;
+		size_t n = strnlen(un->sun_path, len - sizeof(sa_family_t));
+		pb_puts(B, ", sun_path=");
+		if (n == 0 && len > sizeof(sa_family_t) + 1) {
+			pb_puts(B, "@");
+			n = strnlen(un->sun_path + 1, len - sizeof(sa_family_t) - 1);
+			print_quoted(B, (const unsigned char *)un->sun_path + 1, n);
+		} else {
+			print_quoted(B, (const unsigned char *)un->sun_path, n);
+		}
+	} else if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)&ss;
+		char a[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &in->sin_addr, a, sizeof a);
+		pb_printf(B, ", sin_port=htons(%u), sin_addr=inet_addr(\"%s\")", ntohs(in->sin_port), a);
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)&ss;
+		char a[INET6_ADDRSTRLEN];
+		inet_ntop(AF_INET6, &in6->sin6_addr, a, sizeof a);
+		pb_printf(B, ", sin6_port=htons(%u), sin6_flowinfo=htonl(%u), inet_pton(AF_INET6, \"%s\", &sin6_addr), sin6_scope_id=%u",
+			  ntohs(in6->sin6_port), ntohl(in6->sin6_flowinfo), a, in6->sin6_scope_id);
+	}
+	pb_putc(B, '}');
+}
+
+static bool print_connect(struct decode_ctx *ctx, int i)
+{
+	if (i != 1)
+		return false;
+	print_sockaddr(ctx, ARG(1), ARG(2));
+	return true;
+}
+
+/* ---- memory, misc ---- */
+
+static bool print_madvise(struct decode_ctx *ctx, int i)
+{
+	if (i != 2)
+		return false;
+	xlat_print_enum(B, &xlat_madvise, ARG(2), "MADV_");
+	return true;
+}
+
+static bool print_mremap(struct decode_ctx *ctx, int i)
+{
+	if (i != 3)
+		return false;
+	xlat_print_flags(B, &xlat_mremap_flags, ARG(3));
+	return true;
+}
+
+static int nargs_mremap(const struct trace_call *call)
+{
+	return (call->arg[3] & MREMAP_FIXED) ? 5 : 4;
+}
+
+static bool print_arch_prctl(struct decode_ctx *ctx, int i)
+{
+	if (i != 0)
+		return false;
+	xlat_print_enum(B, &xlat_arch_prctl, (uint32_t)ARG(0), "ARCH_");
+	return true;
+}
+
+static void print_rlim_value(struct pbuf *b, uint64_t v)
+{
+	if (v == RLIM_INFINITY)
+		pb_puts(b, "RLIM64_INFINITY");
+	else if (v > 1024 && v % 1024 == 0)
+		pb_printf(b, "%llu*1024", (unsigned long long)(v / 1024));
+	else
+		pb_udec(b, v);
+}
+
+static void print_rlimit(struct decode_ctx *ctx, uint64_t addr)
+{
+	uint64_t r[2];
+	if (!read_obj(ctx, addr, r, sizeof r)) {
+		print_ptr(B, addr);
+		return;
+	}
+	pb_puts(B, "{rlim_cur=");
+	print_rlim_value(B, r[0]);
+	pb_puts(B, ", rlim_max=");
+	print_rlim_value(B, r[1]);
+	pb_putc(B, '}');
+}
+
+static bool print_prlimit64(struct decode_ctx *ctx, int i)
+{
+	switch (i) {
+	case 1: xlat_print_enum(B, &xlat_rlimits, ARG(1), "RLIMIT_"); return true;
+	case 2: print_rlimit(ctx, ARG(2)); return true;
+	case 3:
+		if (ctx->call->ret < 0)
+			print_ptr(B, ARG(3));
+		else
+			print_rlimit(ctx, ARG(3));
+		return true;
+	}
+	return false;
+}
+
+static bool print_getrlimit(struct decode_ctx *ctx, int i)
+{
+	switch (i) {
+	case 0: xlat_print_enum(B, &xlat_rlimits, ARG(0), "RLIMIT_"); return true;
+	case 1:
+		if (ctx->call->ret < 0)
+			print_ptr(B, ARG(1));
+		else
+			print_rlimit(ctx, ARG(1));
+		return true;
+	}
+	return false;
+}
+
+static bool print_getrandom(struct decode_ctx *ctx, int i)
+{
+	if (i == 0) {
+		/* strace shows random bytes in hex escapes */
+		unsigned char buf[256];
+		int64_t ret = ctx->call->ret;
+		if (ret < 0 || !ARG(0)) {
+			print_ptr(B, ARG(0));
+			return true;
+		}
+		size_t n = (size_t)ret < (size_t)ctx->string_limit ? (size_t)ret : (size_t)ctx->string_limit;
+		if (n > sizeof buf)
+			n = sizeof buf;
+		if (n && !read_obj(ctx, ARG(0), buf, n)) {
+			print_ptr(B, ARG(0));
+			return true;
+		}
+		pb_putc(B, '"');
+		for (size_t k = 0; k < n; k++)
+			pb_printf(B, "\\x%02x", buf[k]);
+		pb_putc(B, '"');
+		if ((uint64_t)ret > n)
+			pb_puts(B, "...");
+		return true;
+	}
+	if (i == 2) {
+		xlat_print_flags(B, &xlat_getrandom_flags, ARG(2));
+		return true;
+	}
+	return false;
+}
+
+static int nargs_futex(const struct trace_call *call)
+{
+	switch (call->arg[1] & 127) {
+	case 1: /* FUTEX_WAKE */
+		return 3;
+	case 0: /* FUTEX_WAIT */
+		return 4;
+	}
+	return 6;
+}
+
+static bool print_futex(struct decode_ctx *ctx, int i)
+{
+	switch (i) {
+	case 0: pb_hex(B, ARG(0)); return true;
+	case 1: xlat_print_enum(B, &xlat_futex_ops, ARG(1), "FUTEX_"); return true;
+	case 2: pb_dec(B, (int)ARG(2)); return true;
+	case 3: print_ptr(B, ARG(3)); return true;
+	case 4: print_ptr(B, ARG(4)); return true;
+	case 5: pb_hex(B, (uint32_t)ARG(5)); return true;
+	}
+	return false;
+}
+
+static const struct call_decoder decoders[] = {
+	{ .name = "open", .nargs = nargs_open, .first_out = -1, .ret_fd = true },
+	{ .name = "openat", .nargs = nargs_openat, .first_out = -1, .ret_fd = true },
+	{ .name = "openat2", .first_out = -1, .print_arg = print_openat2, .ret_fd = true },
+	{ .name = "creat", .first_out = -1, .ret_fd = true },
+	{ .name = "stat", .first_out = -1, .print_arg = print_stat_arg },
+	{ .name = "lstat", .first_out = -1, .print_arg = print_stat_arg },
+	{ .name = "fstat", .first_out = -1, .print_arg = print_stat_arg },
+	{ .name = "newfstatat", .first_out = -1, .print_arg = print_stat_arg },
+	{ .name = "statx", .first_out = 4, .print_arg = print_statx_arg },
+	{ .name = "pipe", .first_out = 0, .print_arg = print_fd_pair },
+	{ .name = "pipe2", .first_out = 0, .print_arg = print_pipe2 },
+	{ .name = "dup", .first_out = -1, .ret_fd = true },
+	{ .name = "dup2", .first_out = -1, .ret_fd = true },
+	{ .name = "dup3", .first_out = -1, .print_arg = print_dup3, .ret_fd = true },
+	{ .name = "fcntl", .nargs = nargs_fcntl, .first_out = -1, .print_arg = print_fcntl,
+	  .print_ret = ret_fcntl },
+	{ .name = "getdents64", .first_out = 1, .print_arg = print_getdents },
+	{ .name = "getdents", .first_out = 1, .print_arg = print_getdents },
+	{ .name = "readv", .first_out = 1, .print_arg = print_readv },
+	{ .name = "preadv", .first_out = 1, .print_arg = print_readv },
+	{ .name = "preadv2", .first_out = 1, .print_arg = print_readv },
+	{ .name = "writev", .first_out = -1, .print_arg = print_writev },
+	{ .name = "pwritev", .first_out = -1, .print_arg = print_writev },
+	{ .name = "pwritev2", .first_out = -1, .print_arg = print_writev },
+	{ .name = "getcwd", .first_out = 0, .print_arg = print_getcwd },
+	{ .name = "unlinkat", .first_out = -1, .print_arg = print_unlinkat },
+	{ .name = "faccessat2", .first_out = -1, .print_arg = print_faccessat2 },
+	{ .name = "renameat2", .first_out = -1, .print_arg = print_renameat2 },
+	{ .name = "execve", .first_out = -1, .print_arg = print_execve },
+	{ .name = "execveat", .first_out = -1, .print_arg = print_execveat },
+	{ .name = "clone", .nargs = nargs_one, .first_out = -1, .print_arg = print_clone },
+	{ .name = "clone3", .first_out = -1, .print_arg = print_clone3 },
+	{ .name = "wait4", .first_out = 1, .print_arg = print_wait4 },
+	{ .name = "rt_sigprocmask", .first_out = 2, .print_arg = print_rt_sigprocmask },
+	{ .name = "rt_sigaction", .first_out = 2, .print_arg = print_rt_sigaction },
+	{ .name = "socket", .first_out = -1, .print_arg = print_socket, .ret_fd = true },
+	{ .name = "connect", .first_out = -1, .print_arg = print_connect },
+	{ .name = "bind", .first_out = -1, .print_arg = print_connect },
+	{ .name = "accept", .first_out = -1, .ret_fd = true },
+	{ .name = "accept4", .first_out = -1, .ret_fd = true },
+	{ .name = "mmap", .first_out = -1, .ret_hex = true },
+	{ .name = "brk", .first_out = -1, .ret_hex = true },
+	{ .name = "mremap", .nargs = nargs_mremap, .first_out = -1, .print_arg = print_mremap,
+	  .ret_hex = true },
+	{ .name = "shmat", .first_out = -1, .ret_hex = true },
+	{ .name = "madvise", .first_out = -1, .print_arg = print_madvise },
+	{ .name = "arch_prctl", .first_out = -1, .print_arg = print_arch_prctl },
+	{ .name = "prlimit64", .first_out = 3, .print_arg = print_prlimit64 },
+	{ .name = "getrlimit", .first_out = 1, .print_arg = print_getrlimit },
+	{ .name = "setrlimit", .first_out = -1, .print_arg = print_getrlimit },
+	{ .name = "getrandom", .first_out = 0, .print_arg = print_getrandom },
+	{ .name = "futex", .nargs = nargs_futex, .first_out = -1, .print_arg = print_futex },
+};
+
+const struct call_decoder *decoder_for(const char *name)
+{
+	for (size_t i = 0; i < sizeof decoders / sizeof decoders[0]; i++)
+		if (strcmp(decoders[i].name, name) == 0)
+			return &decoders[i];
+	return NULL;
+}

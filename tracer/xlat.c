@@ -1,0 +1,300 @@
+/* tracer/xlat.c: the constant tables and their generic printer. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <linux/random.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tracer/xlat.h"
+
+#define X(name) { (uint64_t)(name), #name }
+#define XLAT(name, ...) \
+	static const struct xlat_entry name##_entries[] = { __VA_ARGS__ }; \
+	const struct xlat name = { name##_entries, sizeof name##_entries / sizeof name##_entries[0] }
+
+const char *xlat_name(const struct xlat *x, uint64_t v)
+{
+	for (unsigned i = 0; i < x->n; i++)
+		if (x->e[i].val == v)
+			return x->e[i].name;
+	return NULL;
+}
+
+void xlat_print_enum(struct pbuf *b, const struct xlat *x, uint64_t v, const char *unknown_prefix)
+{
+	const char *name = xlat_name(x, v);
+	if (name) {
+		pb_puts(b, name);
+		return;
+	}
+	pb_hex(b, v);
+	if (unknown_prefix) {
+		pb_puts(b, " /* ");
+		pb_puts(b, unknown_prefix);
+		pb_puts(b, "??? */");
+	}
+}
+
+void xlat_print_flags(struct pbuf *b, const struct xlat *x, uint64_t v)
+{
+	if (v == 0) {
+		const char *zero = xlat_name(x, 0);
+		pb_puts(b, zero ? zero : "0");
+		return;
+	}
+	bool first = true;
+	for (unsigned i = 0; i < x->n && v; i++) {
+		uint64_t f = x->e[i].val;
+		if (f && (v & f) == f) {
+			if (!first)
+				pb_putc(b, '|');
+			pb_puts(b, x->e[i].name);
+			first = false;
+			v &= ~f;
+		}
+	}
+	if (v) {
+		if (!first)
+			pb_putc(b, '|');
+		pb_hex(b, v);
+	}
+}
+
+XLAT(xlat_open_access, X(O_RDONLY), X(O_WRONLY), X(O_RDWR));
+XLAT(xlat_open_flags,
+	X(O_CREAT), X(O_EXCL), X(O_NOCTTY), X(O_TRUNC), X(O_APPEND),
+	X(O_NONBLOCK), X(O_SYNC), X(O_DSYNC), X(O_ASYNC), X(O_DIRECT),
+	X(O_TMPFILE), X(O_DIRECTORY), X(O_NOFOLLOW), X(O_NOATIME),
+	X(O_CLOEXEC), X(O_PATH));
+XLAT(xlat_at_flags,
+	X(AT_SYMLINK_NOFOLLOW), X(AT_REMOVEDIR), X(AT_SYMLINK_FOLLOW),
+	X(AT_NO_AUTOMOUNT), X(AT_EMPTY_PATH), X(AT_STATX_FORCE_SYNC),
+	X(AT_STATX_DONT_SYNC), X(AT_RECURSIVE));
+XLAT(xlat_faccessat_flags,
+	X(AT_SYMLINK_NOFOLLOW), X(AT_EACCESS), X(AT_EMPTY_PATH));
+XLAT(xlat_unlinkat_flags, X(AT_REMOVEDIR));
+XLAT(xlat_access_modes, X(F_OK), X(R_OK), X(W_OK), X(X_OK));
+XLAT(xlat_whence, X(SEEK_SET), X(SEEK_CUR), X(SEEK_END), X(SEEK_DATA), X(SEEK_HOLE));
+XLAT(xlat_prot,
+	X(PROT_NONE), X(PROT_READ), X(PROT_WRITE), X(PROT_EXEC),
+	X(PROT_GROWSDOWN), X(PROT_GROWSUP));
+XLAT(xlat_map_type, X(MAP_SHARED), X(MAP_PRIVATE), X(MAP_SHARED_VALIDATE));
+XLAT(xlat_map_flags,
+	X(MAP_FIXED), X(MAP_ANONYMOUS),
+#ifdef MAP_32BIT
+	X(MAP_32BIT),
+#endif
+	X(MAP_GROWSDOWN),
+	X(MAP_DENYWRITE), X(MAP_EXECUTABLE), X(MAP_LOCKED), X(MAP_NORESERVE),
+	X(MAP_POPULATE), X(MAP_NONBLOCK), X(MAP_STACK), X(MAP_HUGETLB),
+	X(MAP_SYNC), X(MAP_FIXED_NOREPLACE));
+XLAT(xlat_mremap_flags, X(MREMAP_MAYMOVE), X(MREMAP_FIXED), X(MREMAP_DONTUNMAP));
+XLAT(xlat_madvise,
+	X(MADV_NORMAL), X(MADV_RANDOM), X(MADV_SEQUENTIAL), X(MADV_WILLNEED),
+	X(MADV_DONTNEED), X(MADV_FREE), X(MADV_REMOVE), X(MADV_DONTFORK),
+	X(MADV_DOFORK), X(MADV_MERGEABLE), X(MADV_UNMERGEABLE),
+	X(MADV_HUGEPAGE), X(MADV_NOHUGEPAGE), X(MADV_DONTDUMP), X(MADV_DODUMP),
+	X(MADV_WIPEONFORK), X(MADV_KEEPONFORK), X(MADV_COLD), X(MADV_PAGEOUT),
+	X(MADV_HWPOISON));
+XLAT(xlat_clone_flags,
+	X(CLONE_VM), X(CLONE_FS), X(CLONE_FILES), X(CLONE_SIGHAND),
+	X(CLONE_PIDFD), X(CLONE_PTRACE), X(CLONE_VFORK), X(CLONE_PARENT),
+	X(CLONE_THREAD), X(CLONE_NEWNS), X(CLONE_SYSVSEM), X(CLONE_SETTLS),
+	X(CLONE_PARENT_SETTID), X(CLONE_CHILD_CLEARTID), X(CLONE_DETACHED),
+	X(CLONE_UNTRACED), X(CLONE_CHILD_SETTID), X(CLONE_NEWCGROUP),
+	X(CLONE_NEWUTS), X(CLONE_NEWIPC), X(CLONE_NEWUSER), X(CLONE_NEWPID),
+	X(CLONE_NEWNET), X(CLONE_IO));
+XLAT(xlat_fcntl_cmds,
+	X(F_DUPFD), X(F_GETFD), X(F_SETFD), X(F_GETFL), X(F_SETFL),
+	X(F_GETLK), X(F_SETLK), X(F_SETLKW), X(F_SETOWN), X(F_GETOWN),
+	X(F_SETSIG), X(F_GETSIG), X(F_SETOWN_EX), X(F_GETOWN_EX),
+	X(F_OFD_GETLK), X(F_OFD_SETLK), X(F_OFD_SETLKW), X(F_SETLEASE),
+	X(F_GETLEASE), X(F_NOTIFY), X(F_DUPFD_CLOEXEC), X(F_SETPIPE_SZ),
+	X(F_GETPIPE_SZ), X(F_ADD_SEALS), X(F_GET_SEALS));
+XLAT(xlat_fd_flags, X(FD_CLOEXEC));
+XLAT(xlat_file_types,
+	X(S_IFREG), X(S_IFSOCK), X(S_IFIFO), X(S_IFLNK), X(S_IFDIR),
+	X(S_IFBLK), X(S_IFCHR));
+XLAT(xlat_statx_mask,
+	X(STATX_ALL), X(STATX_BASIC_STATS), X(STATX_TYPE), X(STATX_MODE),
+	X(STATX_NLINK), X(STATX_UID), X(STATX_GID), X(STATX_ATIME),
+	X(STATX_MTIME), X(STATX_CTIME), X(STATX_INO), X(STATX_SIZE),
+	X(STATX_BLOCKS), X(STATX_BTIME), X(STATX_MNT_ID));
+XLAT(xlat_wait_options,
+	X(WNOHANG), X(WUNTRACED), X(WCONTINUED), X(__WNOTHREAD), X(__WALL),
+	X(__WCLONE));
+XLAT(xlat_sigprocmask_how, X(SIG_BLOCK), X(SIG_UNBLOCK), X(SIG_SETMASK));
+XLAT(xlat_sa_flags,
+	X(SA_NOCLDSTOP), X(SA_NOCLDWAIT), X(SA_SIGINFO), { 0x04000000, "SA_RESTORER" },
+	X(SA_ONSTACK), X(SA_RESTART), X(SA_NODEFER), X(SA_RESETHAND));
+XLAT(xlat_rename_flags, X(RENAME_NOREPLACE), X(RENAME_EXCHANGE), X(RENAME_WHITEOUT));
+XLAT(xlat_address_families,
+	X(AF_UNSPEC), X(AF_UNIX), X(AF_INET), X(AF_INET6), X(AF_NETLINK),
+	X(AF_PACKET), X(AF_BLUETOOTH), X(AF_ALG), X(AF_VSOCK));
+XLAT(xlat_socket_types,
+	X(SOCK_STREAM), X(SOCK_DGRAM), X(SOCK_RAW), X(SOCK_RDM),
+	X(SOCK_SEQPACKET), X(SOCK_DCCP), X(SOCK_PACKET));
+XLAT(xlat_socket_flags, X(SOCK_NONBLOCK), X(SOCK_CLOEXEC));
+XLAT(xlat_ip_protocols,
+	X(IPPROTO_IP), X(IPPROTO_ICMP), X(IPPROTO_TCP), X(IPPROTO_UDP),
+	X(IPPROTO_IPV6), X(IPPROTO_ICMPV6), X(IPPROTO_SCTP), X(IPPROTO_RAW));
+XLAT(xlat_si_codes,
+	X(SI_USER), X(SI_KERNEL), X(SI_QUEUE), X(SI_TIMER), X(SI_MESGQ),
+	X(SI_ASYNCIO), X(SI_SIGIO), X(SI_TKILL), X(SI_ASYNCNL));
+XLAT(xlat_cld_codes,
+	X(CLD_EXITED), X(CLD_KILLED), X(CLD_DUMPED), X(CLD_TRAPPED),
+	X(CLD_STOPPED), X(CLD_CONTINUED));
+XLAT(xlat_segv_codes, X(SEGV_MAPERR), X(SEGV_ACCERR), X(SEGV_BNDERR), X(SEGV_PKUERR));
+XLAT(xlat_bus_codes, X(BUS_ADRALN), X(BUS_ADRERR), X(BUS_OBJERR), X(BUS_MCEERR_AR), X(BUS_MCEERR_AO));
+XLAT(xlat_ill_codes,
+	X(ILL_ILLOPC), X(ILL_ILLOPN), X(ILL_ILLADR), X(ILL_ILLTRP),
+	X(ILL_PRVOPC), X(ILL_PRVREG), X(ILL_COPROC), X(ILL_BADSTK));
+XLAT(xlat_fpe_codes,
+	X(FPE_INTDIV), X(FPE_INTOVF), X(FPE_FLTDIV), X(FPE_FLTOVF),
+	X(FPE_FLTUND), X(FPE_FLTRES), X(FPE_FLTINV), X(FPE_FLTSUB));
+XLAT(xlat_trap_codes, X(TRAP_BRKPT), X(TRAP_TRACE), X(TRAP_BRANCH), X(TRAP_HWBKPT));
+/* arch_prctl codes are the same on every architecture that has the call. */
+XLAT(xlat_arch_prctl,
+	{ 0x1001, "ARCH_SET_GS" }, { 0x1002, "ARCH_SET_FS" }, { 0x1003, "ARCH_GET_FS" },
+	{ 0x1004, "ARCH_GET_GS" }, { 0x1011, "ARCH_GET_CPUID" }, { 0x1012, "ARCH_SET_CPUID" }
+	);
+XLAT(xlat_rlimits,
+	X(RLIMIT_CPU), X(RLIMIT_FSIZE), X(RLIMIT_DATA), X(RLIMIT_STACK),
+	X(RLIMIT_CORE), X(RLIMIT_RSS), X(RLIMIT_NPROC), X(RLIMIT_NOFILE),
+	X(RLIMIT_MEMLOCK), X(RLIMIT_AS), X(RLIMIT_LOCKS), X(RLIMIT_SIGPENDING),
+	X(RLIMIT_MSGQUEUE), X(RLIMIT_NICE), X(RLIMIT_RTPRIO), X(RLIMIT_RTTIME));
+XLAT(xlat_getrandom_flags, X(GRND_NONBLOCK), X(GRND_RANDOM), X(GRND_INSECURE));
+XLAT(xlat_futex_ops,
+	X(FUTEX_WAIT), X(FUTEX_WAKE), X(FUTEX_FD), X(FUTEX_REQUEUE),
+	X(FUTEX_CMP_REQUEUE), X(FUTEX_WAKE_OP), X(FUTEX_LOCK_PI),
+	X(FUTEX_UNLOCK_PI), X(FUTEX_TRYLOCK_PI), X(FUTEX_WAIT_BITSET),
+	X(FUTEX_WAKE_BITSET), X(FUTEX_WAIT_REQUEUE_PI), X(FUTEX_CMP_REQUEUE_PI),
+	X(FUTEX_WAIT_PRIVATE), X(FUTEX_WAKE_PRIVATE), X(FUTEX_REQUEUE_PRIVATE),
+	X(FUTEX_CMP_REQUEUE_PRIVATE), X(FUTEX_WAKE_OP_PRIVATE),
+	X(FUTEX_LOCK_PI_PRIVATE), X(FUTEX_UNLOCK_PI_PRIVATE),
+	X(FUTEX_TRYLOCK_PI_PRIVATE), X(FUTEX_WAIT_BITSET_PRIVATE),
+	X(FUTEX_WAKE_BITSET_PRIVATE), { FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, "FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME" },
+	{ FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME, "FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME" });
+
+/* Signal numbers are the kernel's: SIGRTMIN is 32 there, whatever libc
+ * reserves for itself. */
+#define KERNEL_SIGRTMIN 32
+#define KERNEL_NSIG 64
+#define S(name) [name] = #name
+static const char *const signal_names[KERNEL_SIGRTMIN] = {
+	S(SIGHUP), S(SIGINT), S(SIGQUIT), S(SIGILL), S(SIGTRAP), S(SIGABRT),
+	S(SIGBUS), S(SIGFPE), S(SIGKILL), S(SIGUSR1), S(SIGSEGV), S(SIGUSR2),
+	S(SIGPIPE), S(SIGALRM), S(SIGTERM), S(SIGSTKFLT), S(SIGCHLD),
+	S(SIGCONT), S(SIGSTOP), S(SIGTSTP), S(SIGTTIN), S(SIGTTOU), S(SIGURG),
+	S(SIGXCPU), S(SIGXFSZ), S(SIGVTALRM), S(SIGPROF), S(SIGWINCH), S(SIGIO),
+	S(SIGPWR), S(SIGSYS),
+};
+
+const char *xlat_signal_name(int sig)
+{
+	static char rt_names[KERNEL_NSIG + 1][12];
+	if (sig > 0 && sig < KERNEL_SIGRTMIN)
+		return signal_names[sig];
+	if (sig == KERNEL_SIGRTMIN)
+		return "SIGRTMIN";
+	if (sig > KERNEL_SIGRTMIN && sig <= KERNEL_NSIG) {
+		if (!rt_names[sig][0])
+			snprintf(rt_names[sig], sizeof rt_names[sig], "SIGRT_%d", sig - KERNEL_SIGRTMIN);
+		return rt_names[sig];
+	}
+	return NULL;
+}
+
+void xlat_print_signal(struct pbuf *b, uint64_t sig)
+{
+	const char *name = sig <= KERNEL_NSIG ? xlat_signal_name((int)sig) : NULL;
+	if (name)
+		pb_puts(b, name);
+	else
+		pb_dec(b, (int64_t)(int)sig);
+}
+
+#define E(name) [name] = #name
+static const char *const errno_names[] = {
+	E(EPERM), E(ENOENT), E(ESRCH), E(EINTR), E(EIO), E(ENXIO), E(E2BIG),
+	E(ENOEXEC), E(EBADF), E(ECHILD), E(EAGAIN), E(ENOMEM), E(EACCES),
+	E(EFAULT), E(ENOTBLK), E(EBUSY), E(EEXIST), E(EXDEV), E(ENODEV),
+	E(ENOTDIR), E(EISDIR), E(EINVAL), E(ENFILE), E(EMFILE), E(ENOTTY),
+	E(ETXTBSY), E(EFBIG), E(ENOSPC), E(ESPIPE), E(EROFS), E(EMLINK),
+	E(EPIPE), E(EDOM), E(ERANGE), E(EDEADLK), E(ENAMETOOLONG), E(ENOLCK),
+	E(ENOSYS), E(ENOTEMPTY), E(ELOOP), E(ENOMSG), E(EIDRM), E(ECHRNG),
+	E(EL2NSYNC), E(EL3HLT), E(EL3RST), E(ELNRNG), E(EUNATCH), E(ENOCSI),
+	E(EL2HLT), E(EBADE), E(EBADR), E(EXFULL), E(ENOANO), E(EBADRQC),
+	E(EBADSLT), E(EBFONT), E(ENOSTR), E(ENODATA), E(ETIME), E(ENOSR),
+	E(ENONET), E(ENOPKG), E(EREMOTE), E(ENOLINK), E(EADV), E(ESRMNT),
+	E(ECOMM), E(EPROTO), E(EMULTIHOP), E(EDOTDOT), E(EBADMSG),
+	E(EOVERFLOW), E(ENOTUNIQ), E(EBADFD), E(EREMCHG), E(ELIBACC),
+	E(ELIBBAD), E(ELIBSCN), E(ELIBMAX), E(ELIBEXEC), E(EILSEQ),
+	E(ERESTART), E(ESTRPIPE), E(EUSERS), E(ENOTSOCK), E(EDESTADDRREQ),
+	E(EMSGSIZE), E(EPROTOTYPE), E(ENOPROTOOPT), E(EPROTONOSUPPORT),
+	E(ESOCKTNOSUPPORT), E(EOPNOTSUPP), E(EPFNOSUPPORT), E(EAFNOSUPPORT),
+	E(EADDRINUSE), E(EADDRNOTAVAIL), E(ENETDOWN), E(ENETUNREACH),
+	E(ENETRESET), E(ECONNABORTED), E(ECONNRESET), E(ENOBUFS), E(EISCONN),
+	E(ENOTCONN), E(ESHUTDOWN), E(ETOOMANYREFS), E(ETIMEDOUT),
+	E(ECONNREFUSED), E(EHOSTDOWN), E(EHOSTUNREACH), E(EALREADY),
+	E(EINPROGRESS), E(ESTALE), E(EUCLEAN), E(ENOTNAM), E(ENAVAIL),
+	E(EISNAM), E(EREMOTEIO), E(EDQUOT), E(ENOMEDIUM), E(EMEDIUMTYPE),
+	E(ECANCELED), E(ENOKEY), E(EKEYEXPIRED), E(EKEYREVOKED),
+	E(EKEYREJECTED), E(EOWNERDEAD), E(ENOTRECOVERABLE), E(ERFKILL),
+	E(EHWPOISON),
+};
+
+/* The kernel's internal codes (include/linux/errno.h) that a tracer sees at
+ * syscall exit when a signal interrupted the call. */
+static const struct {
+	int err;
+	const char *name, *text;
+} kernel_errnos[] = {
+	{ 512, "ERESTARTSYS", "To be restarted if SA_RESTART is set" },
+	{ 513, "ERESTARTNOINTR", "To be restarted" },
+	{ 514, "ERESTARTNOHAND", "To be restarted if no handler" },
+	{ 515, "ENOIOCTLCMD", "No ioctl command" },
+	{ 516, "ERESTART_RESTARTBLOCK", "Interrupted by signal" },
+	{ 517, "EPROBE_DEFER", "Driver requests probe retry" },
+	{ 518, "EOPENSTALE", "Open found a stale dentry" },
+	{ 519, "ENOPARAM", "Parameter not supported" },
+	{ 521, "EBADHANDLE", "Illegal NFS file handle" },
+	{ 522, "ENOTSYNC", "Update synchronization mismatch" },
+	{ 523, "EBADCOOKIE", "Cookie is stale" },
+	{ 524, "ENOTSUPP", "Operation is not supported" },
+	{ 525, "ETOOSMALL", "Buffer or request is too small" },
+	{ 526, "ESERVERFAULT", "An untranslatable error occurred" },
+	{ 527, "EBADTYPE", "Type not supported by server" },
+	{ 528, "EJUKEBOX", "Request initiated, but will not complete before timeout" },
+	{ 529, "EIOCBQUEUED", "iocb queued, will get completion event" },
+	{ 530, "ERECALLCONFLICT", "Conflict with recalled state" },
+};
+
+const char *xlat_errno_name(int err)
+{
+	if (err > 0 && (size_t)err < sizeof errno_names / sizeof errno_names[0] && errno_names[err])
+		return errno_names[err];
+	for (size_t i = 0; i < sizeof kernel_errnos / sizeof kernel_errnos[0]; i++)
+		if (kernel_errnos[i].err == err)
+			return kernel_errnos[i].name;
+	return NULL;
+}
+
+const char *xlat_errno_text(int err)
+{
+	for (size_t i = 0; i < sizeof kernel_errnos / sizeof kernel_errnos[0]; i++)
+		if (kernel_errnos[i].err == err)
+			return kernel_errnos[i].text;
+	return strerror(err);
+}
