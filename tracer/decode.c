@@ -135,13 +135,27 @@ void print_open_flags(struct pbuf *b, uint64_t flags)
 {
 	xlat_print_enum(b, &xlat_open_access, flags & O_ACCMODE, NULL);
 	flags &= ~(uint64_t)O_ACCMODE;
-	if (xlat_kernel_o_largefile && (flags & xlat_kernel_o_largefile)) {
-		pb_puts(b, "|O_LARGEFILE");
-		flags &= ~xlat_kernel_o_largefile;
+	print_open_flag_bits(b, flags, false);
+}
+
+void print_open_flag_bits(struct pbuf *b, uint64_t flags, bool first)
+{
+	if (!flags) {
+		if (first)
+			pb_putc(b, '0');
+		return;
 	}
+	first = xlat_print_flags_part(b, &xlat_open_flags, &flags, first);
+	if (xlat_kernel_o_largefile && (flags & xlat_kernel_o_largefile)) {
+		pb_puts(b, first ? "O_LARGEFILE" : "|O_LARGEFILE");
+		flags &= ~xlat_kernel_o_largefile;
+		first = false;
+	}
+	first = xlat_print_flags_part(b, &xlat_open_flags_tail, &flags, first);
 	if (flags) {
-		pb_putc(b, '|');
-		xlat_print_flags(b, &xlat_open_flags, flags);
+		if (!first)
+			pb_putc(b, '|');
+		pb_hex(b, flags);
 	}
 }
 

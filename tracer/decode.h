@@ -55,6 +55,8 @@ void print_ptr(struct pbuf *b, uint64_t addr);
 void print_fd(struct decode_ctx *ctx, int64_t fd);
 void print_mode(struct pbuf *b, uint64_t mode);
 void print_open_flags(struct pbuf *b, uint64_t flags);
+/* O_* bits without the access mode ("O_CLOEXEC", "0" when none and FIRST). */
+void print_open_flag_bits(struct pbuf *b, uint64_t flags, bool first);
 void print_siginfo(struct pbuf *b, const siginfo_t *si);
 void print_wait_status(struct pbuf *b, int status);
 

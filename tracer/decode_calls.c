@@ -10,7 +10,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <termios.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
@@ -109,14 +111,14 @@ static bool print_statx_arg(struct decode_ctx *ctx, int i)
 		uint64_t flags = ARG(2);
 		uint64_t sync = flags & AT_STATX_SYNC_TYPE;
 		flags &= ~(uint64_t)AT_STATX_SYNC_TYPE;
-		if (flags) {
-			xlat_print_flags(B, &xlat_at_flags, flags);
-			pb_putc(B, '|');
-		}
 		if (sync == AT_STATX_SYNC_AS_STAT)
 			pb_puts(B, "AT_STATX_SYNC_AS_STAT");
 		else
 			xlat_print_flags(B, &xlat_at_flags, sync);
+		if (flags) {
+			pb_putc(B, '|');
+			xlat_print_flags(B, &xlat_at_flags, flags);
+		}
 		return true;
 	}
 	if (i == 3) {
@@ -161,7 +163,7 @@ static bool print_fd_pair(struct decode_ctx *ctx, int i)
 static bool print_pipe2(struct decode_ctx *ctx, int i)
 {
 	if (i == 1) {
-		xlat_print_flags(B, &xlat_open_flags, ARG(1));
+		print_open_flag_bits(B, ARG(1), true);
 		return true;
 	}
 	return print_fd_pair(ctx, i);
@@ -171,7 +173,7 @@ static bool print_dup3(struct decode_ctx *ctx, int i)
 {
 	if (i != 2)
 		return false;
-	xlat_print_flags(B, &xlat_open_flags, ARG(2));
+	print_open_flag_bits(B, ARG(2), true);
 	return true;
 }
 
@@ -238,7 +240,7 @@ static bool print_getdents(struct decode_ctx *ctx, int i)
 	if (i != 1)
 		return false;
 	print_ptr(B, ARG(1));
-	if (ctx->call->ret <= 0 || !ARG(1))
+	if (ctx->call->ret < 0 || !ARG(1))
 		return true;
 	/* Count the records: d_reclen is at offset 16 of linux_dirent64. */
 	static unsigned char buf[1 << 16];
@@ -704,6 +706,113 @@ static int nargs_mremap(const struct trace_call *call)
 	return (call->arg[3] & MREMAP_FIXED) ? 5 : 4;
 }
 
+/* ---- ioctl ---- */
+
+static void print_delay_field(struct pbuf *b, uint32_t v, uint32_t mask, const char *name,
+			      unsigned shift_values)
+{
+	unsigned shift = (unsigned)__builtin_ctz(mask);
+	unsigned n = (v & mask) >> shift;
+	(void)shift_values;
+	pb_printf(b, "%s%u|", name, n);
+}
+
+static void print_termios(struct decode_ctx *ctx, uint64_t addr)
+{
+	/* The kernel's struct termios starts with the four flag words. */
+	uint32_t t[4];
+	if (ctx->call->ret < 0 || !read_obj(ctx, addr, t, sizeof t)) {
+		print_ptr(B, addr);
+		return;
+	}
+	pb_puts(B, "{c_iflag=");
+	xlat_print_flags(B, &xlat_termios_iflags, t[0]);
+	pb_puts(B, ", c_oflag=");
+	print_delay_field(B, t[1], NLDLY, "NL", 0);
+	print_delay_field(B, t[1], CRDLY, "CR", 0);
+	if ((t[1] & TABDLY) == TABDLY)
+		pb_puts(B, "XTABS|");
+	else
+		print_delay_field(B, t[1], TABDLY, "TAB", 0);
+	print_delay_field(B, t[1], BSDLY, "BS", 0);
+	print_delay_field(B, t[1], VTDLY, "VT", 0);
+	print_delay_field(B, t[1], FFDLY, "FF", 0);
+	uint64_t of = t[1] & ~(uint32_t)(NLDLY | CRDLY | TABDLY | BSDLY | VTDLY | FFDLY);
+	if (of)
+		xlat_print_flags(B, &xlat_termios_oflags, of);
+	else
+		B->len--;
+	pb_puts(B, ", c_cflag=");
+	xlat_print_enum(B, &xlat_baud, t[2] & CBAUD, NULL);
+	pb_printf(B, "|CS%u", 5 + ((t[2] & CSIZE) >> __builtin_ctz(CSIZE)));
+	uint64_t cf = t[2] & ~(uint32_t)(CBAUD | CSIZE);
+	if (cf) {
+		pb_putc(B, '|');
+		xlat_print_flags(B, &xlat_termios_cflags, cf);
+	}
+	pb_puts(B, ", c_lflag=");
+	xlat_print_flags(B, &xlat_termios_lflags, t[3]);
+	pb_puts(B, ", ...}");
+}
+
+static bool print_ioctl(struct decode_ctx *ctx, int i)
+{
+	uint32_t req = (uint32_t)ARG(1);
+	if (i == 1) {
+		xlat_print_enum(B, &xlat_ioctl_cmds, req, NULL);
+		return true;
+	}
+	if (i != 2)
+		return false;
+	switch (req) {
+	case TCGETS:
+	case TCSETS: case TCSETSW: case TCSETSF:
+		print_termios(ctx, ARG(2));
+		return true;
+	case TIOCGWINSZ:
+	case TIOCSWINSZ: {
+		struct winsize ws;
+		if (ctx->call->ret < 0 || !read_obj(ctx, ARG(2), &ws, sizeof ws)) {
+			print_ptr(B, ARG(2));
+			return true;
+		}
+		pb_printf(B, "{ws_row=%u, ws_col=%u, ws_xpixel=%u, ws_ypixel=%u}", ws.ws_row,
+			  ws.ws_col, ws.ws_xpixel, ws.ws_ypixel);
+		return true;
+	}
+	case TIOCGPGRP:
+	case TIOCSPGRP: {
+		int pgrp;
+		if (ctx->call->ret < 0 || !read_obj(ctx, ARG(2), &pgrp, sizeof pgrp))
+			print_ptr(B, ARG(2));
+		else
+			pb_printf(B, "[%d]", pgrp);
+		return true;
+	}
+	case FIONCLEX: case FIOCLEX: case TIOCNOTTY: case TIOCEXCL: case TIOCNXCL:
+		return true;
+	}
+	print_ptr(B, ARG(2));
+	return true;
+}
+
+static int nargs_ioctl(const struct trace_call *call)
+{
+	switch ((uint32_t)call->arg[1]) {
+	case FIONCLEX: case FIOCLEX: case TIOCNOTTY: case TIOCEXCL: case TIOCNXCL:
+		return 2;
+	}
+	return 3;
+}
+
+static bool print_fadvise(struct decode_ctx *ctx, int i)
+{
+	if (i != 3)
+		return false;
+	xlat_print_enum(B, &xlat_fadvise, ARG(3), "POSIX_FADV_");
+	return true;
+}
+
 static bool print_arch_prctl(struct decode_ctx *ctx, int i)
 {
 	if (i != 0)
@@ -868,6 +977,8 @@ static const struct call_decoder decoders[] = {
 	  .ret_hex = true },
 	{ .name = "shmat", .first_out = -1, .ret_hex = true },
 	{ .name = "madvise", .first_out = -1, .print_arg = print_madvise },
+	{ .name = "ioctl", .nargs = nargs_ioctl, .first_out = 2, .print_arg = print_ioctl },
+	{ .name = "fadvise64", .first_out = -1, .print_arg = print_fadvise },
 	{ .name = "arch_prctl", .first_out = -1, .print_arg = print_arch_prctl },
 	{ .name = "prlimit64", .first_out = 3, .print_arg = print_prlimit64 },
 	{ .name = "getrlimit", .first_out = 1, .print_arg = print_getrlimit },

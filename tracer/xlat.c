@@ -9,7 +9,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <termios.h>
+#include <linux/fs.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -46,6 +49,21 @@ void xlat_print_enum(struct pbuf *b, const struct xlat *x, uint64_t v, const cha
 	}
 }
 
+bool xlat_print_flags_part(struct pbuf *b, const struct xlat *x, uint64_t *v, bool first)
+{
+	for (unsigned i = 0; i < x->n && *v; i++) {
+		uint64_t f = x->e[i].val;
+		if (f && (*v & f) == f) {
+			if (!first)
+				pb_putc(b, '|');
+			pb_puts(b, x->e[i].name);
+			first = false;
+			*v &= ~f;
+		}
+	}
+	return first;
+}
+
 void xlat_print_flags(struct pbuf *b, const struct xlat *x, uint64_t v)
 {
 	if (v == 0) {
@@ -53,17 +71,7 @@ void xlat_print_flags(struct pbuf *b, const struct xlat *x, uint64_t v)
 		pb_puts(b, zero ? zero : "0");
 		return;
 	}
-	bool first = true;
-	for (unsigned i = 0; i < x->n && v; i++) {
-		uint64_t f = x->e[i].val;
-		if (f && (v & f) == f) {
-			if (!first)
-				pb_putc(b, '|');
-			pb_puts(b, x->e[i].name);
-			first = false;
-			v &= ~f;
-		}
-	}
+	bool first = xlat_print_flags_part(b, x, &v, true);
 	if (v) {
 		if (!first)
 			pb_putc(b, '|');
@@ -72,11 +80,13 @@ void xlat_print_flags(struct pbuf *b, const struct xlat *x, uint64_t v)
 }
 
 XLAT(xlat_open_access, X(O_RDONLY), X(O_WRONLY), X(O_RDWR));
+/* strace's order; O_LARGEFILE (kernel value) goes between the two parts. */
 XLAT(xlat_open_flags,
 	X(O_CREAT), X(O_EXCL), X(O_NOCTTY), X(O_TRUNC), X(O_APPEND),
-	X(O_NONBLOCK), X(O_SYNC), X(O_DSYNC), X(O_ASYNC), X(O_DIRECT),
-	X(O_TMPFILE), X(O_DIRECTORY), X(O_NOFOLLOW), X(O_NOATIME),
-	X(O_CLOEXEC), X(O_PATH));
+	X(O_NONBLOCK), X(O_SYNC), X(O_DSYNC), X(O_ASYNC), X(O_DIRECT));
+XLAT(xlat_open_flags_tail,
+	X(O_NOFOLLOW), X(O_NOATIME), X(O_CLOEXEC), X(O_PATH), X(O_TMPFILE),
+	X(O_DIRECTORY));
 XLAT(xlat_at_flags,
 	X(AT_SYMLINK_NOFOLLOW), X(AT_REMOVEDIR), X(AT_SYMLINK_FOLLOW),
 	X(AT_NO_AUTOMOUNT), X(AT_EMPTY_PATH), X(AT_STATX_FORCE_SYNC),
@@ -145,7 +155,7 @@ XLAT(xlat_address_families,
 XLAT(xlat_socket_types,
 	X(SOCK_STREAM), X(SOCK_DGRAM), X(SOCK_RAW), X(SOCK_RDM),
 	X(SOCK_SEQPACKET), X(SOCK_DCCP), X(SOCK_PACKET));
-XLAT(xlat_socket_flags, X(SOCK_NONBLOCK), X(SOCK_CLOEXEC));
+XLAT(xlat_socket_flags, X(SOCK_CLOEXEC), X(SOCK_NONBLOCK));
 XLAT(xlat_ip_protocols,
 	X(IPPROTO_IP), X(IPPROTO_ICMP), X(IPPROTO_TCP), X(IPPROTO_UDP),
 	X(IPPROTO_IPV6), X(IPPROTO_ICMPV6), X(IPPROTO_SCTP), X(IPPROTO_RAW));
@@ -174,6 +184,38 @@ XLAT(xlat_rlimits,
 	X(RLIMIT_CORE), X(RLIMIT_RSS), X(RLIMIT_NPROC), X(RLIMIT_NOFILE),
 	X(RLIMIT_MEMLOCK), X(RLIMIT_AS), X(RLIMIT_LOCKS), X(RLIMIT_SIGPENDING),
 	X(RLIMIT_MSGQUEUE), X(RLIMIT_NICE), X(RLIMIT_RTPRIO), X(RLIMIT_RTTIME));
+XLAT(xlat_fadvise,
+	X(POSIX_FADV_NORMAL), X(POSIX_FADV_RANDOM), X(POSIX_FADV_SEQUENTIAL),
+	X(POSIX_FADV_WILLNEED), X(POSIX_FADV_DONTNEED), X(POSIX_FADV_NOREUSE));
+XLAT(xlat_ioctl_cmds,
+	X(TCGETS), X(TCSETS), X(TCSETSW), X(TCSETSF), X(TCGETA), X(TCSETA),
+	X(TCSETAW), X(TCSETAF), X(TCSBRK), X(TCXONC), X(TCFLSH), X(TIOCEXCL),
+	X(TIOCNXCL), X(TIOCSCTTY), X(TIOCGPGRP), X(TIOCSPGRP), X(TIOCOUTQ),
+	X(TIOCSTI), X(TIOCGWINSZ), X(TIOCSWINSZ), X(TIOCMGET), X(TIOCMSET),
+	X(FIONREAD), X(TIOCLINUX), X(TIOCCONS), X(FIONBIO), X(TIOCNOTTY),
+	X(TIOCSETD), X(TIOCGETD), X(TIOCGPTN), X(TIOCSPTLCK), X(TIOCGSID),
+	X(FIONCLEX), X(FIOCLEX), X(FIOASYNC), X(TIOCGPTPEER), X(FIGETBSZ),
+	X(FS_IOC_GETFLAGS), X(FS_IOC_SETFLAGS), X(FICLONE));
+XLAT(xlat_termios_iflags,
+	X(IGNBRK), X(BRKINT), X(IGNPAR), X(PARMRK), X(INPCK), X(ISTRIP),
+	X(INLCR), X(IGNCR), X(ICRNL), X(IUCLC), X(IXON), X(IXANY), X(IXOFF),
+	X(IMAXBEL), X(IUTF8));
+XLAT(xlat_termios_oflags,
+	X(OPOST), X(OLCUC), X(ONLCR), X(OCRNL), X(ONOCR), X(ONLRET), X(OFILL),
+	X(OFDEL));
+XLAT(xlat_termios_cflags,
+	X(CSTOPB), X(CREAD), X(PARENB), X(PARODD), X(HUPCL), X(CLOCAL),
+	X(CMSPAR), X(CRTSCTS));
+XLAT(xlat_termios_lflags,
+	X(ISIG), X(ICANON), X(XCASE), X(ECHO), X(ECHOE), X(ECHOK), X(ECHONL),
+	X(NOFLSH), X(TOSTOP), X(IEXTEN), X(ECHOCTL), X(ECHOPRT), X(ECHOKE),
+	X(FLUSHO), X(PENDIN), X(EXTPROC));
+XLAT(xlat_baud,
+	X(B0), X(B50), X(B75), X(B110), X(B134), X(B150), X(B200), X(B300),
+	X(B600), X(B1200), X(B1800), X(B2400), X(B4800), X(B9600), X(B19200),
+	X(B38400), X(B57600), X(B115200), X(B230400), X(B460800), X(B500000),
+	X(B576000), X(B921600), X(B1000000), X(B1152000), X(B1500000),
+	X(B2000000), X(B2500000), X(B3000000), X(B3500000), X(B4000000));
 XLAT(xlat_getrandom_flags, X(GRND_NONBLOCK), X(GRND_RANDOM), X(GRND_INSECURE));
 XLAT(xlat_futex_ops,
 	X(FUTEX_WAIT), X(FUTEX_WAKE), X(FUTEX_FD), X(FUTEX_REQUEUE),

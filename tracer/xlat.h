@@ -5,6 +5,7 @@
 #ifndef SPLITRUN_TRACER_XLAT_H
 #define SPLITRUN_TRACER_XLAT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "tracer/print_buf.h"
@@ -26,9 +27,13 @@ void xlat_print_enum(struct pbuf *b, const struct xlat *x, uint64_t v, const cha
 /* NAME|NAME|0xREST; "0" (or the table's zero name) for zero. Entries are
  * tried in table order, so a multi-bit name listed first wins. */
 void xlat_print_flags(struct pbuf *b, const struct xlat *x, uint64_t v);
+/* The names of X's flags set in *V, '|'-separated (a leading '|' unless
+ * FIRST), cleared from *V. Returns whether nothing has been printed yet. */
+bool xlat_print_flags_part(struct pbuf *b, const struct xlat *x, uint64_t *v, bool first);
 
 extern const struct xlat xlat_open_access;   /* O_RDONLY, O_WRONLY, O_RDWR */
-extern const struct xlat xlat_open_flags;    /* the rest of O_* */
+extern const struct xlat xlat_open_flags;    /* O_* up to O_DIRECT, strace's order */
+extern const struct xlat xlat_open_flags_tail; /* O_* after O_LARGEFILE */
 extern const struct xlat xlat_at_flags;
 extern const struct xlat xlat_faccessat_flags;
 extern const struct xlat xlat_unlinkat_flags;
@@ -62,6 +67,13 @@ extern const struct xlat xlat_trap_codes;
 extern const struct xlat xlat_arch_prctl;
 extern const struct xlat xlat_rlimits;
 extern const struct xlat xlat_getrandom_flags;
+extern const struct xlat xlat_fadvise;
+extern const struct xlat xlat_ioctl_cmds;
+extern const struct xlat xlat_termios_iflags;
+extern const struct xlat xlat_termios_oflags;
+extern const struct xlat xlat_termios_cflags;
+extern const struct xlat xlat_termios_lflags;
+extern const struct xlat xlat_baud;
 extern const struct xlat xlat_futex_ops;
 
 /* "SIGTERM", "SIGRTMIN", "SIGRT_3"; NULL when SIG is not a signal. */
