@@ -1,6 +1,7 @@
 /* tracer/decode_calls.c: decoders of the calls whose arguments the generic
  * kind printer cannot render alone, grouped by family like strace's. */
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
 #include <netinet/in.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -78,7 +80,13 @@ static void print_file_mode(struct pbuf *b, uint64_t mode)
 		pb_puts(b, type);
 		pb_putc(b, '|');
 	}
-	print_mode(b, mode & ~(uint64_t)S_IFMT);
+	if (mode & S_ISUID)
+		pb_puts(b, "S_ISUID|");
+	if (mode & S_ISGID)
+		pb_puts(b, "S_ISGID|");
+	if (mode & S_ISVTX)
+		pb_puts(b, "S_ISVTX|");
+	print_mode(b, mode & 0777);
 }
 
 static void print_stat(struct decode_ctx *ctx, uint64_t addr)
@@ -791,6 +799,9 @@ static bool print_ioctl(struct decode_ctx *ctx, int i)
 	}
 	case FIONCLEX: case FIOCLEX: case TIOCNOTTY: case TIOCEXCL: case TIOCNXCL:
 		return true;
+	case FICLONE:
+		pb_dec(B, (int)ARG(2));
+		return true;
 	}
 	print_ptr(B, ARG(2));
 	return true;
@@ -803,6 +814,51 @@ static int nargs_ioctl(const struct trace_call *call)
 		return 2;
 	}
 	return 3;
+}
+
+static int nargs_prctl(const struct trace_call *call)
+{
+	switch ((int)call->arg[0]) {
+	case PR_GET_DUMPABLE: case PR_GET_KEEPCAPS: case PR_GET_SECCOMP:
+	case PR_GET_NO_NEW_PRIVS: case PR_GET_TIMERSLACK: case PR_GET_CHILD_SUBREAPER:
+		return 1;
+	case PR_SET_NAME: case PR_GET_NAME: case PR_SET_PDEATHSIG: case PR_GET_PDEATHSIG:
+	case PR_SET_DUMPABLE: case PR_SET_KEEPCAPS: case PR_CAPBSET_READ:
+	case PR_CAPBSET_DROP: case PR_SET_TIMERSLACK: case PR_SET_CHILD_SUBREAPER:
+	case PR_GET_TID_ADDRESS: case PR_SET_PTRACER:
+		return 2;
+	}
+	return 5;
+}
+
+static bool print_prctl(struct decode_ctx *ctx, int i)
+{
+	int option = (int)ARG(0);
+	if (i == 0) {
+		xlat_print_enum(B, &xlat_prctl_options, (uint32_t)option, "PR_");
+		return true;
+	}
+	if (i != 1)
+		return false;
+	switch (option) {
+	case PR_SET_NAME:
+		print_guest_str(B, PID, ARG(1), 15);
+		return true;
+	case PR_GET_NAME:
+		if (ctx->call->ret < 0)
+			print_ptr(B, ARG(1));
+		else
+			print_guest_str(B, PID, ARG(1), 15);
+		return true;
+	case PR_SET_PDEATHSIG:
+		xlat_print_signal(B, ARG(1));
+		return true;
+	case PR_SET_DUMPABLE: case PR_SET_KEEPCAPS: case PR_CAPBSET_READ: case PR_CAPBSET_DROP:
+	case PR_SET_CHILD_SUBREAPER: case PR_SET_NO_NEW_PRIVS:
+		pb_udec(B, ARG(1));
+		return true;
+	}
+	return false;
 }
 
 static bool print_fadvise(struct decode_ctx *ctx, int i)
@@ -978,6 +1034,7 @@ static const struct call_decoder decoders[] = {
 	{ .name = "shmat", .first_out = -1, .ret_hex = true },
 	{ .name = "madvise", .first_out = -1, .print_arg = print_madvise },
 	{ .name = "ioctl", .nargs = nargs_ioctl, .first_out = 2, .print_arg = print_ioctl },
+	{ .name = "prctl", .nargs = nargs_prctl, .first_out = 1, .print_arg = print_prctl },
 	{ .name = "fadvise64", .first_out = -1, .print_arg = print_fadvise },
 	{ .name = "arch_prctl", .first_out = -1, .print_arg = print_arch_prctl },
 	{ .name = "prlimit64", .first_out = 3, .print_arg = print_prlimit64 },

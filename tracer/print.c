@@ -213,7 +213,7 @@ void trace_exit(struct trace_printer *p, struct trace_call *call)
 		return;
 	}
 	struct proc *pr = proc_find(p, call->pid, true);
-	if (!pr)
+	if (!pr || (!pr->in_call && (call->desc->classes & SC_NEVER_RETURNS)))
 		return;
 	const struct call_decoder *dec;
 	size_t start;

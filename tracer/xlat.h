@@ -68,6 +68,7 @@ extern const struct xlat xlat_arch_prctl;
 extern const struct xlat xlat_rlimits;
 extern const struct xlat xlat_getrandom_flags;
 extern const struct xlat xlat_fadvise;
+extern const struct xlat xlat_prctl_options;
 extern const struct xlat xlat_ioctl_cmds;
 extern const struct xlat xlat_termios_iflags;
 extern const struct xlat xlat_termios_oflags;

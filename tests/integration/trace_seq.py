@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""trace_seq.py FILE: prints the per-process sequence of (syscall, result)
+of a strace-format trace (strace -f -o FILE, or splitrun --trace -f -o FILE),
+one "P<n> name = result" line per call, so two traces can be diffed.
+
+Pids are renamed P1, P2 ... in order of first appearance (results that are
+pids too); addresses become ADDR. "<unfinished ...>" halves are joined with
+their "<... name resumed>" halves. Signals ("--- SIGCHLD") and exits ("+++")
+are kept, with their details dropped."""
+import re
+import sys
+
+pids = {}
+
+
+def pid_name(pid):
+    if pid not in pids:
+        pids[pid] = "P%d" % (len(pids) + 1)
+    return pids[pid]
+
+
+PID_RESULTS = {"clone", "clone3", "fork", "vfork", "wait4", "waitid", "getpid",
+               "getppid", "gettid", "set_tid_address", "getpgrp", "getpgid", "getsid", "setsid"}
+line_re = re.compile(r"^(?:\[pid\s+(\d+)\]\s+|(\d+)\s+)?(.*)$")
+call_re = re.compile(r"^([a-z_0-9]+)\(")
+resumed_re = re.compile(r"^<\.\.\. ([a-z_0-9]+) resumed>")
+result_re = re.compile(r"\)\s+=\s+(.*)$")
+
+
+def norm_result(name, res):
+    res = re.sub(r"0x[0-9a-f]+", "ADDR", res)
+    m = re.match(r"^(-?\d+)(.*)$", res)
+    if m and (name in PID_RESULTS or m.group(1) in pids) and int(m.group(1)) > 0:
+        return pid_name(m.group(1)) + m.group(2)
+    return res
+
+
+def main():
+    first_pid = None
+    out = []
+    with open(sys.argv[1], errors="replace") as f:
+        for raw in f:
+            raw = raw.rstrip("\n")
+            m = line_re.match(raw)
+            pid = m.group(1) or m.group(2)
+            text = m.group(3)
+            if pid is None:
+                pid = first_pid or "main"
+            if first_pid is None:
+                first_pid = pid
+            who = pid_name(pid)
+            if text.startswith("--- "):
+                out.append("%s %s" % (who, text.split(" ")[1]))
+                continue
+            if text.startswith("+++ "):
+                out.append("%s %s" % (who, " ".join(text.split(" ")[1:4])))
+                continue
+            if text.endswith("<unfinished ...>"):
+                continue
+            r = resumed_re.match(text)
+            c = call_re.match(text)
+            name = r.group(1) if r else (c.group(1) if c else None)
+            if name is None:
+                continue
+            res = result_re.search(text)
+            if not res:
+                continue
+            out.append("%s %s = %s" % (who, name, norm_result(name, res.group(1))))
+    # Group per process, keeping each one's order.
+    for p in sorted(set(l.split(" ")[0] for l in out), key=lambda s: int(s[1:]) if s[1:].isdigit() else 0):
+        for l in out:
+            if l.split(" ")[0] == p:
+                print(l)
+
+
+main()
