@@ -249,6 +249,8 @@ void trace_exit(struct trace_printer *p, struct trace_call *call)
 	pr->unfinished = false;
 	emit(p);
 	if (p->stacks) {
+		if (call->desc->classes & (SC_MEMORY | SC_PROCESS))
+			stacks_invalidate(p->stacks, call->pid);
 		stacks_print(p->stacks, call->pid, &p->line);
 		emit(p);
 	}

@@ -18,7 +18,9 @@ struct stacks *stacks_new(void);
 void stacks_free(struct stacks *st);
 /* Appends " > /path/lib.so(func+0x1f) [0x1234]" lines for PID's stack. */
 void stacks_print(struct stacks *st, pid_t pid, struct pbuf *b);
-/* PID exited or exec'd: drop its cached address space. */
+/* PID exited: drop its cached address space. */
 void stacks_forget(struct stacks *st, pid_t pid);
+/* PID's mappings may have changed (mmap, munmap, execve ...). */
+void stacks_invalidate(struct stacks *st, pid_t pid);
 
 #endif
