@@ -5,8 +5,10 @@ one "P<n> name = result" line per call, so two traces can be diffed.
 
 Pids are renamed P1, P2 ... in order of first appearance (results that are
 pids too); addresses become ADDR. "<unfinished ...>" halves are joined with
-their "<... name resumed>" halves. Signals ("--- SIGCHLD") and exits ("+++")
-are kept, with their details dropped."""
+their "<... name resumed>" halves. Exits ("+++ exited with 0") are kept.
+Left out, because where they fall depends on scheduling and not on the
+tracer: signal deliveries ("--- SIGCHLD"), calls interrupted by one (result
+"? ERESTART...") and the rt_sigreturn that follows a handler."""
 import re
 import sys
 
@@ -50,7 +52,6 @@ def main():
                 first_pid = pid
             who = pid_name(pid)
             if text.startswith("--- "):
-                out.append("%s %s" % (who, text.split(" ")[1]))
                 continue
             if text.startswith("+++ "):
                 out.append("%s %s" % (who, " ".join(text.split(" ")[1:4])))
@@ -65,7 +66,10 @@ def main():
             res = result_re.search(text)
             if not res:
                 continue
-            out.append("%s %s = %s" % (who, name, norm_result(name, res.group(1))))
+            result = res.group(1)
+            if name == "rt_sigreturn" or result.startswith("? ERESTART"):
+                continue
+            out.append("%s %s = %s" % (who, name, norm_result(name, result)))
     # Group per process, keeping each one's order.
     for p in sorted(set(l.split(" ")[0] for l in out), key=lambda s: int(s[1:]) if s[1:].isdigit() else 0):
         for l in out:
