@@ -1,5 +1,6 @@
 /* tracer/decode_calls.c: decoders of the calls whose arguments the generic
  * kind printer cannot render alone, grouped by family like strace's. */
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <linux/openat2.h>
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <sys/un.h>
 
 #include "tracer/decode.h"
@@ -861,6 +863,118 @@ static bool print_prctl(struct decode_ctx *ctx, int i)
 	return false;
 }
 
+/* ---- clocks, misc ---- */
+
+static void print_timespec(struct decode_ctx *ctx, uint64_t addr)
+{
+	int64_t ts[2];
+	if (!read_obj(ctx, addr, ts, sizeof ts)) {
+		print_ptr(B, addr);
+		return;
+	}
+	pb_printf(B, "{tv_sec=%lld, tv_nsec=%lld}", (long long)ts[0], (long long)ts[1]);
+}
+
+static bool print_clock_nanosleep(struct decode_ctx *ctx, int i)
+{
+	switch (i) {
+	case 0: xlat_print_enum(B, &xlat_clocks, ARG(0), "CLOCK_"); return true;
+	case 1: xlat_print_flags(B, &xlat_timer_flags, ARG(1)); return true;
+	case 2: print_timespec(ctx, ARG(2)); return true;
+	case 3:
+		if (ctx->call->ret == -EINTR || ctx->call->ret == -516)
+			print_timespec(ctx, ARG(3));
+		else
+			print_ptr(B, ARG(3));
+		return true;
+	}
+	return false;
+}
+
+static bool print_nanosleep(struct decode_ctx *ctx, int i)
+{
+	switch (i) {
+	case 0: print_timespec(ctx, ARG(0)); return true;
+	case 1:
+		if (ctx->call->ret == -EINTR || ctx->call->ret == -516)
+			print_timespec(ctx, ARG(1));
+		else
+			print_ptr(B, ARG(1));
+		return true;
+	}
+	return false;
+}
+
+static bool print_clock_gettime(struct decode_ctx *ctx, int i)
+{
+	switch (i) {
+	case 0: xlat_print_enum(B, &xlat_clocks, ARG(0), "CLOCK_"); return true;
+	case 1:
+		if (ctx->call->ret < 0)
+			print_ptr(B, ARG(1));
+		else
+			print_timespec(ctx, ARG(1));
+		return true;
+	}
+	return false;
+}
+
+static bool print_uname(struct decode_ctx *ctx, int i)
+{
+	if (i != 0)
+		return false;
+	struct utsname u;
+	if (ctx->call->ret < 0 || !read_obj(ctx, ARG(0), &u, sizeof u)) {
+		print_ptr(B, ARG(0));
+		return true;
+	}
+	pb_puts(B, "{sysname=");
+	print_quoted(B, (const unsigned char *)u.sysname, strnlen(u.sysname, sizeof u.sysname));
+	pb_puts(B, ", nodename=");
+	print_quoted(B, (const unsigned char *)u.nodename, strnlen(u.nodename, sizeof u.nodename));
+	pb_puts(B, ", ...}");
+	return true;
+}
+
+static bool print_epoll_create1(struct decode_ctx *ctx, int i)
+{
+	if (i != 0)
+		return false;
+	xlat_print_flags(B, &xlat_epoll_flags, ARG(0));
+	return true;
+}
+
+static bool print_getgroups(struct decode_ctx *ctx, int i)
+{
+	if (i != 1)
+		return false;
+	int64_t n = ctx->call->ret;
+	if (!ARG(1)) {
+		pb_puts(B, "NULL");
+		return true;
+	}
+	if (n < 0 || (int)ARG(0) == 0) {
+		if (n >= 0 && (int)ARG(0) == 0)
+			pb_puts(B, "[]");
+		else
+			print_ptr(B, ARG(1));
+		return true;
+	}
+	uint32_t g[32];
+	size_t shown = (size_t)n < 32 ? (size_t)n : 32;
+	if (!read_obj(ctx, ARG(1), g, shown * sizeof g[0])) {
+		print_ptr(B, ARG(1));
+		return true;
+	}
+	pb_putc(B, '[');
+	for (size_t k = 0; k < shown; k++)
+		pb_printf(B, "%s%u", k ? ", " : "", g[k]);
+	if ((size_t)n > shown)
+		pb_puts(B, ", ...");
+	pb_putc(B, ']');
+	return true;
+}
+
 static bool print_fadvise(struct decode_ctx *ctx, int i)
 {
 	if (i != 3)
@@ -1035,6 +1149,13 @@ static const struct call_decoder decoders[] = {
 	{ .name = "madvise", .first_out = -1, .print_arg = print_madvise },
 	{ .name = "ioctl", .nargs = nargs_ioctl, .first_out = 2, .print_arg = print_ioctl },
 	{ .name = "prctl", .nargs = nargs_prctl, .first_out = 1, .print_arg = print_prctl },
+	{ .name = "clock_nanosleep", .first_out = 3, .print_arg = print_clock_nanosleep },
+	{ .name = "nanosleep", .first_out = 1, .print_arg = print_nanosleep },
+	{ .name = "clock_gettime", .first_out = 1, .print_arg = print_clock_gettime },
+	{ .name = "clock_getres", .first_out = 1, .print_arg = print_clock_gettime },
+	{ .name = "uname", .first_out = 0, .print_arg = print_uname },
+	{ .name = "epoll_create1", .first_out = -1, .print_arg = print_epoll_create1, .ret_fd = true },
+	{ .name = "getgroups", .first_out = 1, .print_arg = print_getgroups },
 	{ .name = "fadvise64", .first_out = -1, .print_arg = print_fadvise },
 	{ .name = "arch_prctl", .first_out = -1, .print_arg = print_arch_prctl },
 	{ .name = "prlimit64", .first_out = 3, .print_arg = print_prlimit64 },

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <termios.h>
 #include <linux/fs.h>
@@ -227,6 +229,13 @@ XLAT(xlat_prctl_options,
 	X(PR_GET_NO_NEW_PRIVS), X(PR_GET_TID_ADDRESS), X(PR_SET_THP_DISABLE),
 	X(PR_GET_THP_DISABLE), X(PR_CAP_AMBIENT), X(PR_SET_PTRACER),
 	X(PR_SET_VMA));
+XLAT(xlat_clocks,
+	X(CLOCK_REALTIME), X(CLOCK_MONOTONIC), X(CLOCK_PROCESS_CPUTIME_ID),
+	X(CLOCK_THREAD_CPUTIME_ID), X(CLOCK_MONOTONIC_RAW), X(CLOCK_REALTIME_COARSE),
+	X(CLOCK_MONOTONIC_COARSE), X(CLOCK_BOOTTIME), X(CLOCK_REALTIME_ALARM),
+	X(CLOCK_BOOTTIME_ALARM), X(CLOCK_TAI));
+XLAT(xlat_timer_flags, X(TIMER_ABSTIME));
+XLAT(xlat_epoll_flags, X(EPOLL_CLOEXEC));
 XLAT(xlat_getrandom_flags, X(GRND_NONBLOCK), X(GRND_RANDOM), X(GRND_INSECURE));
 XLAT(xlat_futex_ops,
 	X(FUTEX_WAIT), X(FUTEX_WAKE), X(FUTEX_FD), X(FUTEX_REQUEUE),
