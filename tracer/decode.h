@@ -31,6 +31,7 @@ struct call_decoder {
 	bool (*print_ret)(struct decode_ctx *ctx);     /* NULL or false: generic */
 	bool ret_hex;                   /* mmap, brk ...: "= 0x7f..." */
 	bool ret_fd;                    /* -y decorates the returned fd */
+	bool comma_at_exit;             /* the ", " before first_out belongs to the exit half */
 };
 
 /* The decoder of NAME, or NULL. */

@@ -427,12 +427,6 @@ static bool print_execveat(struct decode_ctx *ctx, int i)
 	return false;
 }
 
-static int nargs_one(const struct trace_call *call)
-{
-	(void)call;
-	return 1;
-}
-
 static void print_clone_flags(struct pbuf *b, uint64_t flags)
 {
 	uint64_t sig = flags & 0xff;
@@ -456,24 +450,43 @@ enum { CLONE_ARG_TLS = 3, CLONE_ARG_CTID = 4 };
 enum { CLONE_ARG_CTID = 3, CLONE_ARG_TLS = 4 };
 #endif
 
+static bool clone_has_tail(uint64_t flags)
+{
+	return flags & (CLONE_PARENT_SETTID | CLONE_SETTLS | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID);
+}
+
+/* Two printed parts, like strace: "child_stack=, flags=" at entry, the
+ * tid pointers and tls at exit. */
+static int nargs_clone(const struct trace_call *call)
+{
+	return clone_has_tail(call->arg[0]) ? 2 : 1;
+}
+
 static bool print_clone(struct decode_ctx *ctx, int i)
 {
-	(void)i;
 	uint64_t flags = ARG(0);
-	pb_puts(B, "child_stack=");
-	print_ptr(B, ARG(1));
-	pb_puts(B, ", flags=");
-	print_clone_flags(B, flags);
+	if (i == 0) {
+		pb_puts(B, "child_stack=");
+		print_ptr(B, ARG(1));
+		pb_puts(B, ", flags=");
+		print_clone_flags(B, flags);
+		return true;
+	}
+	const char *sep = "";
 	if (flags & CLONE_PARENT_SETTID) {
-		pb_puts(B, ", parent_tid=");
+		pb_puts(B, "parent_tid=");
 		print_ptr(B, ARG(2));
+		sep = ", ";
 	}
 	if (flags & CLONE_SETTLS) {
-		pb_puts(B, ", tls=");
+		pb_puts(B, sep);
+		pb_puts(B, "tls=");
 		print_ptr(B, ARG(CLONE_ARG_TLS));
+		sep = ", ";
 	}
 	if (flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) {
-		pb_puts(B, ", child_tidptr=");
+		pb_puts(B, sep);
+		pb_puts(B, "child_tidptr=");
 		print_ptr(B, ARG(CLONE_ARG_CTID));
 	}
 	return true;
@@ -1131,7 +1144,8 @@ static const struct call_decoder decoders[] = {
 	{ .name = "renameat2", .first_out = -1, .print_arg = print_renameat2 },
 	{ .name = "execve", .first_out = -1, .print_arg = print_execve },
 	{ .name = "execveat", .first_out = -1, .print_arg = print_execveat },
-	{ .name = "clone", .nargs = nargs_one, .first_out = -1, .print_arg = print_clone },
+	{ .name = "clone", .nargs = nargs_clone, .first_out = 1, .print_arg = print_clone,
+	  .comma_at_exit = true },
 	{ .name = "clone3", .first_out = -1, .print_arg = print_clone3 },
 	{ .name = "wait4", .first_out = 1, .print_arg = print_wait4 },
 	{ .name = "rt_sigprocmask", .first_out = 2, .print_arg = print_rt_sigprocmask },

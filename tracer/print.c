@@ -190,7 +190,7 @@ void trace_enter(struct trace_printer *p, struct trace_call *call)
 			pb_puts(&p->line, ", ");
 		decode_arg(&ctx, dec, i);
 	}
-	if (pr->first_out > 0 && pr->first_out < pr->nargs)
+	if (pr->first_out > 0 && pr->first_out < pr->nargs && !(dec && dec->comma_at_exit))
 		pb_puts(&p->line, ", ");
 	pr->unfinished = false;
 	call->printer_state = pr;
@@ -240,7 +240,7 @@ void trace_exit(struct trace_printer *p, struct trace_call *call)
 		}
 	}
 	for (int i = pr->first_out; i < pr->nargs; i++) {
-		if (i > pr->first_out)
+		if (i > pr->first_out || (i > 0 && dec && dec->comma_at_exit))
 			pb_puts(&p->line, ", ");
 		decode_arg(&ctx, dec, i);
 	}
