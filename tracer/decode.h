@@ -19,6 +19,7 @@ struct decode_ctx {
 	int string_limit;
 	bool fd_paths;
 	bool exiting;
+	uint64_t *saved;   /* two words kept from entry to exit (socklen, fd sets ...) */
 };
 
 /* A call's own decoder. PRINT_ARG prints argument I and returns true, or
@@ -32,6 +33,8 @@ struct call_decoder {
 	bool ret_hex;                   /* mmap, brk ...: "= 0x7f..." */
 	bool ret_fd;                    /* -y decorates the returned fd */
 	bool comma_at_exit;             /* the ", " before first_out belongs to the exit half */
+	void (*on_entry)(struct decode_ctx *ctx);    /* keeps what exit needs in ctx->saved */
+	void (*exit_prefix)(struct decode_ctx *ctx); /* printed first in the exit half */
 };
 
 /* The decoder of NAME, or NULL. */

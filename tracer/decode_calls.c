@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
+#include <poll.h>
+#include <sys/select.h>
 #include <sys/utsname.h>
 #include <sys/un.h>
 
@@ -33,6 +35,14 @@
 static bool read_obj(const struct decode_ctx *ctx, uint64_t addr, void *obj, size_t len)
 {
 	return addr && guest_read(ctx->call->pid, addr, obj, len) == (ssize_t)len;
+}
+
+static void print_timespec(struct decode_ctx *ctx, uint64_t addr);
+static void print_sigset(struct decode_ctx *ctx, uint64_t addr, uint64_t size);
+
+static void print_sigset_arg(struct decode_ctx *ctx, uint64_t addr, uint64_t size)
+{
+	print_sigset(ctx, addr, size);
 }
 
 /* ---- open family ---- */
@@ -525,6 +535,18 @@ static bool print_clone3(struct decode_ctx *ctx, int i)
 	return true;
 }
 
+static void clone3_exit(struct decode_ctx *ctx)
+{
+	struct clone_args ca;
+	if (ctx->call->ret <= 0 || ARG(1) < 64 || !read_obj(ctx, ARG(0), &ca, 64))
+		return;
+	if (ca.flags & CLONE_PARENT_SETTID) {
+		int tid;
+		if (read_obj(ctx, ca.parent_tid, &tid, sizeof tid))
+			pb_printf(B, " => {parent_tid=[%d]}", tid);
+	}
+}
+
 static bool print_wait4(struct decode_ctx *ctx, int i)
 {
 	switch (i) {
@@ -703,6 +725,222 @@ static bool print_connect(struct decode_ctx *ctx, int i)
 	if (i != 1)
 		return false;
 	print_sockaddr(ctx, ARG(1), ARG(2));
+	return true;
+}
+
+/* Calls that fill a sockaddr and its length: keep the length given. */
+static void save_socklen(struct decode_ctx *ctx)
+{
+	uint32_t len = 0;
+	ctx->saved[0] = ARG(2) && read_obj(ctx, ARG(2), &len, sizeof len) ? len : UINT64_MAX;
+}
+
+static bool print_sockname(struct decode_ctx *ctx, int i)
+{
+	uint32_t out = 0;
+	bool have_out = ctx->call->ret >= 0 && ARG(2) && read_obj(ctx, ARG(2), &out, sizeof out);
+	switch (i) {
+	case 1:
+		if (!have_out || !ARG(1))
+			print_ptr(B, ARG(1));
+		else
+			print_sockaddr(ctx, ARG(1), out < ctx->saved[0] ? out : ctx->saved[0]);
+		return true;
+	case 2:
+		if (!have_out && ctx->saved[0] != UINT64_MAX) {
+			pb_printf(B, "[%llu]", (unsigned long long)ctx->saved[0]);
+		} else if (!have_out) {
+			print_ptr(B, ARG(2));
+		} else if (ctx->saved[0] != out && ctx->saved[0] != UINT64_MAX) {
+			pb_printf(B, "[%llu => %u]", (unsigned long long)ctx->saved[0], out);
+		} else {
+			pb_printf(B, "[%u]", out);
+		}
+		return true;
+	case 3:
+		xlat_print_flags(B, &xlat_socket_flags, ARG(3));
+		return true;
+	}
+	return false;
+}
+
+static bool print_send_recv(struct decode_ctx *ctx, int i)
+{
+	if (i != 3)
+		return false;
+	xlat_print_flags(B, &xlat_msg_flags, (uint32_t)ARG(3));
+	return true;
+}
+
+/* ---- poll and select ---- */
+
+static void print_pollfds(struct decode_ctx *ctx, bool revents)
+{
+	struct pollfd fds[32];
+	uint64_t n = ARG(1) < 32 ? ARG(1) : 32;
+	if (!n || !read_obj(ctx, ARG(0), fds, n * sizeof fds[0])) {
+		print_ptr(B, ARG(0));
+		return;
+	}
+	pb_putc(B, '[');
+	bool first = true;
+	for (uint64_t k = 0; k < n; k++) {
+		if (revents && !fds[k].revents)
+			continue;
+		pb_puts(B, first ? "{fd=" : ", {fd=");
+		first = false;
+		pb_dec(B, fds[k].fd);
+		pb_puts(B, revents ? ", revents=" : ", events=");
+		xlat_print_flags(B, &xlat_poll_events, (uint16_t)(revents ? fds[k].revents : fds[k].events));
+		pb_putc(B, '}');
+	}
+	if (ARG(1) > n)
+		pb_puts(B, ", ...");
+	pb_putc(B, ']');
+}
+
+static bool print_poll(struct decode_ctx *ctx, int i)
+{
+	switch (i) {
+	case 0: print_pollfds(ctx, false); return true;
+	case 1: pb_udec(B, (uint32_t)ARG(1)); return true;
+	case 2: pb_dec(B, (int)ARG(2)); return true;
+	}
+	return false;
+}
+
+static bool ret_poll(struct decode_ctx *ctx)
+{
+	if (ctx->call->ret == 0) {
+		pb_puts(B, "0 (Timeout)");
+		return true;
+	}
+	pb_dec(B, ctx->call->ret);
+	pb_puts(B, " (");
+	print_pollfds(ctx, true);
+	pb_putc(B, ')');
+	return true;
+}
+
+static bool print_ppoll(struct decode_ctx *ctx, int i)
+{
+	switch (i) {
+	case 0: print_pollfds(ctx, false); return true;
+	case 1: pb_udec(B, (uint32_t)ARG(1)); return true;
+	case 2: print_timespec(ctx, ARG(2)); return true;
+	case 3:
+		if (ARG(3))
+			print_sigset_arg(ctx, ARG(3), ARG(4));
+		else
+			pb_puts(B, "NULL");
+		return true;
+	case 4: pb_udec(B, ARG(4)); return true;
+	}
+	return false;
+}
+
+/* An fd_set of NFDS bits at ADDR as strace writes it: [3 5]. */
+static void print_fdset(struct decode_ctx *ctx, uint64_t addr, int nfds)
+{
+	uint64_t bits[16];
+	if (!addr) {
+		pb_puts(B, "NULL");
+		return;
+	}
+	if (nfds < 0)
+		nfds = 0;
+	if (nfds > 1024)
+		nfds = 1024;
+	size_t words = ((size_t)nfds + 63) / 64;
+	if (words && !read_obj(ctx, addr, bits, words * 8)) {
+		print_ptr(B, addr);
+		return;
+	}
+	pb_putc(B, '[');
+	bool first = true;
+	for (int fd = 0; fd < nfds; fd++) {
+		if (!(bits[fd / 64] & (1ull << (fd % 64))))
+			continue;
+		if (!first)
+			pb_putc(B, ' ');
+		first = false;
+		pb_dec(B, fd);
+	}
+	pb_putc(B, ']');
+}
+
+static bool print_select(struct decode_ctx *ctx, int i)
+{
+	bool pselect = strcmp(ctx->call->desc->name, "pselect6") == 0;
+	switch (i) {
+	case 0: pb_dec(B, (int)ARG(0)); return true;
+	case 1: case 2: case 3: print_fdset(ctx, ARG(i), (int)ARG(0)); return true;
+	case 4:
+		if (!ARG(4)) {
+			pb_puts(B, "NULL");
+		} else if (pselect) {
+			print_timespec(ctx, ARG(4));
+		} else {
+			int64_t tv[2];
+			if (read_obj(ctx, ARG(4), tv, sizeof tv))
+				pb_printf(B, "{tv_sec=%lld, tv_usec=%lld}", (long long)tv[0], (long long)tv[1]);
+			else
+				print_ptr(B, ARG(4));
+		}
+		return true;
+	case 5: {
+		uint64_t ss[2];
+		if (ARG(5) && read_obj(ctx, ARG(5), ss, sizeof ss)) {
+			pb_putc(B, '{');
+			if (ss[0])
+				print_sigset_arg(ctx, ss[0], ss[1]);
+			else
+				pb_puts(B, "NULL");
+			pb_printf(B, ", %llu}", (unsigned long long)ss[1]);
+		} else {
+			print_ptr(B, ARG(5));
+		}
+		return true;
+	}
+	}
+	return false;
+}
+
+static bool ret_select(struct decode_ctx *ctx)
+{
+	if (ctx->call->ret == 0) {
+		pb_puts(B, "0 (Timeout)");
+		return true;
+	}
+	bool pselect = strcmp(ctx->call->desc->name, "pselect6") == 0;
+	pb_dec(B, ctx->call->ret);
+	pb_puts(B, " (");
+	static const char *const names[] = { "in", "out", "except" };
+	bool first = true;
+	for (int k = 0; k < 3; k++) {
+		uint64_t bits[16];
+		int nfds = (int)ARG(0) < 0 ? 0 : ((int)ARG(0) > 1024 ? 1024 : (int)ARG(0));
+		size_t words = ((size_t)nfds + 63) / 64;
+		if (!ARG(1 + k) || !words || !read_obj(ctx, ARG(1 + k), bits, words * 8))
+			continue;
+		bool any = false;
+		for (size_t w = 0; w < words; w++)
+			any |= bits[w] != 0;
+		if (!any)
+			continue;
+		pb_puts(B, first ? "" : ", ");
+		first = false;
+		pb_puts(B, names[k]);
+		pb_putc(B, ' ');
+		print_fdset(ctx, ARG(1 + k), nfds);
+	}
+	if (ARG(4)) {
+		int64_t t[2];
+		if (read_obj(ctx, ARG(4), t, sizeof t))
+			pb_printf(B, "%sleft {tv_sec=%lld, %s=%lld}", first ? "" : ", ", (long long)t[0],
+				  pselect ? "tv_nsec" : "tv_usec", (long long)t[1]);
+	}
+	pb_putc(B, ')');
 	return true;
 }
 
@@ -988,6 +1226,14 @@ static bool print_getgroups(struct decode_ctx *ctx, int i)
 	return true;
 }
 
+static bool print_flock(struct decode_ctx *ctx, int i)
+{
+	if (i != 1)
+		return false;
+	xlat_print_flags(B, &xlat_flock_ops, ARG(1));
+	return true;
+}
+
 static bool print_fadvise(struct decode_ctx *ctx, int i)
 {
 	if (i != 3)
@@ -1089,26 +1335,54 @@ static bool print_getrandom(struct decode_ctx *ctx, int i)
 	return false;
 }
 
+/* Which of futex's six registers each operation uses, in strace's order:
+ * u=uaddr o=op v=val t=timeout (or val2 as a number: n) a=uaddr2 b=val3. */
+static const char *futex_fields(uint64_t op)
+{
+	switch (op & 127) {
+	case 0: return "uovt";        /* FUTEX_WAIT */
+	case 1: return "uov";         /* FUTEX_WAKE */
+	case 2: return "uov";         /* FUTEX_FD */
+	case 3: return "uovna";       /* FUTEX_REQUEUE */
+	case 4: return "uovnab";      /* FUTEX_CMP_REQUEUE */
+	case 5: return "uovnab";      /* FUTEX_WAKE_OP */
+	case 6: return "uot";         /* FUTEX_LOCK_PI */
+	case 7: return "uo";          /* FUTEX_UNLOCK_PI */
+	case 8: return "uo";          /* FUTEX_TRYLOCK_PI */
+	case 9: return "uovtb";       /* FUTEX_WAIT_BITSET */
+	case 10: return "uovb";       /* FUTEX_WAKE_BITSET */
+	case 11: return "uovta";      /* FUTEX_WAIT_REQUEUE_PI */
+	case 12: return "uovnab";     /* FUTEX_CMP_REQUEUE_PI */
+	case 13: return "uot";        /* FUTEX_LOCK_PI2 */
+	}
+	return "uovtab";
+}
+
 static int nargs_futex(const struct trace_call *call)
 {
-	switch (call->arg[1] & 127) {
-	case 1: /* FUTEX_WAKE */
-		return 3;
-	case 0: /* FUTEX_WAIT */
-		return 4;
-	}
-	return 6;
+	return (int)strlen(futex_fields(call->arg[1]));
 }
 
 static bool print_futex(struct decode_ctx *ctx, int i)
 {
-	switch (i) {
-	case 0: pb_hex(B, ARG(0)); return true;
-	case 1: xlat_print_enum(B, &xlat_futex_ops, ARG(1), "FUTEX_"); return true;
-	case 2: pb_dec(B, (int)ARG(2)); return true;
-	case 3: print_ptr(B, ARG(3)); return true;
-	case 4: print_ptr(B, ARG(4)); return true;
-	case 5: pb_hex(B, (uint32_t)ARG(5)); return true;
+	switch (futex_fields(ARG(1))[i]) {
+	case 'u': pb_hex(B, ARG(0)); return true;
+	case 'o': xlat_print_enum(B, &xlat_futex_ops, ARG(1), "FUTEX_"); return true;
+	case 'v': pb_dec(B, (int)ARG(2)); return true;
+	case 't':
+		if (ARG(3))
+			print_timespec(ctx, ARG(3));
+		else
+			pb_puts(B, "NULL");
+		return true;
+	case 'n': pb_udec(B, (uint32_t)ARG(3)); return true;
+	case 'a': print_ptr(B, ARG(4)); return true;
+	case 'b':
+		if ((uint32_t)ARG(5) == 0xffffffff)
+			pb_puts(B, "FUTEX_BITSET_MATCH_ANY");
+		else
+			pb_hex(B, (uint32_t)ARG(5));
+		return true;
 	}
 	return false;
 }
@@ -1146,15 +1420,26 @@ static const struct call_decoder decoders[] = {
 	{ .name = "execveat", .first_out = -1, .print_arg = print_execveat },
 	{ .name = "clone", .nargs = nargs_clone, .first_out = 1, .print_arg = print_clone,
 	  .comma_at_exit = true },
-	{ .name = "clone3", .first_out = -1, .print_arg = print_clone3 },
+	{ .name = "clone3", .first_out = 1, .print_arg = print_clone3, .comma_at_exit = true,
+	  .exit_prefix = clone3_exit },
 	{ .name = "wait4", .first_out = 1, .print_arg = print_wait4 },
 	{ .name = "rt_sigprocmask", .first_out = 2, .print_arg = print_rt_sigprocmask },
 	{ .name = "rt_sigaction", .first_out = 2, .print_arg = print_rt_sigaction },
 	{ .name = "socket", .first_out = -1, .print_arg = print_socket, .ret_fd = true },
 	{ .name = "connect", .first_out = -1, .print_arg = print_connect },
 	{ .name = "bind", .first_out = -1, .print_arg = print_connect },
-	{ .name = "accept", .first_out = -1, .ret_fd = true },
-	{ .name = "accept4", .first_out = -1, .ret_fd = true },
+	{ .name = "accept", .first_out = 1, .print_arg = print_sockname, .ret_fd = true,
+	  .on_entry = save_socklen },
+	{ .name = "accept4", .first_out = 1, .print_arg = print_sockname, .ret_fd = true,
+	  .on_entry = save_socklen },
+	{ .name = "getsockname", .first_out = 1, .print_arg = print_sockname, .on_entry = save_socklen },
+	{ .name = "getpeername", .first_out = 1, .print_arg = print_sockname, .on_entry = save_socklen },
+	{ .name = "sendto", .first_out = -1, .print_arg = print_send_recv },
+	{ .name = "recvfrom", .first_out = -1, .print_arg = print_send_recv },
+	{ .name = "poll", .first_out = -1, .print_arg = print_poll, .print_ret = ret_poll },
+	{ .name = "ppoll", .first_out = -1, .print_arg = print_ppoll, .print_ret = ret_poll },
+	{ .name = "select", .first_out = -1, .print_arg = print_select, .print_ret = ret_select },
+	{ .name = "pselect6", .first_out = -1, .print_arg = print_select, .print_ret = ret_select },
 	{ .name = "mmap", .first_out = -1, .ret_hex = true },
 	{ .name = "brk", .first_out = -1, .ret_hex = true },
 	{ .name = "mremap", .nargs = nargs_mremap, .first_out = -1, .print_arg = print_mremap,
@@ -1170,6 +1455,7 @@ static const struct call_decoder decoders[] = {
 	{ .name = "uname", .first_out = 0, .print_arg = print_uname },
 	{ .name = "epoll_create1", .first_out = -1, .print_arg = print_epoll_create1, .ret_fd = true },
 	{ .name = "getgroups", .first_out = 1, .print_arg = print_getgroups },
+	{ .name = "flock", .first_out = -1, .print_arg = print_flock },
 	{ .name = "fadvise64", .first_out = -1, .print_arg = print_fadvise },
 	{ .name = "arch_prctl", .first_out = -1, .print_arg = print_arch_prctl },
 	{ .name = "prlimit64", .first_out = 3, .print_arg = print_prlimit64 },

@@ -24,6 +24,7 @@ struct proc {
 	int first_out;     /* first argument left for the exit half */
 	int nargs;
 	const struct call_decoder *dec;
+	uint64_t saved[2];
 };
 
 struct trace_printer {
@@ -177,7 +178,7 @@ void trace_enter(struct trace_printer *p, struct trace_call *call)
 	/* A held half of this same thread means its exit never came. */
 	release_held(p, p->held == call->pid ? 0 : call->pid);
 	const struct call_decoder *dec = decoder_of(p, call);
-	struct decode_ctx ctx = { &p->line, call, p->opts.string_limit, p->opts.fd_paths, false };
+	struct decode_ctx ctx = { &p->line, call, p->opts.string_limit, p->opts.fd_paths, false, pr->saved };
 	size_t start = p->line.len;
 	prefix(p, call->pid);
 	pb_puts(&p->line, call->desc->name);
@@ -185,6 +186,8 @@ void trace_enter(struct trace_printer *p, struct trace_call *call)
 	pr->dec = dec;
 	pr->nargs = decode_nargs(dec, call);
 	pr->first_out = decode_first_out(dec, call, pr->nargs);
+	if (dec && dec->on_entry)
+		dec->on_entry(&ctx);
 	for (int i = 0; i < pr->first_out; i++) {
 		if (i)
 			pb_puts(&p->line, ", ");
@@ -217,7 +220,8 @@ void trace_exit(struct trace_printer *p, struct trace_call *call)
 		return;
 	const struct call_decoder *dec;
 	size_t start;
-	struct decode_ctx ctx = { &p->line, call, p->opts.string_limit, p->opts.fd_paths, true };
+	struct decode_ctx ctx = { &p->line, call, p->opts.string_limit, p->opts.fd_paths, true, pr->saved };
+	bool entry_seen = pr->in_call;
 	if (pr->in_call && p->held == call->pid) {
 		dec = pr->dec;
 		start = 0;
@@ -231,6 +235,8 @@ void trace_exit(struct trace_printer *p, struct trace_call *call)
 			/* No entry seen (e.g. the execve that started tracing): print it whole. */
 			pr->nargs = decode_nargs(dec, call);
 			pr->first_out = 0;
+			if (dec && dec->on_entry)
+				dec->on_entry(&ctx);
 			pb_puts(&p->line, call->desc->name);
 			pb_putc(&p->line, '(');
 		} else {
@@ -239,6 +245,8 @@ void trace_exit(struct trace_printer *p, struct trace_call *call)
 			pb_puts(&p->line, " resumed>");
 		}
 	}
+	if (entry_seen && dec && dec->exit_prefix)
+		dec->exit_prefix(&ctx);
 	for (int i = pr->first_out; i < pr->nargs; i++) {
 		if (i > pr->first_out || (i > 0 && dec && dec->comma_at_exit))
 			pb_puts(&p->line, ", ");

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/epoll.h>
+#include <poll.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <sys/prctl.h>
@@ -149,8 +151,8 @@ XLAT(xlat_wait_options,
 	X(__WCLONE));
 XLAT(xlat_sigprocmask_how, X(SIG_BLOCK), X(SIG_UNBLOCK), X(SIG_SETMASK));
 XLAT(xlat_sa_flags,
-	X(SA_NOCLDSTOP), X(SA_NOCLDWAIT), X(SA_SIGINFO), { 0x04000000, "SA_RESTORER" },
-	X(SA_ONSTACK), X(SA_RESTART), X(SA_NODEFER), X(SA_RESETHAND));
+	{ 0x04000000, "SA_RESTORER" }, X(SA_ONSTACK), X(SA_RESTART), X(SA_NODEFER),
+	X(SA_RESETHAND), X(SA_SIGINFO), X(SA_NOCLDSTOP), X(SA_NOCLDWAIT));
 XLAT(xlat_rename_flags, X(RENAME_NOREPLACE), X(RENAME_EXCHANGE), X(RENAME_WHITEOUT));
 XLAT(xlat_address_families,
 	X(AF_UNSPEC), X(AF_UNIX), X(AF_INET), X(AF_INET6), X(AF_NETLINK),
@@ -236,6 +238,16 @@ XLAT(xlat_clocks,
 	X(CLOCK_BOOTTIME_ALARM), X(CLOCK_TAI));
 XLAT(xlat_timer_flags, X(TIMER_ABSTIME));
 XLAT(xlat_epoll_flags, X(EPOLL_CLOEXEC));
+XLAT(xlat_msg_flags,
+	X(MSG_OOB), X(MSG_PEEK), X(MSG_DONTROUTE), X(MSG_CTRUNC), X(MSG_PROXY),
+	X(MSG_TRUNC), X(MSG_DONTWAIT), X(MSG_EOR), X(MSG_WAITALL), X(MSG_FIN),
+	X(MSG_SYN), X(MSG_CONFIRM), X(MSG_RST), X(MSG_ERRQUEUE), X(MSG_NOSIGNAL),
+	X(MSG_MORE), X(MSG_WAITFORONE), X(MSG_FASTOPEN), X(MSG_CMSG_CLOEXEC));
+XLAT(xlat_poll_events,
+	X(POLLIN), X(POLLPRI), X(POLLOUT), X(POLLERR), X(POLLHUP), X(POLLNVAL),
+	X(POLLRDNORM), X(POLLRDBAND), X(POLLWRNORM), X(POLLWRBAND), X(POLLMSG),
+	X(POLLREMOVE), X(POLLRDHUP));
+XLAT(xlat_flock_ops, X(LOCK_SH), X(LOCK_EX), X(LOCK_NB), X(LOCK_UN), X(LOCK_MAND));
 XLAT(xlat_getrandom_flags, X(GRND_NONBLOCK), X(GRND_RANDOM), X(GRND_INSECURE));
 XLAT(xlat_futex_ops,
 	X(FUTEX_WAIT), X(FUTEX_WAKE), X(FUTEX_FD), X(FUTEX_REQUEUE),
