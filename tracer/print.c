@@ -257,7 +257,10 @@ void trace_exit(struct trace_printer *p, struct trace_call *call)
 	pr->unfinished = false;
 	emit(p);
 	if (p->stacks) {
-		if (call->desc->classes & (SC_MEMORY | SC_PROCESS))
+		/* A new image makes every cached unwind table wrong: start over. */
+		if (strncmp(call->desc->name, "execve", 6) == 0)
+			stacks_forget(p->stacks, call->pid);
+		else if (call->desc->classes & (SC_MEMORY | SC_PROCESS))
 			stacks_invalidate(p->stacks, call->pid);
 		stacks_print(p->stacks, call->pid, &p->line);
 		emit(p);

@@ -200,6 +200,43 @@ int main(void)
 	CHECK_EQ_STR(output(), expect, "unfinished and resumed, pid column with -o");
 	trace_printer_free(p);
 
+	/* -f to stderr: "[pid N] " only while two processes are traced. */
+	FILE *err_file = tmpfile();
+	int saved_stderr = dup(2);
+	fflush(stderr);
+	dup2(fileno(err_file), 2);
+	opts.out = stderr;
+	p = trace_printer_new(&opts);
+	struct trace_call c1 = make("close", 0, 5, 0, 0, 0, 0, 0);
+	struct trace_call c2 = make("close", 0, 6, 0, 0, 0, 0, 0);
+	c2.pid = getppid();
+	trace_process_new(p, c1.pid);
+	trace_enter(p, &c1);
+	trace_exit(p, &c1);
+	trace_process_new(p, c2.pid);
+	trace_enter(p, &c2);
+	trace_exit(p, &c2);
+	trace_process_exit(p, c2.pid, 0);
+	trace_enter(p, &c1);
+	trace_exit(p, &c1);
+	trace_finish(p);
+	trace_printer_free(p);
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	opts.out = out;
+	FILE *keep = out;
+	out = err_file;
+	snprintf(call, sizeof call, "[pid %5d] close(6)", (int)c2.pid);
+	snprintf(expect, sizeof expect, "%s", line("close(5)", "0"));
+	snprintf(expect + strlen(expect), sizeof expect - strlen(expect), "%s", line(call, "0"));
+	snprintf(expect + strlen(expect), sizeof expect - strlen(expect), "[pid %5d] +++ exited with 0 +++\n%s",
+		 (int)c2.pid, line("close(5)", "0"));
+	fseek(err_file, 0, SEEK_END);
+	CHECK_EQ_STR(output(), expect, "[pid N] prefixes on stderr only with two processes");
+	out = keep;
+	fclose(err_file);
+
 	/* -y */
 	opts.follow_forks = false;
 	opts.fd_paths = true;
