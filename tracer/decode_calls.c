@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
+#include <sys/sysinfo.h>
 #include <poll.h>
 #include <sys/select.h>
 #include <sys/utsname.h>
@@ -78,7 +79,7 @@ static bool print_openat2(struct decode_ctx *ctx, int i)
 		print_mode(B, how.mode);
 	}
 	pb_puts(B, ", resolve=");
-	pb_hex(B, how.resolve);
+	xlat_print_flags(B, &xlat_resolve_flags, how.resolve);
 	pb_putc(B, '}');
 	return true;
 }
@@ -225,10 +226,30 @@ static bool print_fcntl(struct decode_ctx *ctx, int i)
 	case F_SETSIG:
 		xlat_print_signal(B, ARG(2));
 		return true;
+	case F_SETLK: case F_SETLKW: case F_GETLK:
+	case F_OFD_SETLK: case F_OFD_SETLKW: case F_OFD_GETLK: {
+		struct flock fl;
+		bool is_get = (int)ARG(1) == F_GETLK || (int)ARG(1) == F_OFD_GETLK;
+		if ((is_get && ctx->call->ret < 0) || !read_obj(ctx, ARG(2), &fl, sizeof fl)) {
+			print_ptr(B, ARG(2));
+			return true;
+		}
+		pb_puts(B, "{l_type=");
+		xlat_print_enum(B, &xlat_lock_types, (uint16_t)fl.l_type, "F_");
+		pb_puts(B, ", l_whence=");
+		xlat_print_enum(B, &xlat_whence, (uint16_t)fl.l_whence, "SEEK_");
+		pb_printf(B, ", l_start=%lld, l_len=%lld", (long long)fl.l_start, (long long)fl.l_len);
+		if (is_get && fl.l_type != F_UNLCK)
+			pb_printf(B, ", l_pid=%d", (int)fl.l_pid);
+		pb_putc(B, '}');
+		return true;
+	}
 	}
 	print_ptr(B, ARG(2));
 	return true;
 }
+
+
 
 static bool ret_fcntl(struct decode_ctx *ctx)
 {
@@ -1234,6 +1255,57 @@ static bool print_flock(struct decode_ctx *ctx, int i)
 	return true;
 }
 
+static bool print_sysinfo(struct decode_ctx *ctx, int i)
+{
+	if (i != 0)
+		return false;
+	struct sysinfo si;
+	if (ctx->call->ret < 0 || !read_obj(ctx, ARG(0), &si, sizeof si)) {
+		print_ptr(B, ARG(0));
+		return true;
+	}
+	pb_printf(B, "{uptime=%ld, loads=[%lu, %lu, %lu], totalram=%lu, freeram=%lu, sharedram=%lu, "
+		     "bufferram=%lu, totalswap=%lu, freeswap=%lu, procs=%u, totalhigh=%lu, "
+		     "freehigh=%lu, mem_unit=%u}",
+		  (long)si.uptime, si.loads[0], si.loads[1], si.loads[2], si.totalram, si.freeram,
+		  si.sharedram, si.bufferram, si.totalswap, si.freeswap, (unsigned)si.procs,
+		  si.totalhigh, si.freehigh, (unsigned)si.mem_unit);
+	return true;
+}
+
+static void print_stack_t(struct decode_ctx *ctx, uint64_t addr)
+{
+	stack_t ss;
+	if (!read_obj(ctx, addr, &ss, sizeof ss)) {
+		print_ptr(B, addr);
+		return;
+	}
+	pb_puts(B, "{ss_sp=");
+	print_ptr(B, (uint64_t)(uintptr_t)ss.ss_sp);
+	pb_puts(B, ", ss_flags=");
+	xlat_print_flags(B, &xlat_sigaltstack_flags, (uint32_t)ss.ss_flags);
+	pb_printf(B, ", ss_size=%zu}", ss.ss_size);
+}
+
+static bool print_sigaltstack(struct decode_ctx *ctx, int i)
+{
+	switch (i) {
+	case 0:
+		if (ARG(0))
+			print_stack_t(ctx, ARG(0));
+		else
+			pb_puts(B, "NULL");
+		return true;
+	case 1:
+		if (ARG(1) && ctx->call->ret >= 0)
+			print_stack_t(ctx, ARG(1));
+		else
+			print_ptr(B, ARG(1));
+		return true;
+	}
+	return false;
+}
+
 static bool print_fadvise(struct decode_ctx *ctx, int i)
 {
 	if (i != 3)
@@ -1456,6 +1528,8 @@ static const struct call_decoder decoders[] = {
 	{ .name = "epoll_create1", .first_out = -1, .print_arg = print_epoll_create1, .ret_fd = true },
 	{ .name = "getgroups", .first_out = 1, .print_arg = print_getgroups },
 	{ .name = "flock", .first_out = -1, .print_arg = print_flock },
+	{ .name = "sysinfo", .first_out = 0, .print_arg = print_sysinfo },
+	{ .name = "sigaltstack", .first_out = 1, .print_arg = print_sigaltstack },
 	{ .name = "fadvise64", .first_out = -1, .print_arg = print_fadvise },
 	{ .name = "arch_prctl", .first_out = -1, .print_arg = print_arch_prctl },
 	{ .name = "prlimit64", .first_out = 3, .print_arg = print_prlimit64 },

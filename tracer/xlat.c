@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <linux/openat2.h>
 #include <linux/random.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -248,6 +249,11 @@ XLAT(xlat_poll_events,
 	X(POLLRDNORM), X(POLLRDBAND), X(POLLWRNORM), X(POLLWRBAND), X(POLLMSG),
 	X(POLLREMOVE), X(POLLRDHUP));
 XLAT(xlat_flock_ops, X(LOCK_SH), X(LOCK_EX), X(LOCK_NB), X(LOCK_UN), X(LOCK_MAND));
+XLAT(xlat_lock_types, X(F_RDLCK), X(F_WRLCK), X(F_UNLCK));
+XLAT(xlat_sigaltstack_flags, X(SS_ONSTACK), X(SS_DISABLE), { 1u << 31, "SS_AUTODISARM" });
+XLAT(xlat_resolve_flags,
+	X(RESOLVE_NO_XDEV), X(RESOLVE_NO_MAGICLINKS), X(RESOLVE_NO_SYMLINKS),
+	X(RESOLVE_BENEATH), X(RESOLVE_IN_ROOT), X(RESOLVE_CACHED));
 XLAT(xlat_getrandom_flags, X(GRND_NONBLOCK), X(GRND_RANDOM), X(GRND_INSECURE));
 XLAT(xlat_futex_ops,
 	X(FUTEX_WAIT), X(FUTEX_WAKE), X(FUTEX_FD), X(FUTEX_REQUEUE),
