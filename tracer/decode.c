@@ -126,6 +126,22 @@ void print_fd(struct decode_ctx *ctx, int64_t fd)
 	pb_putc(ctx->b, '>');
 }
 
+/* -y shows the working directory too: AT_FDCWD</home/user>. */
+void print_at_fdcwd(struct decode_ctx *ctx)
+{
+	pb_puts(ctx->b, "AT_FDCWD");
+	if (!ctx->fd_paths)
+		return;
+	char link[64], target[PATH_MAX];
+	snprintf(link, sizeof link, "/proc/%d/cwd", (int)ctx->call->pid);
+	ssize_t n = readlink(link, target, sizeof target - 1);
+	if (n <= 0)
+		return;
+	pb_putc(ctx->b, '<');
+	pb_putn(ctx->b, target, (size_t)n);
+	pb_putc(ctx->b, '>');
+}
+
 void print_mode(struct pbuf *b, uint64_t mode)
 {
 	pb_printf(b, "%#03llo", (unsigned long long)mode);
@@ -281,7 +297,7 @@ static void print_by_kind(struct decode_ctx *ctx, int i)
 		break;
 	case AK_DIRFD:
 		if ((int)v == AT_FDCWD)
-			pb_puts(b, "AT_FDCWD");
+			print_at_fdcwd(ctx);
 		else
 			print_fd(ctx, (int64_t)v);
 		break;

@@ -57,6 +57,7 @@ void print_guest_buf(struct pbuf *b, pid_t pid, uint64_t addr, uint64_t len, int
 void print_guest_str(struct pbuf *b, pid_t pid, uint64_t addr, int limit);
 void print_ptr(struct pbuf *b, uint64_t addr);
 void print_fd(struct decode_ctx *ctx, int64_t fd);
+void print_at_fdcwd(struct decode_ctx *ctx);
 void print_mode(struct pbuf *b, uint64_t mode);
 void print_open_flags(struct pbuf *b, uint64_t flags);
 /* O_* bits without the access mode ("O_CLOEXEC", "0" when none and FIRST). */

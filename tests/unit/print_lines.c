@@ -56,7 +56,7 @@ static const char *one(struct trace_printer *p, struct trace_call c)
 /* strace's layout: the call, then " = result" from column 40 on. */
 static const char *line(const char *call, const char *result)
 {
-	static char buf[4096];
+	static char buf[1024];
 	snprintf(buf, sizeof buf, "%-39s = %s\n", call, result);
 	return buf;
 }
@@ -83,8 +83,8 @@ int main(void)
 		     "read(3, \"root:\", 4096)                  = 5\n", "read prints what was returned");
 	CHECK_EQ_STR(one(p, make("read", (int64_t)strlen(data), 3, P(data), 4096, 0, 0, 0)),
 		     "read(3, \"root:x:0:0:root:/root:/bin/bash\\n\"..., 4096) = 41\n", "read cut at 32 with ...");
-	char want[256];
-	char call[256];
+	char want[2048];
+	char call[512];
 	snprintf(call, sizeof call, "read(3, %p, 4096)", (void *)data);
 	snprintf(want, sizeof want, "%s", line(call, "-1 EAGAIN (Resource temporarily unavailable)"));
 	CHECK_EQ_STR(one(p, make("read", -EAGAIN, 3, P(data), 4096, 0, 0, 0)), want,
@@ -190,7 +190,7 @@ int main(void)
 	trace_enter(p, &b);
 	trace_exit(p, &b);
 	trace_exit(p, &a);
-	char a_pfx[16], b_pfx[16], expect[512];
+	char a_pfx[16], b_pfx[16], expect[4096];
 	snprintf(a_pfx, sizeof a_pfx, "%-5d ", (int)a.pid);
 	snprintf(b_pfx, sizeof b_pfx, "%-5d ", (int)b.pid);
 	snprintf(call, sizeof call, "%sclose(4)", b_pfx);
@@ -246,6 +246,13 @@ int main(void)
 	snprintf(want, sizeof want, "%s", line(call, "0"));
 	CHECK_EQ_STR(one(p, make("close", 0, (uint64_t)fd, 0, 0, 0, 0, 0)), want, "-y prints fd paths");
 	close(fd);
+	char cwd[160];
+	if (!getcwd(cwd, sizeof cwd))
+		cwd[0] = 0;
+	snprintf(call, sizeof call, "openat(AT_FDCWD<%s>, \"/nonexistent\", O_RDONLY)", cwd);
+	snprintf(want, sizeof want, "%s", line(call, "-1 ENOENT (No such file or directory)"));
+	CHECK_EQ_STR(one(p, make("openat", -ENOENT, (uint64_t)AT_FDCWD, P("/nonexistent"), O_RDONLY, 0, 0, 0)),
+		     want, "-y shows the working directory for AT_FDCWD");
 	trace_printer_free(p);
 	fclose(out);
 	return check_done();
