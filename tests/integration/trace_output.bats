@@ -14,26 +14,37 @@ setup() {
 }
 
 # Renames pids P1, P2 ... in order of appearance, hides addresses and the
-# padding before " = " (pids of different widths shift it).
+# padding before " = " (pids of different widths shift it), joins each
+# "<unfinished ...>" half with its "<... resumed>" half and groups the lines
+# by process: which calls interleave depends on scheduling, not the tracer.
 normalize() {
 	python3 -c '
 import re, sys
 pids = {}
-def pid(m):
-    p = m.group(0)
-    if p not in pids:
-        pids[p] = "P%d" % (len(pids) + 1)
-    return pids[p]
 lines = open(sys.argv[1]).read().splitlines()
 for l in lines:
     m = re.match(r"^(\d+) ", l)
     if m and m.group(1) not in pids:
         pids[m.group(1)] = "P%d" % (len(pids) + 1)
+held, out = {}, []
 for l in lines:
-    l = re.sub(r"0x[0-9a-f]{6,}", "ADDR", l)
-    l = re.sub(r"\b\d{3,7}\b", lambda m: pids.get(m.group(0), m.group(0)), l)
-    l = re.sub(r" +", " ", l)
-    print(l)
+    m = re.match(r"^(\d+) +(.*)$", l)
+    who, text = (pids[m.group(1)], m.group(2)) if m else ("P1", l)
+    if text.endswith(" <unfinished ...>"):
+        held[who] = text[:-len(" <unfinished ...>")]
+        continue
+    r = re.match(r"^<\.\.\. [a-z0-9_]+ resumed>(.*)$", text)
+    if r and who in held:
+        text = held.pop(who) + r.group(1)
+    text = re.sub(r"0x[0-9a-f]{6,}", "ADDR", text)
+    text = re.sub(r"si_utime=\d+, si_stime=\d+", "si_utime=T, si_stime=T", text)
+    text = re.sub(r"\b\d{3,7}\b", lambda m: pids.get(m.group(0), m.group(0)), text)
+    text = re.sub(r" +", " ", text)
+    out.append((who, text))
+for p in sorted(set(w for w, _ in out), key=lambda s: int(s[1:])):
+    for w, t in out:
+        if w == p:
+            print(w, t)
 ' "$1"
 }
 
