@@ -43,7 +43,8 @@ void summary_free(struct summary *s)
 
 void summary_add(struct summary *s, const struct trace_call *call)
 {
-	if (!s)
+	/* strace's table has no row for calls that never return */
+	if (!s || (call->desc->classes & SC_NEVER_RETURNS))
 		return;
 	struct counter *c = call->nr >= 0 && call->nr <= s->max_nr ? &s->by_nr[call->nr] : &s->other;
 	c->name = call->desc->name;

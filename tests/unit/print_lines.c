@@ -6,7 +6,11 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -133,6 +137,28 @@ int main(void)
 	const char *envp[] = { "A=1", "B=2", "C=3", NULL };
 	snprintf(want, sizeof want, "execve(\"/bin/ls\", [\"ls\", \"-l\"], %p /* 3 vars */) = 0\n", (void *)envp);
 	CHECK_EQ_STR(one(p, make("execve", 0, P("/bin/ls"), P(argv), P(envp), 0, 0, 0)), want, "execve arrays");
+
+	int pipefd[2] = { 3, 4 };
+	CHECK_EQ_STR(one(p, make("pipe2", 0, P(pipefd), O_CLOEXEC, 0, 0, 0, 0)),
+		     line("pipe2([3, 4], O_CLOEXEC)", "0"), "pipe2 fd pair at exit");
+	struct pollfd pfd[2] = { { 3, POLLIN, POLLIN }, { 5, POLLOUT, 0 } };
+	CHECK_EQ_STR(one(p, make("poll", 1, P(pfd), 2, 1000, 0, 0, 0)),
+		     "poll([{fd=3, events=POLLIN}, {fd=5, events=POLLOUT}], 2, 1000) = 1 ([{fd=3, revents=POLLIN}])\n",
+		     "poll and its result");
+	CHECK_EQ_STR(one(p, make("poll", 0, P(pfd), 1, 0, 0, 0, 0)),
+		     line("poll([{fd=3, events=POLLIN}], 1, 0)", "0 (Timeout)"), "poll timeout");
+	struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/run/x.sock" };
+	CHECK_EQ_STR(one(p, make("connect", -ENOENT, 3, P(&sun), sizeof sun, 0, 0, 0)),
+		     "connect(3, {sa_family=AF_UNIX, sun_path=\"/run/x.sock\"}, 110) = -1 ENOENT (No such file or directory)\n",
+		     "AF_UNIX sockaddr");
+	CHECK_EQ_STR(one(p, make("socket", 3, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP, 0, 0, 0)),
+		     line("socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP)", "3"), "socket");
+	uint64_t set = 1ull << (SIGCHLD - 1);
+	CHECK_EQ_STR(one(p, make("rt_sigprocmask", 0, SIG_BLOCK, P(&set), 0, 8, 0, 0)),
+		     line("rt_sigprocmask(SIG_BLOCK, [CHLD], NULL, 8)", "0"), "sigset");
+	uint64_t most = ~(uint64_t)0 & ~(3ull << 31); /* signal N is bit N-1 */
+	CHECK_EQ_STR(one(p, make("rt_sigprocmask", 0, SIG_SETMASK, P(&most), 0, 8, 0, 0)),
+		     line("rt_sigprocmask(SIG_SETMASK, ~[RTMIN RT_1], NULL, 8)", "0"), "inverted sigset");
 
 	/* A call with no semantics row prints raw hex and never crashes. */
 	struct trace_call unknown = make("openat", 0, 0x1, 0xdeadbeef, 0, 0, 0, 0);
