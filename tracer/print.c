@@ -24,6 +24,7 @@ struct proc {
 	int first_out;     /* first argument left for the exit half */
 	int nargs;
 	const struct call_decoder *dec;
+	const char *name;  /* of the call in progress */
 	uint64_t saved[2];
 };
 
@@ -130,18 +131,17 @@ static void emit(struct trace_printer *p)
 	p->line.len = 0;
 }
 
-/* Before anything is written for PID: finish another thread's held half. */
-static void release_held(struct trace_printer *p, pid_t pid)
+/* Before anything else is written: finish the held entry half of a thread
+ * other than KEEP (0: of any thread) with " <unfinished ...>". */
+static void release_held(struct trace_printer *p, pid_t keep)
 {
-	if (!p->held)
+	if (!p->held || p->held == keep)
 		return;
-	if (p->held != pid) {
-		struct proc *h = proc_find(p, p->held, false);
-		if (h)
-			h->unfinished = true;
-		pb_puts(&p->line, " <unfinished ...>\n");
-		emit(p);
-	}
+	struct proc *h = proc_find(p, p->held, false);
+	if (h)
+		h->unfinished = true;
+	pb_puts(&p->line, " <unfinished ...>\n");
+	emit(p);
 	p->held = 0;
 }
 
@@ -175,8 +175,8 @@ void trace_enter(struct trace_printer *p, struct trace_call *call)
 	struct proc *pr = proc_find(p, call->pid, true);
 	if (!pr)
 		return;
-	/* A held half of this same thread means its exit never came. */
-	release_held(p, p->held == call->pid ? 0 : call->pid);
+	/* Any held half is finished first, even this thread's: its exit never came. */
+	release_held(p, 0);
 	const struct call_decoder *dec = decoder_of(p, call);
 	struct decode_ctx ctx = { &p->line, call, p->opts.string_limit, p->opts.fd_paths, false, pr->saved };
 	size_t start = p->line.len;
@@ -184,6 +184,7 @@ void trace_enter(struct trace_printer *p, struct trace_call *call)
 	pb_puts(&p->line, call->desc->name);
 	pb_putc(&p->line, '(');
 	pr->dec = dec;
+	pr->name = call->desc->name;
 	pr->nargs = decode_nargs(dec, call);
 	pr->first_out = decode_first_out(dec, call, pr->nargs);
 	if (dec && dec->on_entry)
@@ -273,7 +274,7 @@ void trace_signal(struct trace_printer *p, pid_t pid, const siginfo_t *si)
 	if (p->opts.summary_only)
 		return;
 	proc_find(p, pid, true);
-	release_held(p, pid);
+	release_held(p, 0);
 	prefix(p, pid);
 	pb_puts(&p->line, "--- ");
 	xlat_print_signal(&p->line, (uint64_t)si->si_signo);
@@ -295,13 +296,15 @@ void trace_process_exit(struct trace_printer *p, pid_t pid, int wait_status)
 		if (pr && pr->in_call) {
 			size_t start = 0;
 			if (p->held == pid) {
+				/* strace: "read(3,  <unfinished ...>) = ?" */
+				pb_puts(&p->line, " <unfinished ...>");
 				p->held = 0;
 			} else {
 				release_held(p, pid);
 				start = p->line.len;
 				prefix(p, pid);
 				pb_puts(&p->line, "<... ");
-				pb_puts(&p->line, pr->dec && pr->dec->name ? pr->dec->name : "syscall");
+				pb_puts(&p->line, pr->name);
 				pb_puts(&p->line, " resumed>");
 			}
 			pb_puts(&p->line, ") ");
@@ -314,10 +317,11 @@ void trace_process_exit(struct trace_printer *p, pid_t pid, int wait_status)
 		prefix(p, pid);
 		if (WIFEXITED(wait_status))
 			pb_printf(&p->line, "+++ exited with %d +++\n", WEXITSTATUS(wait_status));
-		else if (WIFSIGNALED(wait_status))
-			pb_printf(&p->line, "+++ killed by %s%s +++\n",
-				  xlat_signal_name(WTERMSIG(wait_status)) ?: "SIG???",
-				  WCOREDUMP(wait_status) ? " (core dumped)" : "");
+		else if (WIFSIGNALED(wait_status)) {
+			pb_puts(&p->line, "+++ killed by ");
+			xlat_print_signal(&p->line, (uint64_t)WTERMSIG(wait_status));
+			pb_puts(&p->line, WCOREDUMP(wait_status) ? " (core dumped) +++\n" : " +++\n");
+		}
 		else
 			p->line.len = 0;
 		emit(p);

@@ -224,6 +224,15 @@ int main(void)
 	snprintf(call, sizeof call, "%s<... read resumed>\"root:\", 4096)", a_pfx);
 	snprintf(expect + strlen(expect), sizeof expect - strlen(expect), "%s", line(call, "5"));
 	CHECK_EQ_STR(output(), expect, "unfinished and resumed, pid column with -o");
+
+	/* A thread killed in the middle of a call: "= ?" then the exit line. */
+	struct trace_call r2 = make("read", 0, 0, P(data), 10, 0, 0, 0);
+	trace_enter(p, &r2);
+	trace_process_exit(p, r2.pid, SIGKILL);
+	snprintf(call, sizeof call, "%sread(0,  <unfinished ...>)", a_pfx);
+	snprintf(expect, sizeof expect, "%s", line(call, "?"));
+	snprintf(expect + strlen(expect), sizeof expect - strlen(expect), "%s+++ killed by SIGKILL +++\n", a_pfx);
+	CHECK_EQ_STR(output(), expect, "killed during a call");
 	trace_printer_free(p);
 
 	/* -f to stderr: "[pid N] " only while two processes are traced. */
