@@ -201,6 +201,22 @@ void print_wait_status(struct pbuf *b, int status)
 	pb_puts(b, "}]");
 }
 
+/* Clock ticks, with strace's comment in seconds when not zero. */
+static void print_clock_ticks(struct pbuf *b, uint64_t ticks)
+{
+	static long hz;
+	if (!hz)
+		hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+	pb_udec(b, ticks);
+	if (!ticks)
+		return;
+	int digits = 0;
+	for (long h = hz - 1; h > 0; h /= 10)
+		digits++;
+	pb_printf(b, " /* %llu.%0*llu s */", (unsigned long long)(ticks / (uint64_t)hz), digits,
+		  (unsigned long long)(ticks % (uint64_t)hz));
+}
+
 void print_siginfo(struct pbuf *b, const siginfo_t *si)
 {
 	pb_puts(b, "{si_signo=");
@@ -241,7 +257,10 @@ void print_siginfo(struct pbuf *b, const siginfo_t *si)
 			pb_dec(b, si->si_status);
 		else
 			xlat_print_signal(b, (uint64_t)si->si_status);
-		pb_printf(b, ", si_utime=%ld, si_stime=%ld", (long)si->si_utime, (long)si->si_stime);
+		pb_puts(b, ", si_utime=");
+		print_clock_ticks(b, (uint64_t)si->si_utime);
+		pb_puts(b, ", si_stime=");
+		print_clock_ticks(b, (uint64_t)si->si_stime);
 	} else if ((si->si_code > 0 || si->si_code == SI_KERNEL) &&
 		   (si->si_signo == SIGSEGV || si->si_signo == SIGBUS || si->si_signo == SIGILL ||
 		    si->si_signo == SIGFPE || si->si_signo == SIGTRAP)) {

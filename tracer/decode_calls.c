@@ -1306,6 +1306,36 @@ static bool print_sigaltstack(struct decode_ctx *ctx, int i)
 	return false;
 }
 
+static bool ret_umask(struct decode_ctx *ctx)
+{
+	print_mode(B, (uint64_t)ctx->call->ret);
+	return true;
+}
+
+static void print_timeval(struct pbuf *b, const struct timeval *tv)
+{
+	pb_printf(b, "{tv_sec=%lld, tv_usec=%lld}", (long long)tv->tv_sec, (long long)tv->tv_usec);
+}
+
+static bool print_getrusage(struct decode_ctx *ctx, int i)
+{
+	if (i == 0) {
+		xlat_print_enum(B, &xlat_rusage_who, (uint64_t)(int64_t)(int)ARG(0), "RUSAGE_");
+		return true;
+	}
+	struct rusage ru;
+	if (ctx->call->ret < 0 || !read_obj(ctx, ARG(1), &ru, sizeof ru)) {
+		print_ptr(B, ARG(1));
+		return true;
+	}
+	pb_puts(B, "{ru_utime=");
+	print_timeval(B, &ru.ru_utime);
+	pb_puts(B, ", ru_stime=");
+	print_timeval(B, &ru.ru_stime);
+	pb_puts(B, ", ...}");
+	return true;
+}
+
 static bool print_fadvise(struct decode_ctx *ctx, int i)
 {
 	if (i != 3)
@@ -1530,6 +1560,8 @@ static const struct call_decoder decoders[] = {
 	{ .name = "flock", .first_out = -1, .print_arg = print_flock },
 	{ .name = "sysinfo", .first_out = 0, .print_arg = print_sysinfo },
 	{ .name = "sigaltstack", .first_out = 1, .print_arg = print_sigaltstack },
+	{ .name = "umask", .first_out = -1, .print_ret = ret_umask },
+	{ .name = "getrusage", .first_out = 1, .print_arg = print_getrusage },
 	{ .name = "fadvise64", .first_out = -1, .print_arg = print_fadvise },
 	{ .name = "arch_prctl", .first_out = -1, .print_arg = print_arch_prctl },
 	{ .name = "prlimit64", .first_out = 3, .print_arg = print_prlimit64 },

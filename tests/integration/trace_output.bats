@@ -37,7 +37,7 @@ for l in lines:
     if r and who in held:
         text = held.pop(who) + r.group(1)
     text = re.sub(r"0x[0-9a-f]{6,}", "ADDR", text)
-    text = re.sub(r"si_utime=\d+, si_stime=\d+", "si_utime=T, si_stime=T", text)
+    text = re.sub(r"si_utime=\d+( /\* [^*]* \*/)?, si_stime=\d+( /\* [^*]* \*/)?", "si_utime=T, si_stime=T", text)
     text = re.sub(r"\b\d{3,7}\b", lambda m: pids.get(m.group(0), m.group(0)), text)
     text = re.sub(r" +", " ", text)
     out.append((who, text))
