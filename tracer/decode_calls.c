@@ -1336,6 +1336,40 @@ static bool print_getrusage(struct decode_ctx *ctx, int i)
 	return true;
 }
 
+static void print_cpuset(struct decode_ctx *ctx, uint64_t addr, uint64_t bytes)
+{
+	uint64_t bits[16];
+	if (bytes > sizeof bits)
+		bytes = sizeof bits;
+	if (!read_obj(ctx, addr, bits, (size_t)bytes)) {
+		print_ptr(B, addr);
+		return;
+	}
+	pb_putc(B, '[');
+	bool first = true;
+	for (unsigned cpu = 0; cpu < bytes * 8; cpu++) {
+		if (!(bits[cpu / 64] & (1ull << (cpu % 64))))
+			continue;
+		if (!first)
+			pb_putc(B, ' ');
+		first = false;
+		pb_udec(B, cpu);
+	}
+	pb_putc(B, ']');
+}
+
+static bool print_sched_affinity(struct decode_ctx *ctx, int i)
+{
+	if (i != 2)
+		return false;
+	bool get = strcmp(ctx->call->desc->name, "sched_getaffinity") == 0;
+	if (ctx->call->ret < 0 && get)
+		print_ptr(B, ARG(2));
+	else
+		print_cpuset(ctx, ARG(2), get ? (uint64_t)ctx->call->ret : ARG(1));
+	return true;
+}
+
 static bool print_fadvise(struct decode_ctx *ctx, int i)
 {
 	if (i != 3)
@@ -1562,6 +1596,8 @@ static const struct call_decoder decoders[] = {
 	{ .name = "sigaltstack", .first_out = 1, .print_arg = print_sigaltstack },
 	{ .name = "umask", .first_out = -1, .print_ret = ret_umask },
 	{ .name = "getrusage", .first_out = 1, .print_arg = print_getrusage },
+	{ .name = "sched_getaffinity", .first_out = 2, .print_arg = print_sched_affinity },
+	{ .name = "sched_setaffinity", .first_out = -1, .print_arg = print_sched_affinity },
 	{ .name = "fadvise64", .first_out = -1, .print_arg = print_fadvise },
 	{ .name = "arch_prctl", .first_out = -1, .print_arg = print_arch_prctl },
 	{ .name = "prlimit64", .first_out = 3, .print_arg = print_prlimit64 },
