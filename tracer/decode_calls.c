@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <termios.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/sysinfo.h>
@@ -1370,6 +1371,30 @@ static bool print_sched_affinity(struct decode_ctx *ctx, int i)
 	return true;
 }
 
+static bool print_statfs(struct decode_ctx *ctx, int i)
+{
+	if (i != 1)
+		return false;
+	struct statfs sf;
+	if (ctx->call->ret < 0 || !read_obj(ctx, ARG(1), &sf, sizeof sf)) {
+		print_ptr(B, ARG(1));
+		return true;
+	}
+	int fsid[2];
+	memcpy(fsid, &sf.f_fsid, sizeof fsid);
+	pb_puts(B, "{f_type=");
+	xlat_print_enum(B, &xlat_fs_magic, (uint64_t)sf.f_type, NULL);
+	pb_printf(B, ", f_bsize=%lld, f_blocks=%llu, f_bfree=%llu, f_bavail=%llu, f_files=%llu, "
+		     "f_ffree=%llu, f_fsid={val=[%#x, %#x]}, f_namelen=%lld, f_frsize=%lld, f_flags=",
+		  (long long)sf.f_bsize, (unsigned long long)sf.f_blocks, (unsigned long long)sf.f_bfree,
+		  (unsigned long long)sf.f_bavail, (unsigned long long)sf.f_files,
+		  (unsigned long long)sf.f_ffree, (unsigned)fsid[0], (unsigned)fsid[1],
+		  (long long)sf.f_namelen, (long long)sf.f_frsize);
+	xlat_print_flags(B, &xlat_statfs_flags, (uint64_t)sf.f_flags);
+	pb_putc(B, '}');
+	return true;
+}
+
 static bool print_fadvise(struct decode_ctx *ctx, int i)
 {
 	if (i != 3)
@@ -1598,6 +1623,8 @@ static const struct call_decoder decoders[] = {
 	{ .name = "getrusage", .first_out = 1, .print_arg = print_getrusage },
 	{ .name = "sched_getaffinity", .first_out = 2, .print_arg = print_sched_affinity },
 	{ .name = "sched_setaffinity", .first_out = -1, .print_arg = print_sched_affinity },
+	{ .name = "statfs", .first_out = 1, .print_arg = print_statfs },
+	{ .name = "fstatfs", .first_out = 1, .print_arg = print_statfs },
 	{ .name = "fadvise64", .first_out = -1, .print_arg = print_fadvise },
 	{ .name = "arch_prctl", .first_out = -1, .print_arg = print_arch_prctl },
 	{ .name = "prlimit64", .first_out = 3, .print_arg = print_prlimit64 },

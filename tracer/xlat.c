@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <linux/random.h>
 #include <netinet/in.h>
@@ -15,6 +16,7 @@
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <sys/prctl.h>
 #include <termios.h>
@@ -255,6 +257,17 @@ XLAT(xlat_resolve_flags,
 	X(RESOLVE_NO_XDEV), X(RESOLVE_NO_MAGICLINKS), X(RESOLVE_NO_SYMLINKS),
 	X(RESOLVE_BENEATH), X(RESOLVE_IN_ROOT), X(RESOLVE_CACHED));
 XLAT(xlat_rusage_who, X(RUSAGE_SELF), X(RUSAGE_THREAD), { (uint64_t)(int64_t)RUSAGE_CHILDREN, "RUSAGE_CHILDREN" });
+XLAT(xlat_fs_magic,
+	X(EXT2_SUPER_MAGIC), X(TMPFS_MAGIC), X(PROC_SUPER_MAGIC), X(SYSFS_MAGIC),
+	X(OVERLAYFS_SUPER_MAGIC), X(BTRFS_SUPER_MAGIC), X(XFS_SUPER_MAGIC),
+	X(DEVPTS_SUPER_MAGIC), X(CGROUP2_SUPER_MAGIC), X(NFS_SUPER_MAGIC),
+	X(SELINUX_MAGIC), X(SECURITYFS_MAGIC), X(DEBUGFS_MAGIC), X(TRACEFS_MAGIC),
+	X(BPF_FS_MAGIC), X(FUSE_SUPER_MAGIC), X(SQUASHFS_MAGIC), X(MSDOS_SUPER_MAGIC),
+	X(RAMFS_MAGIC));
+XLAT(xlat_statfs_flags,
+	{ 0x0020, "ST_VALID" }, X(ST_RDONLY), X(ST_NOSUID), X(ST_NODEV), X(ST_NOEXEC),
+	X(ST_SYNCHRONOUS), X(ST_MANDLOCK), X(ST_NOATIME), X(ST_NODIRATIME),
+	X(ST_RELATIME));
 XLAT(xlat_getrandom_flags, X(GRND_NONBLOCK), X(GRND_RANDOM), X(GRND_INSECURE));
 XLAT(xlat_futex_ops,
 	X(FUTEX_WAIT), X(FUTEX_WAKE), X(FUTEX_FD), X(FUTEX_REQUEUE),

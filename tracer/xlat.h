@@ -68,6 +68,8 @@ extern const struct xlat xlat_arch_prctl;
 extern const struct xlat xlat_rlimits;
 extern const struct xlat xlat_getrandom_flags;
 extern const struct xlat xlat_fadvise;
+extern const struct xlat xlat_fs_magic;
+extern const struct xlat xlat_statfs_flags;
 extern const struct xlat xlat_rusage_who;
 extern const struct xlat xlat_lock_types;
 extern const struct xlat xlat_sigaltstack_flags;
