@@ -1,0 +1,54 @@
+/* arch/aarch64/set_regs.c: writing a stopped thread's syscall registers.
+ * The number lives in its own regset (NT_ARM_SYSTEM_CALL; -1 skips the
+ * call); arguments are x0..x5 and the result goes to x0 (NT_PRSTATUS). */
+#include <elf.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <asm/ptrace.h>
+
+#include "arch/regs.h"
+
+static int get_regs(pid_t tid, struct user_pt_regs *regs)
+{
+	struct iovec iov = { .iov_base = regs, .iov_len = sizeof *regs };
+	return ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov) < 0 ? -1 : 0;
+}
+
+static int set_regs(pid_t tid, struct user_pt_regs *regs)
+{
+	struct iovec iov = { .iov_base = regs, .iov_len = sizeof *regs };
+	return ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &iov) < 0 ? -1 : 0;
+}
+
+int arch_set_syscall_nr(pid_t tid, long nr)
+{
+	int value = (int)nr;
+	struct iovec iov = { .iov_base = &value, .iov_len = sizeof value };
+	return ptrace(PTRACE_SETREGSET, tid, (void *)NT_ARM_SYSTEM_CALL, &iov) < 0 ? -1 : 0;
+}
+
+int arch_set_args(pid_t tid, const uint64_t args[SYSCALL_MAX_ARGS])
+{
+	struct user_pt_regs regs;
+	if (get_regs(tid, &regs) < 0)
+		return -1;
+	for (int i = 0; i < SYSCALL_MAX_ARGS; i++)
+		regs.regs[i] = args[i];
+	return set_regs(tid, &regs);
+}
+
+int arch_set_result(pid_t tid, int64_t value)
+{
+	struct user_pt_regs regs;
+	if (get_regs(tid, &regs) < 0)
+		return -1;
+	regs.regs[0] = (uint64_t)value;
+	return set_regs(tid, &regs);
+}
+
+int arch_skip_with_result(pid_t tid, int64_t value)
+{
+	if (arch_set_syscall_nr(tid, -1) < 0)
+		return -1;
+	return arch_set_result(tid, value);
+}
