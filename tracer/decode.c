@@ -90,24 +90,24 @@ void print_guest_buf(struct pbuf *b, pid_t pid, uint64_t addr, uint64_t len, int
 
 void print_guest_str(struct pbuf *b, pid_t pid, uint64_t addr, int limit)
 {
-	static char path[PATH_MAX + 1];
+	static char str[PATH_MAX + 2];
 	if (!addr) {
 		pb_puts(b, "NULL");
 		return;
 	}
-	size_t max = limit < 0 ? PATH_MAX : (size_t)limit + 1;
-	if (max > sizeof path)
-		max = sizeof path;
-	ssize_t n = guest_read_str(pid, addr, path, max);
+	/* Ask for one byte more than is shown, so "longer than LIMIT" never
+	 * depends on how guest_read_str reports a string that fills its buffer. */
+	size_t shown = limit < 0 || limit > PATH_MAX ? PATH_MAX : (size_t)limit;
+	ssize_t n = guest_read_str(pid, addr, str, shown + 2);
 	if (n < 0) {
 		pb_hex(b, addr);
 		return;
 	}
-	if ((size_t)n >= max) {
-		print_quoted(b, (unsigned char *)path, max - 1);
+	if ((size_t)n > shown) {
+		print_quoted(b, (unsigned char *)str, shown);
 		pb_puts(b, "...");
 	} else {
-		print_quoted(b, (unsigned char *)path, (size_t)n);
+		print_quoted(b, (unsigned char *)str, (size_t)n);
 	}
 }
 
