@@ -34,7 +34,11 @@ int main(int argc, char **argv)
 	syscall(SYS_newfstatat, AT_FDCWD, path, &st, 0);
 	syscall(SYS_newfstatat, AT_FDCWD, "/dev/null", &st, 0);
 	syscall(SYS_faccessat, AT_FDCWD, path, R_OK | W_OK);
+#ifdef SYS_dup2
 	syscall(SYS_dup2, fd, 10);
+#else
+	syscall(SYS_dup3, fd, 10, 0);
+#endif
 	syscall(SYS_fcntl, 10, F_GETFD);
 	syscall(SYS_fcntl, 10, F_SETFD, FD_CLOEXEC);
 	syscall(SYS_fcntl, 10, F_DUPFD_CLOEXEC, 20);
