@@ -1,0 +1,62 @@
+/* rpc/client.h: a small blocking client connection (connect, handshake,
+ * tagged calls with several requests in flight). Used by tests, the
+ * benchmark and the agent. It owns no policy: it sends what it is given. */
+#ifndef SPLITRUN_RPC_CLIENT_H
+#define SPLITRUN_RPC_CLIENT_H
+
+#include "rpc/wire.h"
+
+struct rpc_stash;
+
+struct rpc_conn {
+	int fd;
+	int64_t next_tag;
+	int64_t server_version, server_features;
+	char server_arch[32];
+	struct rpc_enc enc;
+	struct rpc_stash *stash;   /* replies read while waiting for another tag */
+};
+
+/* A reply owns its frame; vals point into it. For COMPOUND, vals hold, per
+ * executed op, the op number, its result, then its result values; result is
+ * the first failing op's result or that of the last op. */
+struct rpc_reply {
+	int64_t tag, op, result;
+	size_t nvals;
+	struct rpc_val *vals;
+	uint8_t *frame;
+};
+
+/* Connects to "ADDR:PORT" (IPv4 or [IPv6]:PORT) and shakes hands.
+ * Returns 0 or a negative errno. */
+int rpc_connect(struct rpc_conn *c, const char *addr_port);
+/* Uses an already connected socket (takes ownership) and shakes hands. */
+int rpc_attach(struct rpc_conn *c, int fd);
+void rpc_close(struct rpc_conn *c);
+
+/* Sends one request; returns its tag (>0) or a negative errno. */
+int64_t rpc_send(struct rpc_conn *c, int64_t op, const struct rpc_val *args, size_t n);
+int64_t rpc_send_compound(struct rpc_conn *c, const struct rpc_call *calls, size_t n);
+/* Waits for the reply to tag. Returns 0 or a negative errno (transport). */
+int rpc_recv(struct rpc_conn *c, int64_t tag, struct rpc_reply *r);
+void rpc_reply_free(struct rpc_reply *r);
+/* send + recv; returns the op's result (>= 0 or -canonical errno) through
+ * r->result, the transport status as the return value. */
+int rpc_call(struct rpc_conn *c, int64_t op, const struct rpc_val *args, size_t n, struct rpc_reply *r);
+
+/* Helpers to build argument values. */
+static inline struct rpc_val rpc_int(int64_t v) { struct rpc_val x = { v, 0 }; return x; }
+struct rpc_val rpc_str(const char *s);
+static inline struct rpc_val rpc_buf(const void *p, size_t n)
+{
+	struct rpc_val x = { (int64_t)n, (const uint8_t *)(p ? p : "") };
+	return x;
+}
+
+/* Reads exactly n bytes / writes all n bytes, retrying on EINTR. */
+int rpc_read_full(int fd, void *p, size_t n);
+int rpc_write_full(int fd, const void *p, size_t n);
+/* Reads one frame (length field first) into a malloc'd buffer. */
+int rpc_read_frame(int fd, uint8_t **buf, size_t *len);
+
+#endif

@@ -1,0 +1,182 @@
+/* rpc/wire.h: the splitrun wire format (docs/wire-format.md is the spec).
+ * Owns the encoder and decoder of 64-bit big-endian integers, bounded
+ * strings and buffers, frames (length, tag, op, body), the per-op argument
+ * and result signatures, the handshake and COMPOUND. No I/O happens here. */
+#ifndef SPLITRUN_RPC_WIRE_H
+#define SPLITRUN_RPC_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RPC_MAGIC        INT64_C(0x53504c4954525043)   /* "SPLITRPC" */
+#define RPC_VERSION      1
+#define RPC_MAX_FRAME    (1u << 21)   /* bytes after the length field */
+#define RPC_MAX_BUF      (1u << 20)   /* one data buffer */
+#define RPC_MAX_PATH     4096         /* a path string, bytes, no NUL */
+#define RPC_MAX_NAME     255          /* a directory entry name */
+#define RPC_MAX_IOV      64           /* elements of a readv/writev list */
+#define RPC_MAX_COMPOUND 32           /* ops in one COMPOUND */
+#define RPC_MAX_AUTH     256          /* bytes of the handshake auth field */
+#define RPC_MAX_DIRENTS  1024         /* entries in one GETDENTS reply */
+#define RPC_MAX_GROUPS   256          /* supplementary groups in IDS */
+#define RPC_MAX_VALS     8192         /* decoded values in one message */
+
+#define RPC_HANDLE_CWD   INT64_C(-100) /* "the session's cwd" as a dir handle */
+/* Inside a COMPOUND an integer argument RPC_REF(k) stands for the result of
+ * the k-th op (0-based) of the same COMPOUND. */
+#define RPC_REF_BASE     INT64_MIN
+#define RPC_REF(k)       (RPC_REF_BASE + (int64_t)(k))
+#define RPC_IS_REF(v)    ((v) >= RPC_REF_BASE && (v) < RPC_REF_BASE + RPC_MAX_COMPOUND)
+
+/* X(name, number, argument signature, result signature)
+ * Signature letters: i int64, s path string, n name string, b buffer,
+ * L list of int64 (count first), B list of buffers, S canonical stat (17 ints),
+ * F canonical statfs (11 ints), U canonical utsname (6 strings),
+ * D dirent list (count, then ino, off, type, name per entry), K flock (5 ints),
+ * T timespec (2 ints). The result integer always comes first and is not in
+ * the result signature. */
+#define RPC_OPS(X) \
+	X(HELLO,      1, "iiisb",  "iis") \
+	X(NULL,       2, "",       "") \
+	X(OPEN,       3, "isiiii", "") \
+	X(CLOSE,      4, "i",      "") \
+	X(READ,       5, "ii",     "b") \
+	X(PREAD,      6, "iii",    "b") \
+	X(READV,      7, "iL",     "b") \
+	X(WRITE,      8, "ib",     "") \
+	X(PWRITE,     9, "ibi",    "") \
+	X(WRITEV,    10, "iB",     "") \
+	X(LSEEK,     11, "iii",    "") \
+	X(FSTAT,     12, "i",      "S") \
+	X(FSTATAT,   13, "isi",    "S") \
+	X(STATX,     14, "isii",   "S") \
+	X(FACCESSAT, 15, "isii",   "") \
+	X(READLINK,  16, "isi",    "b") \
+	X(GETDENTS,  17, "ii",     "D") \
+	X(MKDIR,     18, "isii",   "") \
+	X(UNLINK,    19, "isi",    "") \
+	X(RENAME,    20, "isisi",  "") \
+	X(LINK,      21, "isisi",  "") \
+	X(SYMLINK,   22, "sis",    "") \
+	X(CHMOD,     23, "isii",   "") \
+	X(FCHMOD,    24, "ii",     "") \
+	X(CHOWN,     25, "isiii",  "") \
+	X(FCHOWN,    26, "iii",    "") \
+	X(TRUNCATE,  27, "isi",    "") \
+	X(FTRUNCATE, 28, "ii",     "") \
+	X(FSYNC,     29, "ii",     "") \
+	X(UTIMENS,   30, "isTTi",  "") \
+	X(STATFS,    31, "is",     "F") \
+	X(FSTATFS,   32, "i",      "F") \
+	X(LOCK,      33, "iiK",    "K") \
+	X(FALLOCATE, 34, "iiii",   "") \
+	X(COPY_RANGE,35, "iiiiii", "") \
+	X(CHDIR,     36, "is",     "") \
+	X(FCHDIR,    37, "i",      "") \
+	X(GETCWD,    38, "",       "s") \
+	X(DUP,       39, "i",      "") \
+	X(UNAME,     40, "",       "U") \
+	X(GETHOSTNAME,41, "",      "n") \
+	X(IDS,       42, "",       "iiiiL") \
+	X(CLOCK_GETTIME,43, "i",   "T") \
+	X(COMPOUND,  44, "",       "")
+
+enum rpc_op {
+#define RPC_OP_ENUM(name, num, args, res) RPC_OP_##name = num,
+	RPC_OPS(RPC_OP_ENUM)
+#undef RPC_OP_ENUM
+	RPC_OP_MAX
+};
+
+#define RPC_STAT_FIELDS   17
+#define RPC_STATFS_FIELDS 11
+#define RPC_UTS_FIELDS    6
+#define RPC_FLOCK_FIELDS  5
+
+const char *rpc_op_name(int64_t op);
+const char *rpc_op_args(int64_t op);    /* NULL for an unknown op */
+const char *rpc_op_result(int64_t op);
+
+/* Encoder: appends to a growable buffer. Errors are sticky: after a failure
+ * every append is a no-op and rpc_enc_error() says why (-ENOMEM, -E2BIG). */
+struct rpc_enc {
+	uint8_t *data;
+	size_t len, cap;
+	int error;
+	size_t frame_start;
+};
+
+void rpc_enc_init(struct rpc_enc *e);
+void rpc_enc_free(struct rpc_enc *e);
+void rpc_enc_reset(struct rpc_enc *e);
+void rpc_put_i64(struct rpc_enc *e, int64_t v);
+void rpc_put_bytes(struct rpc_enc *e, const void *p, size_t n, size_t bound);
+void rpc_put_str(struct rpc_enc *e, const char *s, size_t bound);
+/* Starts a frame (writes a placeholder length, the tag and the op); end
+ * patches the length. A frame over RPC_MAX_FRAME sets -E2BIG. */
+void rpc_frame_begin(struct rpc_enc *e, int64_t tag, int64_t op);
+void rpc_frame_end(struct rpc_enc *e);
+
+/* A decoded value points into the frame it came from (no copy). */
+struct rpc_val {
+	int64_t i;            /* integer value, or the byte length */
+	const uint8_t *p;     /* bytes for s, n, b; NULL for integers */
+};
+
+struct rpc_dec {
+	const uint8_t *p;
+	size_t len, pos;
+	int error;            /* sticky -EPROTO / -E2BIG */
+};
+
+void rpc_dec_init(struct rpc_dec *d, const void *p, size_t len);
+int64_t rpc_get_i64(struct rpc_dec *d);
+/* A length-prefixed byte string of at most bound bytes. */
+struct rpc_val rpc_get_bytes(struct rpc_dec *d, size_t bound);
+
+/* Reads the values of one signature into vals (appending at *n, at most
+ * max). Returns 0 or a negative errno (-EPROTO malformed, -E2BIG bound). */
+int rpc_get_sig(struct rpc_dec *d, const char *sig, struct rpc_val *vals, size_t *n, size_t max);
+/* Writes values of one signature (the same flattening rpc_get_sig reads). */
+int rpc_put_sig(struct rpc_enc *e, const char *sig, const struct rpc_val *vals, size_t n);
+
+/* A frame header as read from a full frame (without its length field). */
+struct rpc_frame {
+	int64_t tag, op;
+	const uint8_t *body;
+	size_t body_len;
+};
+/* Splits a frame body; buf/len exclude the 8-byte length. */
+int rpc_frame_parse(const void *buf, size_t len, struct rpc_frame *f);
+/* Checks a length field read off the wire. Returns 0 or -E2BIG/-EPROTO. */
+int rpc_frame_len_ok(int64_t len);
+
+/* One op of a request (a plain request or one element of a COMPOUND). */
+struct rpc_call {
+	int64_t op;
+	size_t nvals;
+	struct rpc_val *vals;
+};
+
+/* Decodes a request body for op (not COMPOUND). vals must hold max entries. */
+int rpc_decode_args(const struct rpc_frame *f, struct rpc_val *vals, size_t max, size_t *n);
+
+/* Handshake fields. */
+struct rpc_hello {
+	int64_t magic, version, features;
+	char arch[32];
+	size_t auth_len;
+	uint8_t auth[RPC_MAX_AUTH];
+};
+#define RPC_FEATURE_COMPOUND INT64_C(1)
+#define RPC_FEATURES         RPC_FEATURE_COMPOUND
+
+void rpc_encode_hello(struct rpc_enc *e, const char *arch, int64_t features);
+int rpc_decode_hello(const struct rpc_frame *f, struct rpc_hello *h);
+/* The host's architecture name ("x86_64", "aarch64"). */
+const char *rpc_host_arch(void);
+
+/* Hex dump of bytes (lowercase, no separators) into out (2n+1 bytes). */
+void rpc_hex(const void *p, size_t n, char *out);
+
+#endif
