@@ -1,0 +1,69 @@
+/* tracer/backend.h: the interface every trap backend implements.
+ *
+ * A backend starts the guest under a seccomp filter and turns what the
+ * kernel reports into trap events; the loop (tracer/loop.c) passes each
+ * event to the handler and gives the verdict back with resume(). Today there
+ * is one backend, ptrace + SECCOMP_RET_TRACE (tracer/ptrace_backend.c); a
+ * seccomp user-notification backend implements the same ops. */
+#ifndef SPLITRUN_TRACER_BACKEND_H
+#define SPLITRUN_TRACER_BACKEND_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "tracer/handler.h"
+#include "tracer/trace.h"
+
+enum trap_event_kind {
+	TRAP_EV_ENTER,  /* a selected call is about to run: call */
+	TRAP_EV_EXIT,   /* its result is known: call */
+	TRAP_EV_SIGNAL, /* si is about to be delivered to tid */
+	TRAP_EV_NEW,    /* tid is a new traced process or thread */
+	TRAP_EV_EXEC,   /* tid finished an execve begun by other_tid */
+	TRAP_EV_GONE,   /* tid ended; wait_status says how */
+};
+
+struct trap_event {
+	enum trap_event_kind kind;
+	pid_t tid;
+	pid_t other_tid;
+	int wait_status;
+	siginfo_t si;
+	struct trace_call *call;  /* owned by the backend, valid until resume */
+	void *stop;               /* backend's: what resume() must restart */
+};
+
+struct launch_spec {
+	const char *path;          /* resolved program to exec */
+	char *const *argv;
+	const bool *traced;        /* by number, syscall_max_nr()+1 long; NULL: none */
+};
+
+struct trap_backend;
+
+struct trap_backend_ops {
+	const char *name;
+	/* Starts the guest. Returns 0, or -1 after printing why. */
+	int (*launch)(struct trap_backend *b, const struct launch_spec *spec);
+	/* Waits for the next event. 1: EV is filled; 0: no guest is left;
+	 * -1: error (printed). */
+	int (*next_event)(struct trap_backend *b, struct trap_event *ev);
+	/* Lets the stopped thread of EV go on according to VERDICT (ENTER
+	 * events) or as it was (all others). */
+	int (*resume)(struct trap_backend *b, struct trap_event *ev,
+		      enum trap_verdict verdict, const struct trap_control *ctl);
+	void (*destroy)(struct trap_backend *b);
+};
+
+struct trap_backend {
+	const struct trap_backend_ops *ops;
+	pid_t guest;            /* the first process */
+	int guest_status;       /* its wait status, once guest_done */
+	bool guest_done;
+};
+
+/* tracer/ptrace_backend.c */
+struct trap_backend *ptrace_backend_new(void);
+
+#endif

@@ -1,0 +1,201 @@
+/* tracer/main.c: splitrun's command line. Picks the mode (untraced, or
+ * trace mode with the ptrace backend), starts the guest and exits like it. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/syscall.h"
+#include "tracer/backend.h"
+#include "tracer/launch.h"
+#include "tracer/loop.h"
+#include "tracer/trace.h"
+#include "tracer/trace_handler.h"
+
+#define SPLITRUN_VERSION "0.1"
+#define MAX_EXPRS 64
+
+static const char usage_text[] =
+	"Usage: splitrun [OPTIONS] [--] PROGRAM [ARGS...]\n"
+	"Run PROGRAM under a seccomp filter; with --trace, show its system calls.\n"
+	"\n"
+	"  --trace              trace mode: print each trapped call like strace\n"
+	"                       (implied by -f, -o, -e, -s, -c, -y, -k)\n"
+	"  -f                   show children and threads too, with [pid N]\n"
+	"  -o FILE              write the trace to FILE instead of stderr\n"
+	"  -e EXPR              select calls: trace=NAME,...|%%file|%%desc|%%process|\n"
+	"                       %%network|%%memory|%%signal|... (repeatable)\n"
+	"  -s N                 print at most N bytes of each string (default 32)\n"
+	"  -c                   count calls, time and errors; print a summary table\n"
+	"  -y                   print the paths of file descriptors\n"
+	"  -k                   print a stack trace after each traced call\n"
+	"  --backend=NAME       trap backend (only: ptrace)\n"
+	"  -h, --help           show this help and exit\n"
+	"  -V, --version        show the version and exit\n"
+	"\n"
+	"Exit status: PROGRAM's; if a signal killed it, splitrun dies by the same\n"
+	"signal. 127: PROGRAM not found; 126: not executable; 2: usage error;\n"
+	"1: splitrun itself failed (ptrace or seccomp unavailable).\n";
+
+static void usage_error(const char *fmt, const char *what)
+{
+	fputs("splitrun: ", stderr);
+	fprintf(stderr, fmt, what);
+	fputs("\nTry 'splitrun --help' for more information.\n", stderr);
+	exit(2);
+}
+
+struct settings {
+	bool trace;
+	struct trace_options topts;
+	const char *output;
+	const char *exprs[MAX_EXPRS];
+	int nexprs;
+};
+
+enum { OPT_TRACE = 256, OPT_BACKEND };
+
+static int parse_options(int argc, char **argv, struct settings *s)
+{
+	static const struct option longopts[] = {
+		{ "trace", no_argument, NULL, OPT_TRACE },
+		{ "backend", required_argument, NULL, OPT_BACKEND },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	s->topts.string_limit = 32;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "+:fo:e:s:cykhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_TRACE:
+			s->trace = true;
+			break;
+		case OPT_BACKEND:
+			if (strcmp(optarg, "ptrace") != 0)
+				usage_error("--backend: unknown backend '%s' (the only one so far: ptrace)", optarg);
+			break;
+		case 'f':
+			s->trace = s->topts.follow_forks = true;
+			break;
+		case 'o':
+			s->trace = true;
+			s->output = optarg;
+			break;
+		case 'e':
+			s->trace = true;
+			if (s->nexprs == MAX_EXPRS)
+				usage_error("too many -e options%s", "");
+			s->exprs[s->nexprs++] = optarg;
+			break;
+		case 's': {
+			char *end;
+			errno = 0;
+			long n = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || n < 0 || n > INT_MAX)
+				usage_error("-s: invalid string limit '%s'", optarg);
+			s->trace = true;
+			s->topts.string_limit = (int)n;
+			break;
+		}
+		case 'c':
+			s->trace = s->topts.summary_only = true;
+			break;
+		case 'y':
+			s->trace = s->topts.fd_paths = true;
+			break;
+		case 'k':
+			s->trace = s->topts.stack_traces = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case 'V':
+			printf("splitrun %s\n", SPLITRUN_VERSION);
+			exit(0);
+		case ':':
+			if (optopt)
+				usage_error("option '-%c' needs an argument", (char[]){ (char)optopt, 0 });
+			usage_error("option '%s' needs an argument", argv[optind - 1]);
+			break;
+		default:
+			if (optopt)
+				usage_error("unknown option '-%c'", (char[]){ (char)optopt, 0 });
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		usage_error("no program to run%s", "");
+	return optind;
+}
+
+static int run_traced(const struct settings *s, struct launch_spec *spec)
+{
+	long max = syscall_max_nr();
+	bool *trapped = malloc((size_t)max + 1);
+	if (!trapped) {
+		fprintf(stderr, "splitrun: out of memory\n");
+		return -1;
+	}
+	memset(trapped, true, (size_t)max + 1);
+	for (int i = 0; i < s->nexprs; i++) {
+		char err[256];
+		if (trace_select_parse(s->exprs[i], trapped, err, sizeof err) < 0) {
+			fprintf(stderr, "splitrun: -e %s: %s\n", s->exprs[i], err);
+			exit(2);
+		}
+	}
+	struct trace_options topts = s->topts;
+	topts.out = stderr;
+	if (s->output) {
+		topts.out = fopen(s->output, "we");
+		if (!topts.out) {
+			fprintf(stderr, "splitrun: %s: %s\n", s->output, strerror(errno));
+			exit(1);
+		}
+	}
+	struct trace_printer *printer = trace_printer_new(&topts);
+	struct trap_backend *backend = ptrace_backend_new();
+	if (!printer || !backend) {
+		fprintf(stderr, "splitrun: out of memory\n");
+		return -1;
+	}
+	spec->traced = trapped;
+	int status = -1;
+	if (backend->ops->launch(backend, spec) == 0) {
+		struct trace_mode mode = {
+			.printer = printer,
+			.follow_forks = topts.follow_forks,
+			.leader = backend->guest,
+		};
+		struct trap_handler handler = trace_handler(&mode);
+		if (trap_loop_run(backend, &handler) == 0 && backend->guest_done)
+			status = backend->guest_status;
+	}
+	trace_finish(printer);
+	trace_printer_free(printer);
+	if (topts.out != stderr)
+		fclose(topts.out);
+	backend->ops->destroy(backend);
+	free(trapped);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct settings s = { 0 };
+	int first = parse_options(argc, argv, &s);
+	int exit_code;
+	char *path = launch_resolve(argv[first], &exit_code);
+	if (!path)
+		return exit_code;
+	struct launch_spec spec = { .path = path, .argv = &argv[first] };
+	int status = s.trace ? run_traced(&s, &spec) : launch_untraced(&spec);
+	free(path);
+	if (status < 0)
+		return 1;
+	exit_like(status);
+}
