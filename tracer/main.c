@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdnoreturn.h>
 #include <string.h>
 
 #include "arch/syscall.h"
@@ -39,7 +40,7 @@ static const char usage_text[] =
 	"signal. 127: PROGRAM not found; 126: not executable; 2: usage error;\n"
 	"1: splitrun itself failed (ptrace or seccomp unavailable).\n";
 
-static void usage_error(const char *fmt, const char *what)
+static noreturn void usage_error(const char *fmt, const char *what)
 {
 	fputs("splitrun: ", stderr);
 	fprintf(stderr, fmt, what);
@@ -117,13 +118,13 @@ static int parse_options(int argc, char **argv, struct settings *s)
 			printf("splitrun %s\n", SPLITRUN_VERSION);
 			exit(0);
 		case ':':
-			if (optopt)
-				usage_error("option '-%c' needs an argument", (char[]){ (char)optopt, 0 });
 			usage_error("option '%s' needs an argument", argv[optind - 1]);
 			break;
 		default:
-			if (optopt)
-				usage_error("unknown option '-%c'", (char[]){ (char)optopt, 0 });
+			if (optopt) {
+				char name[3] = { '-', (char)optopt, 0 };
+				usage_error("unknown option '%s'", name);
+			}
 			usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
