@@ -165,45 +165,19 @@ void rpc_close(struct rpc_conn *c)
 
 int64_t rpc_send(struct rpc_conn *c, int64_t op, const struct rpc_val *args, size_t n)
 {
-	const char *sig = rpc_op_args(op);
-	if (!sig)
-		return -EINVAL;
 	int64_t tag = c->next_tag++;
-	rpc_frame_begin(&c->enc, tag, op);
-	int rc = rpc_put_sig(&c->enc, sig, args, n);
-	rpc_frame_end(&c->enc);
-	if (rc) {
-		rpc_enc_reset(&c->enc);
-		return rc;
-	}
-	rc = flush(c);
+	int rc = rpc_encode_request(&c->enc, tag, op, args, n);
+	if (!rc)
+		rc = flush(c);
 	return rc ? rc : tag;
 }
 
 int64_t rpc_send_compound(struct rpc_conn *c, const struct rpc_call *calls, size_t n)
 {
-	if (n == 0 || n > RPC_MAX_COMPOUND)
-		return -E2BIG;
 	int64_t tag = c->next_tag++;
-	rpc_frame_begin(&c->enc, tag, RPC_OP_COMPOUND);
-	rpc_put_i64(&c->enc, (int64_t)n);
-	int rc = 0;
-	for (size_t k = 0; !rc && k < n; k++) {
-		const char *sig = rpc_op_args(calls[k].op);
-		if (!sig || calls[k].op == RPC_OP_COMPOUND || calls[k].op == RPC_OP_HELLO) {
-			rc = -EINVAL;
-			break;
-		}
-		rpc_put_i64(&c->enc, calls[k].op);
-		rc = rpc_put_sig(&c->enc, sig, calls[k].vals, calls[k].nvals);
-	}
-	rpc_frame_end(&c->enc);
-	if (rc || c->enc.error) {
-		rc = rc ? rc : c->enc.error;
-		rpc_enc_reset(&c->enc);
-		return rc;
-	}
-	rc = flush(c);
+	int rc = rpc_encode_compound(&c->enc, tag, calls, n);
+	if (!rc)
+		rc = flush(c);
 	return rc ? rc : tag;
 }
 

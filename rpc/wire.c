@@ -115,6 +115,19 @@ void rpc_put_str(struct rpc_enc *e, const char *s, size_t bound)
 	rpc_put_bytes(e, s, strlen(s), bound);
 }
 
+void rpc_put_raw(struct rpc_enc *e, const void *src, size_t n)
+{
+	uint8_t *p = enc_room(e, n);
+	if (p && n)
+		memcpy(p, src, n);
+}
+
+void rpc_patch_i64(struct rpc_enc *e, size_t at, int64_t v)
+{
+	if (!e->error && at + 8 <= e->len)
+		store_be64(e->data + at, v);
+}
+
 void rpc_frame_begin(struct rpc_enc *e, int64_t tag, int64_t op)
 {
 	e->frame_start = e->len;
@@ -362,6 +375,49 @@ int rpc_decode_args(const struct rpc_frame *f, struct rpc_val *vals, size_t max,
 	int rc = rpc_get_sig(&d, sig, vals, n, max);
 	if (!rc && d.pos != d.len)
 		rc = -EPROTO;   /* trailing bytes are malformed, not ignored */
+	return rc;
+}
+
+int rpc_encode_request(struct rpc_enc *e, int64_t tag, int64_t op, const struct rpc_val *args, size_t n)
+{
+	const char *sig = rpc_op_args(op);
+	if (!sig || op == RPC_OP_COMPOUND || op == RPC_OP_HELLO)
+		return -EINVAL;
+	size_t start = e->len;
+	rpc_frame_begin(e, tag, op);
+	int rc = rpc_put_sig(e, sig, args, n);
+	rpc_frame_end(e);
+	rc = rc ? rc : e->error;
+	if (rc) {
+		e->len = start;
+		e->error = 0;
+	}
+	return rc;
+}
+
+int rpc_encode_compound(struct rpc_enc *e, int64_t tag, const struct rpc_call *calls, size_t n)
+{
+	if (n == 0 || n > RPC_MAX_COMPOUND)
+		return -E2BIG;
+	size_t start = e->len;
+	rpc_frame_begin(e, tag, RPC_OP_COMPOUND);
+	rpc_put_i64(e, (int64_t)n);
+	int rc = 0;
+	for (size_t k = 0; !rc && k < n; k++) {
+		const char *sig = rpc_op_args(calls[k].op);
+		if (!sig || calls[k].op == RPC_OP_COMPOUND || calls[k].op == RPC_OP_HELLO) {
+			rc = -EINVAL;
+			break;
+		}
+		rpc_put_i64(e, calls[k].op);
+		rc = rpc_put_sig(e, sig, calls[k].vals, calls[k].nvals);
+	}
+	rpc_frame_end(e);
+	rc = rc ? rc : e->error;
+	if (rc) {
+		e->len = start;
+		e->error = 0;
+	}
 	return rc;
 }
 

@@ -30,7 +30,7 @@
 
 /* X(name, number, argument signature, result signature)
  * Signature letters: i int64, s path string, n name string, b buffer,
- * L list of int64 (count first), B list of buffers, S canonical stat (17 ints),
+ * L list of int64 (count first), B list of buffers, S canonical stat (21 ints: 13 fields, 4 timespecs),
  * F canonical statfs (11 ints), U canonical utsname (6 strings),
  * D dirent list (count, then ino, off, type, name per entry), K flock (5 ints),
  * T timespec (2 ints). The result integer always comes first and is not in
@@ -88,7 +88,7 @@ enum rpc_op {
 	RPC_OP_MAX
 };
 
-#define RPC_STAT_FIELDS   17
+#define RPC_STAT_FIELDS   21
 #define RPC_STATFS_FIELDS 11
 #define RPC_UTS_FIELDS    6
 #define RPC_FLOCK_FIELDS  5
@@ -112,6 +112,9 @@ void rpc_enc_reset(struct rpc_enc *e);
 void rpc_put_i64(struct rpc_enc *e, int64_t v);
 void rpc_put_bytes(struct rpc_enc *e, const void *p, size_t n, size_t bound);
 void rpc_put_str(struct rpc_enc *e, const char *s, size_t bound);
+/* Appends bytes already in wire form; overwrites an int64 written earlier. */
+void rpc_put_raw(struct rpc_enc *e, const void *p, size_t n);
+void rpc_patch_i64(struct rpc_enc *e, size_t at, int64_t v);
 /* Starts a frame (writes a placeholder length, the tag and the op); end
  * patches the length. A frame over RPC_MAX_FRAME sets -E2BIG. */
 void rpc_frame_begin(struct rpc_enc *e, int64_t tag, int64_t op);
@@ -157,6 +160,10 @@ struct rpc_call {
 	size_t nvals;
 	struct rpc_val *vals;
 };
+
+/* Encodes a whole request frame / a COMPOUND frame. Return 0 or -errno. */
+int rpc_encode_request(struct rpc_enc *e, int64_t tag, int64_t op, const struct rpc_val *args, size_t n);
+int rpc_encode_compound(struct rpc_enc *e, int64_t tag, const struct rpc_call *calls, size_t n);
 
 /* Decodes a request body for op (not COMPOUND). vals must hold max entries. */
 int rpc_decode_args(const struct rpc_frame *f, struct rpc_val *vals, size_t max, size_t *n);
