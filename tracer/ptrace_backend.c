@@ -273,8 +273,9 @@ static bool handle_status(struct ptrace_backend *pb, pid_t tid, int status, stru
 			struct thread *former = thread_find(pb, (pid_t)msg);
 			if (former) {
 				t->awaiting_exit = former->awaiting_exit;
+				/* call.pid stays the former tid: the printer
+				 * matches the exit with the entry it saw. */
 				t->call = former->call;
-				t->call.pid = tid;
 				t->started = true;
 				thread_remove(pb, (pid_t)msg);
 			}

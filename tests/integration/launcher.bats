@@ -92,11 +92,11 @@ expect_status() {
 	while read -r role tid; do
 		n=$((n + 1))
 		# -o FILE prefixes "PID  " (like strace), stderr "[pid PID] ".
-		grep -Eq "^(\[pid +$tid\]|$tid ) faccessat\(AT_FDCWD, \"/nonexistent-marker-$role\"" "$WORK/trace" || {
+		grep -Eq "^(\[pid +$tid\]|$tid) +faccessat\(AT_FDCWD, \"/nonexistent-marker-$role\"" "$WORK/trace" || {
 			echo "no faccessat of $role by [pid $tid] in:" >&2; cat "$WORK/trace" >&2; return 1; }
 	done < "$WORK/out"
 	[ "$n" = 4 ] || { echo "the program reported $n roles, want 4" >&2; return 1; }
-	grep -Eq '^(\[pid +[0-9]+\]|[0-9]+ ) +\+\+\+ exited with 0 \+\+\+' "$WORK/trace"
+	grep -Eq '^(\[pid +[0-9]+\]|[0-9]+) +\+\+\+ exited with 0 \+\+\+' "$WORK/trace"
 }
 
 @test "without -f only the first process is shown, but children still run" {
@@ -169,6 +169,14 @@ finish_bg() {
 	finish_bg
 	[ "$BG_STATUS" = 0 ] || { echo "status $BG_STATUS" >&2; cat "$WORK/out" "$WORK/err" >&2; return 1; }
 	[ "$(grep -c 'got SIGINT' "$WORK/out")" = 1 ]
+}
+
+@test "execve from a non-leader thread: the process keeps its pid and status" {
+	expect_status 5 "$SPLITRUN" "$PROGS/thread_exec"
+	expect_status 5 "$SPLITRUN" -f -e trace=execve -o "$WORK/trace" "$PROGS/thread_exec"
+	grep -q 'after exec: pid' "$WORK/out"
+	# Both execve calls complete with 0: the program's own and the thread's.
+	[ "$(grep -c 'execve.* = 0$\|execve resumed>.* = 0$' "$WORK/trace")" = 2 ] || { cat "$WORK/trace" >&2; return 1; }
 }
 
 @test "ia32 int 0x80 is refused: the filter kills the process" {
