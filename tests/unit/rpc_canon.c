@@ -42,6 +42,65 @@ static void test_tables_round_trip(void)
 }
 
 /* A bit that no entry of the table accounts for, found by scanning. */
+/* Independent of the tables in rpc/canon.c: every constant the protocol
+ * promises, by its libc name, must be there with its CANON_ value. */
+#define X(tab, n) { #tab, #n, n, CANON_##n }
+static void test_completeness(void)
+{
+	static const struct { const char *table, *name; int64_t native, canon; } want[] = {
+		X(open_flags, O_RDONLY), X(open_flags, O_WRONLY), X(open_flags, O_RDWR), X(open_flags, O_CREAT),
+		X(open_flags, O_EXCL), X(open_flags, O_NOCTTY), X(open_flags, O_TRUNC), X(open_flags, O_APPEND),
+		X(open_flags, O_NONBLOCK), X(open_flags, O_DSYNC), X(open_flags, O_SYNC), X(open_flags, O_DIRECT),
+		X(open_flags, O_DIRECTORY), X(open_flags, O_NOFOLLOW), X(open_flags, O_NOATIME), X(open_flags, O_CLOEXEC),
+		X(open_flags, O_PATH), X(open_flags, O_TMPFILE), X(open_flags, O_ASYNC),
+		X(whence, SEEK_SET), X(whence, SEEK_CUR), X(whence, SEEK_END), X(whence, SEEK_DATA), X(whence, SEEK_HOLE),
+		X(at_flags, AT_SYMLINK_NOFOLLOW), X(at_flags, AT_REMOVEDIR), X(at_flags, AT_EACCESS),
+		X(at_flags, AT_SYMLINK_FOLLOW), X(at_flags, AT_NO_AUTOMOUNT), X(at_flags, AT_EMPTY_PATH),
+		X(at_flags, AT_STATX_SYNC_AS_STAT), X(at_flags, AT_STATX_FORCE_SYNC), X(at_flags, AT_STATX_DONT_SYNC),
+		X(at_flags, AT_RECURSIVE),
+		X(access_mode, F_OK), X(access_mode, R_OK), X(access_mode, W_OK), X(access_mode, X_OK),
+		X(mode, S_IFSOCK), X(mode, S_IFLNK), X(mode, S_IFREG), X(mode, S_IFBLK), X(mode, S_IFDIR),
+		X(mode, S_IFCHR), X(mode, S_IFIFO), X(mode, S_ISUID), X(mode, S_ISGID), X(mode, S_ISVTX),
+		X(mode, S_IRUSR), X(mode, S_IWUSR), X(mode, S_IXUSR), X(mode, S_IRGRP), X(mode, S_IWGRP),
+		X(mode, S_IXGRP), X(mode, S_IROTH), X(mode, S_IWOTH), X(mode, S_IXOTH),
+		X(rename_flags, RENAME_NOREPLACE), X(rename_flags, RENAME_EXCHANGE), X(rename_flags, RENAME_WHITEOUT),
+		X(statx_mask, STATX_TYPE), X(statx_mask, STATX_MODE), X(statx_mask, STATX_NLINK), X(statx_mask, STATX_UID),
+		X(statx_mask, STATX_GID), X(statx_mask, STATX_ATIME), X(statx_mask, STATX_MTIME), X(statx_mask, STATX_CTIME),
+		X(statx_mask, STATX_INO), X(statx_mask, STATX_SIZE), X(statx_mask, STATX_BLOCKS),
+		X(statx_mask, STATX_BASIC_STATS), X(statx_mask, STATX_BTIME), X(statx_mask, STATX_MNT_ID),
+		X(statx_mask, STATX_DIOALIGN),
+		X(dirent_type, DT_UNKNOWN), X(dirent_type, DT_FIFO), X(dirent_type, DT_CHR), X(dirent_type, DT_DIR),
+		X(dirent_type, DT_BLK), X(dirent_type, DT_REG), X(dirent_type, DT_LNK), X(dirent_type, DT_SOCK),
+		X(dirent_type, DT_WHT),
+		X(lock_type, F_RDLCK), X(lock_type, F_WRLCK), X(lock_type, F_UNLCK),
+		X(lock_cmd, F_GETLK), X(lock_cmd, F_SETLK), X(lock_cmd, F_SETLKW), X(lock_cmd, F_OFD_GETLK),
+		X(lock_cmd, F_OFD_SETLK), X(lock_cmd, F_OFD_SETLKW),
+		X(utime_nsec, UTIME_NOW), X(utime_nsec, UTIME_OMIT),
+		X(fallocate_mode, FALLOC_FL_KEEP_SIZE), X(fallocate_mode, FALLOC_FL_PUNCH_HOLE),
+		X(fallocate_mode, FALLOC_FL_NO_HIDE_STALE), X(fallocate_mode, FALLOC_FL_COLLAPSE_RANGE),
+		X(fallocate_mode, FALLOC_FL_ZERO_RANGE), X(fallocate_mode, FALLOC_FL_INSERT_RANGE),
+		X(fallocate_mode, FALLOC_FL_UNSHARE_RANGE),
+		X(resolve_flags, RESOLVE_NO_XDEV), X(resolve_flags, RESOLVE_NO_MAGICLINKS),
+		X(resolve_flags, RESOLVE_NO_SYMLINKS), X(resolve_flags, RESOLVE_BENEATH),
+		X(resolve_flags, RESOLVE_IN_ROOT), X(resolve_flags, RESOLVE_CACHED),
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct canon_table *tab = NULL;
+		for (size_t t = 0; canon_tables[t]; t++)
+			if (strcmp(canon_tables[t]->name, want[i].table) == 0)
+				tab = canon_tables[t];
+		int64_t c = -999, n = -999;
+		int r1 = tab ? canon_table_encode(tab, want[i].native, &c) : -1;
+		int r2 = tab ? canon_table_decode(tab, want[i].canon, &n) : -1;
+		CHECK(r1 == 0 && r2 == 0 && c == want[i].canon && n == want[i].native,
+		      "%s: %s native %#llo <-> canonical %#llx (got %#llx / %#llo, rc %d/%d)", want[i].table, want[i].name,
+		      (long long)want[i].native, (long long)want[i].canon, (long long)c, (long long)n, r1, r2);
+	}
+	int64_t c;
+	CHECK(canon_utime_nsec_encode(UTIME_NOW, &c) == 0 && c == CANON_UTIME_NOW, "canon_utime_nsec_encode(UTIME_NOW)");
+}
+#undef X
+
 static void test_unknown_bits_refused(void)
 {
 	for (size_t t = 0; canon_tables[t]; t++) {
@@ -279,6 +338,7 @@ static void test_other_structs(void)
 int main(void)
 {
 	test_tables_round_trip();
+	test_completeness();
 	test_unknown_bits_refused();
 	test_open_flags();
 	test_named_flags();
