@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# bench/run.sh (make bench): runs each benchmark part in turn. Benchmarks,
+# not tests: they print tables of ratios measured in this one run (the
+# machine is noisy, so only same-run ratios mean anything) and save them
+# under bench/results/ (ignored by git). docs/performance.md holds the
+# figures of record and how to read them.
+#
+#   bench/run.sh            every part
+#   bench/run.sh rpc ...    only the named parts (file names without .sh)
+#
+# Parts: syscalls.sh (per-call cost, the Bypass Figure 6 table; issue #2),
+# rpc.sh (rpc round trips against a TCP ping-pong; issue #3). Each part takes
+# its binaries from SPLITRUN_BINDIR (default bin/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export SPLITRUN_BINDIR=${SPLITRUN_BINDIR:-$PWD/bin}
+mkdir -p bench/results
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || parts=(syscalls rpc)
+status=0
+for part in "${parts[@]}"; do
+	script=bench/$part.sh
+	if [ ! -x "$script" ]; then
+		echo "bench/run.sh: no benchmark part '$part' ($script)" >&2
+		status=2
+		continue
+	fi
+	echo "==== bench: $part ===="
+	"$script" | tee "bench/results/$part.txt" || status=1
+done
+exit $status
