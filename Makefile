@@ -53,6 +53,7 @@ TRACER_SRC := $(filter-out tracer/main.c,$(wildcard tracer/*.c))
 SHADOW_SRC := $(filter-out shadow/main.c,$(wildcard shadow/*.c))
 UNIT_SRC   := $(wildcard tests/unit/*.c)
 PROG_SRC   := $(wildcard tests/progs/*.c)
+BENCH_SRC  := $(wildcard bench/*.c)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
@@ -68,6 +69,7 @@ SPLITRUN        := $(BINDIR)/splitrun
 SPLITRUN_SHADOW := $(BINDIR)/splitrun-shadow
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRC))
 PROG_BINS := $(patsubst tests/progs/%.c,$(B)/tests/progs/%,$(PROG_SRC))
+BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
 .PHONY: all check check-fast check-asan test-build cross demo bench install deps clean
 all: $(SPLITRUN) $(SPLITRUN_SHADOW)
@@ -113,9 +115,15 @@ $(B)/tests/progs/%: tests/progs/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -O2 -g -std=c17 -Wall -Wextra -Werror -o $@ $< -lpthread
 
+# Benchmark programs: any bench/NAME.c becomes $(B)/bench/NAME, linked with
+# every library (archives contribute only the objects a program uses).
+$(B)/bench/%: $(call obj,bench/%.c) $(ALL_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TRACER) $(LIBS_COMMON)
+
 -include $(wildcard */module.mk)
 
-test-build: all $(UNIT_BINS) $(PROG_BINS)
+test-build: all $(UNIT_BINS) $(PROG_BINS) $(BENCH_BINS)
 
 # The suite under both variants, then the aarch64 cross build; tests/run.sh
 # prints the closing "N passed, N failed" line.
@@ -144,7 +152,7 @@ deps:
 demo: deps all
 	tools/demo.sh
 
-bench: deps all
+bench: deps all $(BENCH_BINS)
 	bench/run.sh
 
 install: all

@@ -1,0 +1,292 @@
+/* bench/rpc.c: raw rpc round trips against a running splitrun-shadow,
+ * compared in the same run with a plain TCP ping-pong of the same request
+ * and reply sizes (an echo server of our own, forked, over loopback with
+ * TCP_NODELAY). A benchmark, not a test: it prints microseconds per round
+ * trip and the ratio rpc / ping-pong; bench/rpc.sh runs it pinned and
+ * unpinned and docs/performance.md reads the results.
+ *
+ *   rpc --shadow ADDR:PORT --file NAME [--iters N] [--rounds R]
+ *
+ * NAME is a file of at least 8 KB beneath the shadow's root. The rpc side
+ * uses rpc/client.c, the library the agent uses, so what is measured is the
+ * codec, the client and the shadow's session loop together. Rounds alternate
+ * rpc and ping-pong so drift on a noisy machine hits both alike; the figure
+ * of a case is the median of its rounds. */
+#include "rpc/client.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_ROUNDS 31
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "bench/rpc: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ---- the ping-pong: one send and one receive of fixed sizes per side ---- */
+
+static void set_nodelay(int fd)
+{
+	int one = 1;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
+		die("TCP_NODELAY", errno);
+}
+
+static int recv_exactly(int fd, uint8_t *buf, size_t n)
+{
+	for (size_t got = 0; got < n;) {
+		ssize_t r = recv(fd, buf + got, n - got, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+static int send_all(int fd, const uint8_t *buf, size_t n)
+{
+	for (size_t sent = 0; sent < n;) {
+		ssize_t r = send(fd, buf + sent, n - sent, MSG_NOSIGNAL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		sent += (size_t)r;
+	}
+	return 0;
+}
+
+/* Echo server: for each request of req bytes, a reply of rep bytes. It ends
+ * when the client hangs up. */
+static void echo_serve(int lfd, size_t req, size_t rep)
+{
+	int fd = accept(lfd, NULL, NULL);
+	if (fd < 0)
+		_exit(1);
+	set_nodelay(fd);
+	uint8_t *in = calloc(1, req), *out = calloc(1, rep);
+	while (in && out && recv_exactly(fd, in, req) == 0)
+		if (send_all(fd, out, rep) < 0)
+			break;
+	_exit(0);
+}
+
+struct pingpong {
+	pid_t pid;
+	int fd;
+	size_t req, rep;
+	uint8_t *in, *out;
+};
+
+static void pingpong_start(struct pingpong *p, size_t req, size_t rep)
+{
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof a;
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof a) < 0 || listen(lfd, 1) < 0 ||
+	    getsockname(lfd, (struct sockaddr *)&a, &al) < 0)
+		die("echo server socket", errno);
+	p->pid = fork();
+	if (p->pid < 0)
+		die("fork", errno);
+	if (p->pid == 0)
+		echo_serve(lfd, req, rep);
+	close(lfd);
+	p->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (p->fd < 0 || connect(p->fd, (struct sockaddr *)&a, sizeof a) < 0)
+		die("connect to the echo server", errno);
+	set_nodelay(p->fd);
+	p->req = req;
+	p->rep = rep;
+	p->out = calloc(1, req);
+	p->in = calloc(1, rep);
+	if (!p->out || !p->in)
+		die("calloc", ENOMEM);
+}
+
+static void pingpong_stop(struct pingpong *p)
+{
+	close(p->fd);
+	waitpid(p->pid, NULL, 0);
+	free(p->in);
+	free(p->out);
+}
+
+static double pingpong_round(struct pingpong *p, int iters)
+{
+	double t0 = now_us();
+	for (int k = 0; k < iters; k++)
+		if (send_all(p->fd, p->out, p->req) < 0 || recv_exactly(p->fd, p->in, p->rep) < 0)
+			die("ping-pong", errno ? errno : ECONNRESET);
+	return (now_us() - t0) / iters;
+}
+
+/* ---- the rpc cases ---- */
+
+struct rpc_case {
+	const char *name;
+	int64_t op;
+	struct rpc_val args[3];
+	size_t nargs;
+	int64_t want_result;
+	size_t req_len, rep_len;   /* frame sizes on the wire, length field included */
+	double rpc[MAX_ROUNDS], pp[MAX_ROUNDS];
+};
+
+static void rpc_once(struct rpc_conn *c, struct rpc_case *rc, size_t *rep_len)
+{
+	struct rpc_reply r;
+	int err = rpc_call(c, rc->op, rc->args, rc->nargs, &r);
+	if (err)
+		die(rc->name, -err);
+	if (r.result != rc->want_result) {
+		fprintf(stderr, "bench/rpc: %s: result %lld, want %lld\n", rc->name, (long long)r.result,
+			(long long)rc->want_result);
+		exit(1);
+	}
+	if (rep_len) {
+		/* Recompute the reply's size from what it decoded to. */
+		size_t n = 8 + 8 + 8 + 8;
+		for (size_t k = 0; k < r.nvals; k++)
+			n += 8 + (r.vals[k].p ? (size_t)r.vals[k].i : 0);
+		*rep_len = n;
+	}
+	rpc_reply_free(&r);
+}
+
+static double rpc_round(struct rpc_conn *c, struct rpc_case *rc, int iters)
+{
+	double t0 = now_us();
+	for (int k = 0; k < iters; k++)
+		rpc_once(c, rc, NULL);
+	return (now_us() - t0) / iters;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: rpc --shadow ADDR:PORT --file NAME [--iters N] [--rounds R]\n"
+	      "Round trips of NULL, PREAD 1 byte and PREAD 8 KB against a running\n"
+	      "splitrun-shadow, and a TCP ping-pong of the same sizes.\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "shadow", required_argument, 0, 's' },
+		{ "file", required_argument, 0, 'f' },
+		{ "iters", required_argument, 0, 'n' },
+		{ "rounds", required_argument, 0, 'r' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *shadow = NULL, *file = NULL;
+	int iters = 2000, rounds = 7, c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': shadow = optarg; break;
+		case 'f': file = optarg; break;
+		case 'n': iters = atoi(optarg); break;
+		case 'r': rounds = atoi(optarg); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!shadow || !file || iters < 1 || rounds < 1 || rounds > MAX_ROUNDS) {
+		usage(stderr);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	struct rpc_conn conn;
+	int err = rpc_connect(&conn, shadow);
+	if (err)
+		die(shadow, -err);
+	struct rpc_val open_args[] = { rpc_int(RPC_HANDLE_CWD), rpc_str(file), rpc_int(0), rpc_int(0), rpc_int(0),
+				       rpc_int(0) };
+	struct rpc_reply r;
+	if ((err = rpc_call(&conn, RPC_OP_OPEN, open_args, 6, &r)))
+		die("OPEN", -err);
+	if (r.result < 0) {
+		fprintf(stderr, "bench/rpc: OPEN %s: canonical errno %lld\n", file, (long long)-r.result);
+		return 1;
+	}
+	int64_t h = r.result;
+	rpc_reply_free(&r);
+
+	struct rpc_case cases[] = {
+		{ .name = "NULL", .op = RPC_OP_NULL, .nargs = 0, .want_result = 0 },
+		{ .name = "PREAD 1 B", .op = RPC_OP_PREAD, .args = { rpc_int(h), rpc_int(1), rpc_int(0) }, .nargs = 3,
+		  .want_result = 1 },
+		{ .name = "PREAD 8 KB", .op = RPC_OP_PREAD, .args = { rpc_int(h), rpc_int(8192), rpc_int(0) },
+		  .nargs = 3, .want_result = 8192 },
+	};
+	size_t ncases = sizeof cases / sizeof cases[0];
+	for (size_t k = 0; k < ncases; k++) {
+		struct rpc_case *rc = &cases[k];
+		struct rpc_enc e;
+		rpc_enc_init(&e);
+		if (rpc_encode_request(&e, 1, rc->op, rc->args, rc->nargs))
+			die("encode", EINVAL);
+		rc->req_len = e.len;
+		rpc_enc_free(&e);
+		rpc_once(&conn, rc, &rc->rep_len);
+		struct pingpong p;
+		pingpong_start(&p, rc->req_len, rc->rep_len);
+		/* Warm both paths up before timing. */
+		rpc_round(&conn, rc, iters / 10 + 1);
+		pingpong_round(&p, iters / 10 + 1);
+		for (int round = 0; round < rounds; round++) {
+			rc->rpc[round] = rpc_round(&conn, rc, iters);
+			rc->pp[round] = pingpong_round(&p, iters);
+		}
+		pingpong_stop(&p);
+	}
+	rpc_close(&conn);
+
+	printf("%-11s %7s %8s %10s %14s %7s\n", "case", "req B", "reply B", "rpc us", "ping-pong us", "ratio");
+	for (size_t k = 0; k < ncases; k++) {
+		struct rpc_case *rc = &cases[k];
+		double ratios[MAX_ROUNDS];
+		for (int round = 0; round < rounds; round++)
+			ratios[round] = rc->rpc[round] / rc->pp[round];
+		double ratio = median(ratios, rounds);
+		double rpc_us = median(rc->rpc, rounds), pp_us = median(rc->pp, rounds);
+		printf("%-11s %7zu %8zu %10.2f %14.2f %7.2f\n", rc->name, rc->req_len, rc->rep_len, rpc_us, pp_us, ratio);
+	}
+	printf("(%d rounds of %d round trips each, alternating rpc and ping-pong; medians; ratio = median of\n"
+	       " per-round rpc/ping-pong; target <= 1.30)\n", rounds, iters);
+	return 0;
+}
