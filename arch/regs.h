@@ -34,4 +34,23 @@ int arch_set_result(pid_t tid, int64_t value);
  * register round trip where the architecture allows it. */
 int arch_skip_with_result(pid_t tid, int64_t value);
 
+/* At a seccomp stop: replaces the call number and the six argument
+ * registers, in as few register round trips as the architecture allows. */
+int arch_set_call(pid_t tid, long nr, const uint64_t args[SYSCALL_MAX_ARGS]);
+
+/* At the exit stop of a call whose number or arguments were rewritten and
+ * which the kernel is about to restart (-ERESTARTSYS and kin): puts back
+ * what the restart re-executes so that the original call (NR, ARGS) is the
+ * one that runs again (and is trapped again), without touching the result
+ * register the signal code still needs. */
+int arch_restore_for_restart(pid_t tid, long nr, const uint64_t args[SYSCALL_MAX_ARGS]);
+
+/* Bytes below the stack pointer that the ABI lets a function use without
+ * moving it (x86_64: 128; aarch64: none). Scratch data a tracer writes into
+ * a stopped thread's stack goes below this. */
+size_t arch_red_zone(void);
+
+/* Alignment the ABI requires of the stack pointer (16 on both). */
+size_t arch_stack_align(void);
+
 #endif

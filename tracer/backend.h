@@ -15,11 +15,20 @@
 #include "tracer/handler.h"
 #include "tracer/trace.h"
 
+/* What a backend can do beyond CONTINUE and SKIP. The ptrace backend can do
+ * all; a seccomp user-notification backend can install fds (ADDFD) but can
+ * neither see a call's exit nor rewrite registers. */
+enum trap_caps {
+	TRAP_CAP_SEE_EXIT   = 1u << 0, /* TRAP_CONTINUE_SEE_EXIT; on_exit overrides of a run call */
+	TRAP_CAP_REWRITE    = 1u << 1, /* rewrite_nr, rewrite_args, scratch data */
+	TRAP_CAP_INSTALL_FD = 1u << 2, /* TRAP_INSTALL_FD */
+};
+
 enum trap_event_kind {
 	TRAP_EV_ENTER,  /* a selected call is about to run: call */
 	TRAP_EV_EXIT,   /* its result is known: call */
 	TRAP_EV_SIGNAL, /* si is about to be delivered to tid */
-	TRAP_EV_NEW,    /* tid is a new traced process or thread */
+	TRAP_EV_NEW,    /* a new traced process or thread: task */
 	TRAP_EV_EXEC,   /* tid finished an execve begun by other_tid */
 	TRAP_EV_GONE,   /* tid ended; wait_status says how */
 };
@@ -30,6 +39,7 @@ struct trap_event {
 	pid_t other_tid;
 	int wait_status;
 	siginfo_t si;
+	struct trap_new_task task;
 	struct trace_call *call;  /* owned by the backend, valid until resume */
 	void *stop;               /* backend's: what resume() must restart */
 };
@@ -49,8 +59,10 @@ struct trap_backend_ops {
 	/* Waits for the next event. 1: EV is filled; 0: no guest is left;
 	 * -1: error (printed). */
 	int (*next_event)(struct trap_backend *b, struct trap_event *ev);
-	/* Lets the stopped thread of EV go on according to VERDICT (ENTER
-	 * events) or as it was (all others). */
+	/* Lets the stopped thread of EV go on: ENTER events according to
+	 * VERDICT and CTL (SKIP with CTL->result); EXIT events with CTL->result
+	 * as the call's result when CTL->override_result; all others as they
+	 * were. */
 	int (*resume)(struct trap_backend *b, struct trap_event *ev,
 		      enum trap_verdict verdict, const struct trap_control *ctl);
 	void (*destroy)(struct trap_backend *b);
@@ -58,6 +70,7 @@ struct trap_backend_ops {
 
 struct trap_backend {
 	const struct trap_backend_ops *ops;
+	unsigned caps;          /* enum trap_caps */
 	pid_t guest;            /* the first process */
 	int guest_status;       /* its wait status, once guest_done */
 	bool guest_done;

@@ -16,9 +16,10 @@ static enum trap_verdict trace_on_enter(void *ctx, struct trace_call *call, stru
 	return TRAP_CONTINUE_SEE_EXIT;
 }
 
-static void trace_on_exit(void *ctx, struct trace_call *call)
+static void trace_on_exit(void *ctx, struct trace_call *call, struct trap_control *ctl)
 {
 	struct trace_mode *m = ctx;
+	(void)ctl;
 	trace_exit(m->printer, call);
 }
 
@@ -29,11 +30,11 @@ static void trace_on_signal(void *ctx, pid_t tid, const siginfo_t *si)
 		trace_signal(m->printer, tid, si);
 }
 
-static void trace_on_new(void *ctx, pid_t tid)
+static void trace_on_new(void *ctx, const struct trap_new_task *task)
 {
 	struct trace_mode *m = ctx;
-	if (shown(m, tid))
-		trace_process_new(m->printer, tid);
+	if (shown(m, task->tid))
+		trace_process_new(m->printer, task->tid);
 }
 
 static void trace_on_gone(void *ctx, pid_t tid, int wait_status)

@@ -52,3 +52,26 @@ int arch_skip_with_result(pid_t tid, int64_t value)
 		return -1;
 	return arch_set_result(tid, value);
 }
+
+int arch_set_call(pid_t tid, long nr, const uint64_t args[SYSCALL_MAX_ARGS])
+{
+	if (arch_set_syscall_nr(tid, nr) < 0)
+		return -1;
+	return arch_set_args(tid, args);
+}
+
+/* The restart path reloads x0 from orig_x0 (which a tracer's write of x0
+ * never changed) and re-executes SVC, which reads the number from x8 (also
+ * never changed: NT_ARM_SYSTEM_CALL sets the kernel's copy only). x1..x5
+ * are as the tracer left them, so those go back; x0 holds the restart code
+ * and must stay. */
+int arch_restore_for_restart(pid_t tid, long nr, const uint64_t args[SYSCALL_MAX_ARGS])
+{
+	(void)nr;
+	struct user_pt_regs regs;
+	if (get_regs(tid, &regs) < 0)
+		return -1;
+	for (int i = 1; i < SYSCALL_MAX_ARGS; i++)
+		regs.regs[i] = args[i];
+	return set_regs(tid, &regs);
+}

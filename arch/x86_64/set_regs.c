@@ -57,3 +57,25 @@ int arch_skip_with_result(pid_t tid, int64_t value)
 	regs.rax = (unsigned long long)value;
 	return set_regs(tid, &regs);
 }
+
+int arch_set_call(pid_t tid, long nr, const uint64_t args[SYSCALL_MAX_ARGS])
+{
+	struct user_regs_struct regs;
+	if (get_regs(tid, &regs) < 0)
+		return -1;
+	regs.orig_rax = (unsigned long long)nr;
+	regs.rdi = args[0];
+	regs.rsi = args[1];
+	regs.rdx = args[2];
+	regs.r10 = args[3];
+	regs.r8 = args[4];
+	regs.r9 = args[5];
+	return set_regs(tid, &regs);
+}
+
+/* The restart path sets rax from orig_rax and re-executes the syscall
+ * instruction with rdi..r9 as they are, so all of them go back. */
+int arch_restore_for_restart(pid_t tid, long nr, const uint64_t args[SYSCALL_MAX_ARGS])
+{
+	return arch_set_call(tid, nr, args);
+}
