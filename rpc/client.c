@@ -1,10 +1,13 @@
 /* rpc/client.c: blocking client connection. */
 #include "rpc/client.h"
 
+#include "rpc/canon.h"
+
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -79,6 +82,77 @@ int rpc_read_frame(int fd, uint8_t **buf, size_t *len)
 	return 0;
 }
 
+enum { READER_INITIAL = 64 * 1024 };
+
+void rpc_reader_init(struct rpc_reader *r, int fd)
+{
+	memset(r, 0, sizeof *r);
+	r->fd = fd;
+}
+
+void rpc_reader_free(struct rpc_reader *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+	r->cap = r->start = r->end = 0;
+}
+
+/* Makes room for need bytes from start: moves the unread bytes to the
+ * front, grows the buffer (never beyond one largest frame). */
+static int reader_room(struct rpc_reader *r, size_t need)
+{
+	if (r->start && r->cap - r->start < need) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+	}
+	if (r->cap - r->start >= need)
+		return 0;
+	size_t cap = r->cap ? r->cap : READER_INITIAL;
+	while (cap < need)
+		cap *= 2;
+	uint8_t *b = realloc(r->buf, cap);
+	if (!b)
+		return -ENOMEM;
+	r->buf = b;
+	r->cap = cap;
+	return 0;
+}
+
+static int reader_fill(struct rpc_reader *r, size_t need)
+{
+	int rc = reader_room(r, need);
+	while (!rc && r->end - r->start < need) {
+		ssize_t n = recv(r->fd, r->buf + r->end, r->cap - r->end, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return r->end == r->start ? -ECONNRESET : -EPROTO;
+		r->end += (size_t)n;
+	}
+	return rc;
+}
+
+int rpc_reader_next(struct rpc_reader *r, const uint8_t **frame, size_t *len)
+{
+	if (r->start == r->end)
+		r->start = r->end = 0;
+	int rc = reader_fill(r, 8);
+	if (rc)
+		return rc;
+	struct rpc_dec d;
+	rpc_dec_init(&d, r->buf + r->start, 8);
+	int64_t n = rpc_get_i64(&d);
+	if ((rc = rpc_frame_len_ok(n)) || (rc = reader_fill(r, 8 + (size_t)n)))
+		return rc;
+	*frame = r->buf + r->start + 8;
+	*len = (size_t)n;
+	r->start += 8 + (size_t)n;
+	return 0;
+}
+
 static int flush(struct rpc_conn *c)
 {
 	if (c->enc.error)
@@ -94,6 +168,7 @@ int rpc_attach(struct rpc_conn *c, int fd)
 	c->fd = fd;
 	c->next_tag = 1;
 	rpc_enc_init(&c->enc);
+	rpc_reader_init(&c->in, fd);
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	rpc_encode_hello(&c->enc, rpc_host_arch(), RPC_FEATURES);
@@ -103,14 +178,18 @@ int rpc_attach(struct rpc_conn *c, int fd)
 		rc = rpc_recv(c, 0, &r);
 	if (rc)
 		return rc;
-	if (r.op != RPC_OP_HELLO || r.result < 0 || r.nvals != 3) {
-		rc = r.result < 0 ? (int)r.result : -EPROTO;
+	int64_t native;
+	if (r.op != RPC_OP_HELLO) {
+		rc = -EPROTO;
+	} else if (r.result < 0) {
+		rc = canon_errno_decode(-r.result, &native) ? -EINVAL : (int)-native;
+	} else if (r.vals[0].i != RPC_VERSION || (r.vals[1].i & ~RPC_FEATURES)) {
+		rc = -EPROTONOSUPPORT;   /* a version or features we did not offer */
 	} else {
 		c->server_version = r.vals[0].i;
 		c->server_features = r.vals[1].i;
-		size_t n = (size_t)r.vals[2].i < sizeof c->server_arch - 1 ? (size_t)r.vals[2].i : sizeof c->server_arch - 1;
-		memcpy(c->server_arch, r.vals[2].p, n);
-		c->server_arch[n] = 0;
+		memcpy(c->server_arch, r.vals[2].p, (size_t)r.vals[2].i);
+		c->server_arch[r.vals[2].i] = 0;
 	}
 	rpc_reply_free(&r);
 	return rc;
@@ -155,6 +234,7 @@ void rpc_close(struct rpc_conn *c)
 		close(c->fd);
 	c->fd = -1;
 	rpc_enc_free(&c->enc);
+	rpc_reader_free(&c->in);
 	while (c->stash) {
 		struct rpc_stash *s = c->stash;
 		c->stash = s->next;
@@ -181,47 +261,28 @@ int64_t rpc_send_compound(struct rpc_conn *c, const struct rpc_call *calls, size
 	return rc ? rc : tag;
 }
 
-static int decode_reply(uint8_t *frame, size_t len, struct rpc_reply *r)
+/* Decodes frame (len bytes, not owned) into r, which gets one allocation
+ * holding a copy of the frame and the values that point into it. */
+static int decode_reply(const uint8_t *frame, size_t len, struct rpc_reply *r)
 {
 	struct rpc_frame f;
+	size_t nvals;
 	memset(r, 0, sizeof *r);
-	r->frame = frame;
 	int rc = rpc_frame_parse(frame, len, &f);
+	if (!rc)   /* first pass: count the values, check the whole reply */
+		rc = rpc_decode_reply(&f, &r->result, NULL, SIZE_MAX, &nvals);
 	if (rc)
 		return rc;
+	size_t at = (len + _Alignof(struct rpc_val) - 1) / _Alignof(struct rpc_val) * _Alignof(struct rpc_val);
+	r->frame = malloc(at + nvals * sizeof *r->vals);
+	if (!r->frame)
+		return -ENOMEM;
+	memcpy(r->frame, frame, len);
+	r->vals = (struct rpc_val *)(void *)(r->frame + at);
+	rpc_frame_parse(r->frame, len, &f);
 	r->tag = f.tag;
 	r->op = f.op;
-	struct rpc_dec d;
-	rpc_dec_init(&d, f.body, f.body_len);
-	r->result = rpc_get_i64(&d);
-	if (d.error)
-		return d.error;
-	r->vals = calloc(RPC_MAX_VALS, sizeof *r->vals);
-	if (!r->vals)
-		return -ENOMEM;
-	if (f.op == RPC_OP_COMPOUND) {
-		int64_t count = rpc_get_i64(&d);
-		if (d.error || count < 0 || count > RPC_MAX_COMPOUND)
-			return -EPROTO;
-		for (int64_t k = 0; k < count; k++) {
-			struct rpc_val op = { rpc_get_i64(&d), NULL };
-			struct rpc_val res = { rpc_get_i64(&d), NULL };
-			const char *sig = rpc_op_result(op.i);
-			if (d.error || !sig || r->nvals + 2 > RPC_MAX_VALS)
-				return -EPROTO;
-			r->vals[r->nvals++] = op;
-			r->vals[r->nvals++] = res;
-			if (res.i >= 0 && (rc = rpc_get_sig(&d, sig, r->vals, &r->nvals, RPC_MAX_VALS)))
-				return rc;
-		}
-	} else if (r->result >= 0) {
-		const char *sig = rpc_op_result(f.op);
-		if (!sig)
-			return -EPROTO;
-		if ((rc = rpc_get_sig(&d, sig, r->vals, &r->nvals, RPC_MAX_VALS)))
-			return rc;
-	}
-	return d.pos == d.len ? 0 : -EPROTO;
+	return rpc_decode_reply(&f, &r->result, r->vals, nvals, &r->nvals);
 }
 
 static int64_t frame_tag(const uint8_t *frame, size_t len)
@@ -232,48 +293,48 @@ static int64_t frame_tag(const uint8_t *frame, size_t len)
 
 int rpc_recv(struct rpc_conn *c, int64_t tag, struct rpc_reply *r)
 {
-	uint8_t *frame = NULL;
-	size_t len = 0;
 	for (struct rpc_stash **s = &c->stash; *s; s = &(*s)->next) {
 		if (frame_tag((*s)->frame, (*s)->len) == tag) {
 			struct rpc_stash *hit = *s;
 			*s = hit->next;
-			frame = hit->frame;
-			len = hit->len;
+			int rc = decode_reply(hit->frame, hit->len, r);
+			free(hit->frame);
 			free(hit);
-			break;
+			if (rc)
+				rpc_reply_free(r);
+			return rc;
 		}
 	}
-	while (!frame) {
-		uint8_t *b;
+	for (;;) {
+		const uint8_t *b;
 		size_t n;
-		int rc = rpc_read_frame(c->fd, &b, &n);
+		int rc = rpc_reader_next(&c->in, &b, &n);
 		if (rc)
 			return rc;
 		if (frame_tag(b, n) == tag) {
-			frame = b;
-			len = n;
-			break;
+			rc = decode_reply(b, n, r);
+			if (rc)
+				rpc_reply_free(r);
+			return rc;
 		}
+		/* Another tag's reply: keep a copy for its rpc_recv. */
 		struct rpc_stash *s = malloc(sizeof *s);
-		if (!s) {
-			free(b);
+		uint8_t *copy = malloc(n);
+		if (!s || !copy) {
+			free(s);
+			free(copy);
 			return -ENOMEM;
 		}
-		s->frame = b;
+		memcpy(copy, b, n);
+		s->frame = copy;
 		s->len = n;
 		s->next = c->stash;
 		c->stash = s;
 	}
-	int rc = decode_reply(frame, len, r);
-	if (rc)
-		rpc_reply_free(r);
-	return rc;
 }
 
 void rpc_reply_free(struct rpc_reply *r)
 {
-	free(r->vals);
 	free(r->frame);
 	r->vals = NULL;
 	r->frame = NULL;

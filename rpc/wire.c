@@ -1,7 +1,10 @@
 /* rpc/wire.c: encoder, decoder and signatures of the wire format. */
 #include "rpc/wire.h"
 
+#include "rpc/canon.h"
+
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -193,153 +196,152 @@ struct rpc_val rpc_get_bytes(struct rpc_dec *d, size_t bound)
 	return v;
 }
 
+/* What each signature letter stands for on the wire. */
+struct sig_kind {
+	char letter;
+	int ints;              /* that many int64 */
+	int strs;              /* or that many strings/buffers of at most bound */
+	size_t bound;
+	bool any_bytes;        /* a buffer: NUL allowed */
+	size_t list_max;       /* or a list: a count <= list_max, then elem each */
+	const char *elem;
+};
+
+static const struct sig_kind sig_kinds[] = {
+	{ 'i', 1, 0, 0, false, 0, NULL },
+	{ 'T', 2, 0, 0, false, 0, NULL },
+	{ 'K', RPC_FLOCK_FIELDS, 0, 0, false, 0, NULL },
+	{ 'S', RPC_STAT_FIELDS, 0, 0, false, 0, NULL },
+	{ 'F', RPC_STATFS_FIELDS, 0, 0, false, 0, NULL },
+	{ 's', 0, 1, RPC_MAX_PATH, false, 0, NULL },
+	{ 'n', 0, 1, RPC_MAX_NAME, false, 0, NULL },
+	{ 'a', 0, 1, RPC_MAX_ARCH, false, 0, NULL },
+	{ 'U', 0, RPC_UTS_FIELDS, RPC_MAX_UTS, false, 0, NULL },
+	{ 'b', 0, 1, RPC_MAX_BUF, true, 0, NULL },
+	{ 'A', 0, 1, RPC_MAX_AUTH, true, 0, NULL },
+	{ 'L', 0, 0, 0, false, RPC_MAX_IOV, "i" },
+	{ 'G', 0, 0, 0, false, RPC_MAX_GROUPS, "i" },
+	{ 'B', 0, 0, 0, false, RPC_MAX_IOV, "b" },
+	{ 'D', 0, 0, 0, false, RPC_MAX_DIRENTS, "iiin" },
+};
+
+static const struct sig_kind *sig_kind(char letter)
+{
+	for (size_t k = 0; k < sizeof sig_kinds / sizeof sig_kinds[0]; k++)
+		if (sig_kinds[k].letter == letter)
+			return &sig_kinds[k];
+	return NULL;
+}
+
 static int push(struct rpc_val *vals, size_t *n, size_t max, struct rpc_val v)
 {
 	if (*n >= max)
 		return -E2BIG;
-	vals[(*n)++] = v;
+	if (vals)
+		vals[*n] = v;
+	(*n)++;
 	return 0;
 }
 
-static int get_ints(struct rpc_dec *d, int count, struct rpc_val *vals, size_t *n, size_t max)
+static int get_str(struct rpc_dec *d, const struct sig_kind *k, struct rpc_val *vals, size_t *n, size_t max)
 {
-	for (int k = 0; k < count; k++) {
-		struct rpc_val v = { rpc_get_i64(d), NULL };
-		if (d->error)
-			return d->error;
-		if (push(vals, n, max, v))
-			return -E2BIG;
-	}
-	return 0;
-}
-
-static int get_str(struct rpc_dec *d, size_t bound, struct rpc_val *vals, size_t *n, size_t max)
-{
-	struct rpc_val v = rpc_get_bytes(d, bound);
+	struct rpc_val v = rpc_get_bytes(d, k->bound);
 	if (d->error)
 		return d->error;
-	/* Strings carry no NUL; an embedded one would cut the path short. */
-	if (bound != RPC_MAX_BUF && memchr(v.p ? v.p : (const uint8_t *)"", 0, (size_t)v.i))
-		return -EPROTO;
 	if (!v.p)
-		v.p = (const uint8_t *)"";
-	return push(vals, n, max, v);
-}
-
-static int get_list(struct rpc_dec *d, size_t bound, struct rpc_val *vals, size_t *n, size_t max,
-		    int (*elem)(struct rpc_dec *, struct rpc_val *, size_t *, size_t))
-{
-	int64_t count = rpc_get_i64(d);
-	if (d->error)
-		return d->error;
-	if (count < 0)
+		v.p = d->p + d->pos;   /* empty: a valid pointer all the same */
+	/* Strings carry no NUL; an embedded one would cut a path short. */
+	if (!k->any_bytes && memchr(v.p, 0, (size_t)v.i))
 		return -EPROTO;
-	if ((uint64_t)count > bound)
-		return -E2BIG;
-	struct rpc_val c = { count, NULL };
-	int rc = push(vals, n, max, c);
-	for (int64_t k = 0; !rc && k < count; k++)
-		rc = elem(d, vals, n, max);
-	return rc;
-}
-
-static int elem_int(struct rpc_dec *d, struct rpc_val *vals, size_t *n, size_t max)
-{
-	return get_ints(d, 1, vals, n, max);
-}
-
-static int elem_buf(struct rpc_dec *d, struct rpc_val *vals, size_t *n, size_t max)
-{
-	return get_str(d, RPC_MAX_BUF, vals, n, max);
-}
-
-static int elem_dirent(struct rpc_dec *d, struct rpc_val *vals, size_t *n, size_t max)
-{
-	int rc = get_ints(d, 3, vals, n, max);
-	return rc ? rc : get_str(d, RPC_MAX_NAME, vals, n, max);
+	return push(vals, n, max, v);
 }
 
 int rpc_get_sig(struct rpc_dec *d, const char *sig, struct rpc_val *vals, size_t *n, size_t max)
 {
-	int rc = 0;
-	for (const char *s = sig; !rc && *s; s++) {
-		switch (*s) {
-		case 'i': rc = get_ints(d, 1, vals, n, max); break;
-		case 'T': rc = get_ints(d, 2, vals, n, max); break;
-		case 'K': rc = get_ints(d, RPC_FLOCK_FIELDS, vals, n, max); break;
-		case 'S': rc = get_ints(d, RPC_STAT_FIELDS, vals, n, max); break;
-		case 'F': rc = get_ints(d, RPC_STATFS_FIELDS, vals, n, max); break;
-		case 's': rc = get_str(d, RPC_MAX_PATH, vals, n, max); break;
-		case 'n': rc = get_str(d, RPC_MAX_NAME, vals, n, max); break;
-		case 'b': rc = get_str(d, RPC_MAX_BUF, vals, n, max); break;
-		case 'U':
-			for (int k = 0; !rc && k < RPC_UTS_FIELDS; k++)
-				rc = get_str(d, 64, vals, n, max);
-			break;
-		case 'L': rc = get_list(d, RPC_MAX_GROUPS > RPC_MAX_IOV ? RPC_MAX_GROUPS : RPC_MAX_IOV,
-					vals, n, max, elem_int); break;
-		case 'B': rc = get_list(d, RPC_MAX_IOV, vals, n, max, elem_buf); break;
-		case 'D': rc = get_list(d, RPC_MAX_DIRENTS, vals, n, max, elem_dirent); break;
-		default: rc = -EINVAL;
-		}
-	}
-	return rc;
-}
-
-static int put_list(struct rpc_enc *e, const struct rpc_val *vals, size_t n, size_t *k, size_t bound,
-		    int per, const char *elem_sig)
-{
-	if (*k >= n)
-		return -EINVAL;
-	int64_t count = vals[(*k)++].i;
-	if (count < 0 || (uint64_t)count > bound)
-		return -E2BIG;
-	rpc_put_i64(e, count);
-	for (int64_t c = 0; c < count; c++) {
-		if (*k + (size_t)per > n)
+	for (const char *s = sig; *s; s++) {
+		const struct sig_kind *k = sig_kind(*s);
+		int rc = 0;
+		if (!k)
 			return -EINVAL;
-		for (const char *s = elem_sig; *s; s++, (*k)++) {
-			if (*s == 'i')
-				rpc_put_i64(e, vals[*k].i);
-			else
-				rpc_put_bytes(e, vals[*k].p, (size_t)vals[*k].i, *s == 'n' ? RPC_MAX_NAME : RPC_MAX_BUF);
+		for (int c = 0; !rc && c < k->ints; c++) {
+			struct rpc_val v = { rpc_get_i64(d), NULL };
+			rc = d->error ? d->error : push(vals, n, max, v);
 		}
+		for (int c = 0; !rc && c < k->strs; c++)
+			rc = get_str(d, k, vals, n, max);
+		if (!rc && k->elem) {
+			struct rpc_val count = { rpc_get_i64(d), NULL };
+			if (d->error)
+				return d->error;
+			if (count.i < 0)
+				return -EPROTO;
+			if ((uint64_t)count.i > k->list_max)
+				return -E2BIG;
+			rc = push(vals, n, max, count);
+			for (int64_t c = 0; !rc && c < count.i; c++)
+				rc = rpc_get_sig(d, k->elem, vals, n, max);
+		}
+		if (rc)
+			return rc;
 	}
 	return 0;
+}
+
+static int put_str(struct rpc_enc *e, const struct sig_kind *k, const struct rpc_val *v)
+{
+	if (v->i < 0 || (v->i > 0 && !v->p))
+		return -EINVAL;
+	if ((uint64_t)v->i > k->bound)
+		return -E2BIG;
+	if (!k->any_bytes && v->i && memchr(v->p, 0, (size_t)v->i))
+		return -EINVAL;
+	rpc_put_bytes(e, v->p, (size_t)v->i, k->bound);
+	return e->error;
+}
+
+/* Writes one signature from vals[*k...] and advances *k; with e NULL it
+ * only checks that vals has exactly the values the signature needs. */
+static int put_sig(struct rpc_enc *e, const char *sig, const struct rpc_val *vals, size_t n, size_t *k)
+{
+	for (const char *s = sig; *s; s++) {
+		const struct sig_kind *kind = sig_kind(*s);
+		if (!kind)
+			return -EINVAL;
+		size_t need = (size_t)kind->ints + (size_t)kind->strs + (kind->elem ? 1 : 0);
+		if (*k + need > n)
+			return -EINVAL;
+		for (int c = 0; c < kind->ints; c++, (*k)++)
+			if (e)
+				rpc_put_i64(e, vals[*k].i);
+		for (int c = 0; c < kind->strs; c++, (*k)++) {
+			int rc = e ? put_str(e, kind, &vals[*k]) : 0;
+			if (rc)
+				return rc;
+		}
+		if (kind->elem) {
+			int64_t count = vals[(*k)++].i;
+			if (count < 0 || (uint64_t)count > kind->list_max)
+				return -E2BIG;
+			if (e)
+				rpc_put_i64(e, count);
+			for (int64_t c = 0; c < count; c++) {
+				int rc = put_sig(e, kind->elem, vals, n, k);
+				if (rc)
+					return rc;
+			}
+		}
+	}
+	return e ? e->error : 0;
 }
 
 int rpc_put_sig(struct rpc_enc *e, const char *sig, const struct rpc_val *vals, size_t n)
 {
 	size_t k = 0;
-	int rc = 0;
-	for (const char *s = sig; !rc && *s; s++) {
-		int ints = 0, strs = 0;
-		size_t bound = 0;
-		switch (*s) {
-		case 'i': ints = 1; break;
-		case 'T': ints = 2; break;
-		case 'K': ints = RPC_FLOCK_FIELDS; break;
-		case 'S': ints = RPC_STAT_FIELDS; break;
-		case 'F': ints = RPC_STATFS_FIELDS; break;
-		case 's': strs = 1; bound = RPC_MAX_PATH; break;
-		case 'n': strs = 1; bound = RPC_MAX_NAME; break;
-		case 'b': strs = 1; bound = RPC_MAX_BUF; break;
-		case 'U': strs = RPC_UTS_FIELDS; bound = 64; break;
-		case 'L': rc = put_list(e, vals, n, &k, RPC_MAX_GROUPS, 1, "i"); continue;
-		case 'B': rc = put_list(e, vals, n, &k, RPC_MAX_IOV, 1, "b"); continue;
-		case 'D': rc = put_list(e, vals, n, &k, RPC_MAX_DIRENTS, 4, "iiin"); continue;
-		default: return -EINVAL;
-		}
-		if (k + (size_t)(ints + strs) > n)
-			return -EINVAL;
-		for (int c = 0; c < ints; c++)
-			rpc_put_i64(e, vals[k++].i);
-		for (int c = 0; c < strs; c++, k++)
-			rpc_put_bytes(e, vals[k].p, (size_t)vals[k].i, bound);
-	}
+	int rc = put_sig(NULL, sig, vals, n, &k);   /* the values match first */
 	if (!rc && k != n)
 		rc = -EINVAL;
-	return rc ? rc : e->error;
+	k = 0;
+	return rc ? rc : put_sig(e, sig, vals, n, &k);
 }
 
 int rpc_frame_len_ok(int64_t len)
@@ -367,7 +369,7 @@ int rpc_frame_parse(const void *buf, size_t len, struct rpc_frame *f)
 int rpc_decode_args(const struct rpc_frame *f, struct rpc_val *vals, size_t max, size_t *n)
 {
 	const char *sig = rpc_op_args(f->op);
-	if (!sig || f->op == RPC_OP_COMPOUND)
+	if (!sig || f->op == RPC_OP_COMPOUND || f->op == RPC_OP_HELLO)
 		return -ENOSYS;
 	struct rpc_dec d;
 	rpc_dec_init(&d, f->body, f->body_len);
@@ -375,6 +377,54 @@ int rpc_decode_args(const struct rpc_frame *f, struct rpc_val *vals, size_t max,
 	int rc = rpc_get_sig(&d, sig, vals, n, max);
 	if (!rc && d.pos != d.len)
 		rc = -EPROTO;   /* trailing bytes are malformed, not ignored */
+	return rc;
+}
+
+static int compound_reply(struct rpc_dec *d, int64_t result, struct rpc_val *vals, size_t max, size_t *n)
+{
+	int64_t count = rpc_get_i64(d);
+	if (d->error)
+		return d->error;
+	if (count < 1 || count > RPC_MAX_COMPOUND)
+		return -EPROTO;
+	int64_t last = 0;
+	for (int64_t k = 0; k < count; k++) {
+		struct rpc_val op = { rpc_get_i64(d), NULL };
+		struct rpc_val res = { rpc_get_i64(d), NULL };
+		const char *sig = rpc_op_result(op.i);
+		if (d->error)
+			return d->error;
+		/* Only the last executed op may have failed. */
+		if (!sig || op.i == RPC_OP_HELLO || op.i == RPC_OP_COMPOUND || (res.i < 0 && k != count - 1))
+			return -EPROTO;
+		int rc = push(vals, n, max, op);
+		if (!rc)
+			rc = push(vals, n, max, res);
+		if (!rc && res.i >= 0)
+			rc = rpc_get_sig(d, sig, vals, n, max);
+		if (rc)
+			return rc;
+		last = res.i;
+	}
+	return last == result ? 0 : -EPROTO;
+}
+
+int rpc_decode_reply(const struct rpc_frame *f, int64_t *result, struct rpc_val *vals, size_t max, size_t *n)
+{
+	const char *sig = rpc_op_result(f->op);
+	if (!sig)
+		return -EPROTO;   /* the shadow answers with the request's op */
+	struct rpc_dec d;
+	rpc_dec_init(&d, f->body, f->body_len);
+	*n = 0;
+	*result = rpc_get_i64(&d);
+	int rc = d.error;
+	if (!rc && f->op == RPC_OP_COMPOUND)
+		rc = compound_reply(&d, *result, vals, max, n);
+	else if (!rc && *result >= 0)
+		rc = rpc_get_sig(&d, sig, vals, n, max);
+	if (!rc && d.pos != d.len)
+		rc = -EPROTO;
 	return rc;
 }
 
@@ -397,7 +447,9 @@ int rpc_encode_request(struct rpc_enc *e, int64_t tag, int64_t op, const struct 
 
 int rpc_encode_compound(struct rpc_enc *e, int64_t tag, const struct rpc_call *calls, size_t n)
 {
-	if (n == 0 || n > RPC_MAX_COMPOUND)
+	if (n == 0)
+		return -EINVAL;
+	if (n > RPC_MAX_COMPOUND)
 		return -E2BIG;
 	size_t start = e->len;
 	rpc_frame_begin(e, tag, RPC_OP_COMPOUND);
@@ -421,13 +473,118 @@ int rpc_encode_compound(struct rpc_enc *e, int64_t tag, const struct rpc_call *c
 	return rc;
 }
 
+/* ---- canonical structs ---- */
+
+void rpc_put_stat(struct rpc_enc *e, const struct canon_stat *c)
+{
+	const int64_t f[RPC_STAT_FIELDS] = {
+		c->mask, c->dev_major, c->dev_minor, c->ino, c->mode, c->nlink, c->uid, c->gid,
+		c->rdev_major, c->rdev_minor, c->size, c->blksize, c->blocks,
+		c->atime.sec, c->atime.nsec, c->mtime.sec, c->mtime.nsec,
+		c->ctime.sec, c->ctime.nsec, c->btime.sec, c->btime.nsec,
+	};
+	for (int k = 0; k < RPC_STAT_FIELDS; k++)
+		rpc_put_i64(e, f[k]);
+}
+
+void rpc_vals_stat(const struct rpc_val *v, struct canon_stat *c)
+{
+	int64_t *f[RPC_STAT_FIELDS] = {
+		&c->mask, &c->dev_major, &c->dev_minor, &c->ino, &c->mode, &c->nlink, &c->uid, &c->gid,
+		&c->rdev_major, &c->rdev_minor, &c->size, &c->blksize, &c->blocks,
+		&c->atime.sec, &c->atime.nsec, &c->mtime.sec, &c->mtime.nsec,
+		&c->ctime.sec, &c->ctime.nsec, &c->btime.sec, &c->btime.nsec,
+	};
+	for (int k = 0; k < RPC_STAT_FIELDS; k++)
+		*f[k] = v[k].i;
+}
+
+void rpc_put_statfs(struct rpc_enc *e, const struct canon_statfs *c)
+{
+	const int64_t f[RPC_STATFS_FIELDS] = {
+		c->type, c->bsize, c->blocks, c->bfree, c->bavail, c->files, c->ffree,
+		c->fsid0, c->fsid1, c->namelen, c->frsize, c->flags,
+	};
+	for (int k = 0; k < RPC_STATFS_FIELDS; k++)
+		rpc_put_i64(e, f[k]);
+}
+
+void rpc_vals_statfs(const struct rpc_val *v, struct canon_statfs *c)
+{
+	int64_t *f[RPC_STATFS_FIELDS] = {
+		&c->type, &c->bsize, &c->blocks, &c->bfree, &c->bavail, &c->files, &c->ffree,
+		&c->fsid0, &c->fsid1, &c->namelen, &c->frsize, &c->flags,
+	};
+	for (int k = 0; k < RPC_STATFS_FIELDS; k++)
+		*f[k] = v[k].i;
+}
+
+#define UTS_FIELDS(u) { (u)->sysname, (u)->nodename, (u)->release, (u)->version, (u)->machine, (u)->domainname }
+
+void rpc_put_utsname(struct rpc_enc *e, const struct canon_utsname *u)
+{
+	const char *f[RPC_UTS_FIELDS] = UTS_FIELDS(u);
+	for (int k = 0; k < RPC_UTS_FIELDS; k++)
+		rpc_put_bytes(e, f[k], strnlen(f[k], RPC_MAX_UTS), RPC_MAX_UTS);
+}
+
+void rpc_vals_utsname(const struct rpc_val *v, struct canon_utsname *u)
+{
+	char *f[RPC_UTS_FIELDS] = UTS_FIELDS(u);
+	for (int k = 0; k < RPC_UTS_FIELDS; k++) {
+		size_t n = (size_t)v[k].i < CANON_UTS_LEN - 1 ? (size_t)v[k].i : CANON_UTS_LEN - 1;
+		memcpy(f[k], v[k].p, n);
+		memset(f[k] + n, 0, CANON_UTS_LEN - n);
+	}
+}
+
+void rpc_put_flock(struct rpc_enc *e, const struct canon_flock *fl)
+{
+	rpc_put_i64(e, fl->type);
+	rpc_put_i64(e, fl->whence);
+	rpc_put_i64(e, fl->start);
+	rpc_put_i64(e, fl->len);
+	rpc_put_i64(e, fl->pid);
+}
+
+void rpc_vals_flock(const struct rpc_val *v, struct canon_flock *fl)
+{
+	fl->type = v[0].i;
+	fl->whence = v[1].i;
+	fl->start = v[2].i;
+	fl->len = v[3].i;
+	fl->pid = v[4].i;
+}
+
+void rpc_put_timespec(struct rpc_enc *e, const struct canon_timespec *ts)
+{
+	rpc_put_i64(e, ts->sec);
+	rpc_put_i64(e, ts->nsec);
+}
+
+void rpc_vals_timespec(const struct rpc_val *v, struct canon_timespec *ts)
+{
+	ts->sec = v[0].i;
+	ts->nsec = v[1].i;
+}
+
+void rpc_put_dirent(struct rpc_enc *e, int64_t ino, int64_t off, int64_t canon_type, const char *name)
+{
+	rpc_put_i64(e, ino);
+	rpc_put_i64(e, off);
+	rpc_put_i64(e, canon_type);
+	rpc_put_str(e, name, RPC_MAX_NAME);
+}
+
+/* ---- the handshake ---- */
+
 void rpc_encode_hello(struct rpc_enc *e, const char *arch, int64_t features)
 {
 	rpc_frame_begin(e, 0, RPC_OP_HELLO);
 	rpc_put_i64(e, RPC_MAGIC);
 	rpc_put_i64(e, RPC_VERSION);
 	rpc_put_i64(e, features);
-	rpc_put_str(e, arch, RPC_MAX_PATH);
+	rpc_put_str(e, arch, RPC_MAX_ARCH);
 	rpc_put_bytes(e, "", 0, RPC_MAX_AUTH);
 	rpc_frame_end(e);
 }
@@ -437,22 +594,45 @@ int rpc_decode_hello(const struct rpc_frame *f, struct rpc_hello *h)
 	if (f->op != RPC_OP_HELLO)
 		return -EPROTO;
 	struct rpc_dec d;
+	struct rpc_val v[5];
+	size_t n = 0;
 	rpc_dec_init(&d, f->body, f->body_len);
-	h->magic = rpc_get_i64(&d);
-	h->version = rpc_get_i64(&d);
-	h->features = rpc_get_i64(&d);
-	struct rpc_val arch = rpc_get_bytes(&d, sizeof h->arch - 1);
-	struct rpc_val auth = rpc_get_bytes(&d, RPC_MAX_AUTH);
-	if (d.error)
-		return d.error;
-	if (d.pos != d.len || h->magic != RPC_MAGIC)
+	int rc = rpc_get_sig(&d, rpc_op_args(RPC_OP_HELLO), v, &n, 5);
+	if (rc)
+		return rc;
+	if (d.pos != d.len || v[0].i != RPC_MAGIC)
 		return -EPROTO;
-	memcpy(h->arch, arch.p, (size_t)arch.i);
-	h->arch[arch.i] = 0;
-	h->auth_len = (size_t)auth.i;
-	if (auth.i)
-		memcpy(h->auth, auth.p, (size_t)auth.i);
+	h->magic = v[0].i;
+	h->version = v[1].i;
+	h->features = v[2].i;
+	memcpy(h->arch, v[3].p, (size_t)v[3].i);
+	h->arch[v[3].i] = 0;
+	h->auth_len = (size_t)v[4].i;
+	memcpy(h->auth, v[4].p, h->auth_len);
 	return 0;
+}
+
+int rpc_negotiate(const struct rpc_hello *h, int64_t *version, int64_t *features)
+{
+	/* The agent offers the highest version it speaks; a shadow answers the
+	 * highest it speaks that is not above it. */
+	if (h->version < 1)
+		return -EPROTONOSUPPORT;
+	*version = h->version < RPC_VERSION ? h->version : RPC_VERSION;
+	*features = h->features & RPC_FEATURES;
+	return 0;
+}
+
+void rpc_encode_hello_reply(struct rpc_enc *e, int64_t result, int64_t version, int64_t features, const char *arch)
+{
+	rpc_frame_begin(e, 0, RPC_OP_HELLO);
+	rpc_put_i64(e, result);
+	if (result >= 0) {
+		rpc_put_i64(e, version);
+		rpc_put_i64(e, features);
+		rpc_put_str(e, arch, RPC_MAX_ARCH);
+	}
+	rpc_frame_end(e);
 }
 
 const char *rpc_host_arch(void)

@@ -33,6 +33,10 @@ struct session {
 	struct rpc_enc vals;             /* one op's result values */
 	uint8_t *iobuf;                  /* RPC_MAX_BUF bytes */
 	struct rpc_val *args;            /* RPC_MAX_VALS */
+	/* Bytes of data (buffers, dirent entries) the reply being built may
+	 * still carry: RPC_MAX_BUF per frame, so that a COMPOUND's reply always
+	 * fits in RPC_MAX_FRAME (docs/wire-format.md, "The data budget"). */
+	size_t data_left;
 };
 
 static int64_t neg_canon_errno(int native)
@@ -40,8 +44,8 @@ static int64_t neg_canon_errno(int native)
 	int64_t c;
 	if (canon_errno_encode(native, &c) == 0)
 		return -c;
-	shadow_log("errno %d has no canonical value; sent as EIO", native);
-	canon_errno_encode(EIO, &c);
+	shadow_log("errno %d has no canonical value; sent as EINVAL", native);
+	canon_errno_encode(EINVAL, &c);
 	return -c;
 }
 
@@ -333,17 +337,9 @@ static int put_statx(struct session *s, const struct statx *st)
 {
 	struct canon_stat c;
 	int rc = canon_stat_from_statx(st, &c);
-	if (rc)
-		return rc;
-	int64_t f[RPC_STAT_FIELDS] = {
-		c.mask, c.dev_major, c.dev_minor, c.ino, c.mode, c.nlink, c.uid, c.gid,
-		c.rdev_major, c.rdev_minor, c.size, c.blksize, c.blocks,
-		c.atime.sec, c.atime.nsec, c.mtime.sec, c.mtime.nsec,
-		c.ctime.sec, c.ctime.nsec, c.btime.sec, c.btime.nsec,
-	};
-	for (int k = 0; k < RPC_STAT_FIELDS; k++)
-		put_int(s, f[k]);
-	return 0;
+	if (!rc)
+		rpc_put_stat(&s->vals, &c);
+	return rc;
 }
 
 static int64_t stat_fd(struct session *s, int fd, unsigned mask)
@@ -351,8 +347,7 @@ static int64_t stat_fd(struct session *s, int fd, unsigned mask)
 	struct statx st;
 	if (statx(fd, "", AT_EMPTY_PATH, mask, &st) < 0)
 		return -errno;
-	int rc = put_statx(s, &st);
-	return rc < 0 ? -EOVERFLOW : 0;
+	return put_statx(s, &st);   /* a mode with no canonical form: EINVAL */
 }
 
 static int64_t put_statfs(struct session *s, int fd)
@@ -362,13 +357,8 @@ static int64_t put_statfs(struct session *s, int fd)
 		return -errno;
 	struct canon_statfs c;
 	if (canon_statfs_from_statfs(&sf, &c))
-		return -EOVERFLOW;
-	int64_t f[RPC_STATFS_FIELDS] = {
-		c.type, c.bsize, c.blocks, c.bfree, c.bavail, c.files, c.ffree,
-		c.fsid0, c.namelen, c.frsize, c.flags,
-	};
-	for (int k = 0; k < RPC_STATFS_FIELDS; k++)
-		put_int(s, f[k]);
+		return -EINVAL;
+	rpc_put_statfs(&s->vals, &c);
 	return 0;
 }
 
@@ -377,12 +367,25 @@ static int64_t read_reply(struct session *s, ssize_t n)
 	if (n < 0)
 		return -errno;
 	rpc_put_bytes(&s->vals, s->iobuf, (size_t)n, RPC_MAX_BUF);
+	s->data_left -= (size_t)n;
 	return n;
 }
 
-static int64_t io_count(int64_t n)
+/* The count a data-returning op may use: at most what the reply can still
+ * carry. With nothing left the op does not run (E2BIG ends a COMPOUND);
+ * a short count is a short read, never a false end of file. */
+static int64_t data_count(struct session *s, int64_t n)
 {
-	return n < 0 ? -EINVAL : n > RPC_MAX_BUF ? RPC_MAX_BUF : n;
+	if (n < 0)
+		return -EINVAL;
+	if (n > 0 && s->data_left == 0)
+		return -E2BIG;
+	return n > (int64_t)s->data_left ? (int64_t)s->data_left : n;
+}
+
+static size_t io_count(int64_t n)
+{
+	return n > RPC_MAX_BUF ? RPC_MAX_BUF : (size_t)n;
 }
 
 static int64_t op_open(struct session *s, const struct rpc_val *a)
@@ -414,11 +417,15 @@ static int64_t op_getdents(struct session *s, const struct rpc_val *a)
 		return -EINVAL;
 	if (max > RPC_MAX_DIRENTS)
 		max = RPC_MAX_DIRENTS;
+	/* One entry of the longest name must fit in what the reply may carry. */
+	enum { ENTRY_MAX = 4 * 8 + RPC_MAX_NAME };
+	if (s->data_left < ENTRY_MAX)
+		return -E2BIG;
 	/* Read a little at a time so no entry is read and then dropped: the
 	 * offset of the last entry sent is where the next call starts. */
 	size_t bufsize = 32768;
 	char *buf = (char *)s->iobuf;
-	int64_t count = 0;
+	int64_t count = 0, last_off = -1;
 	struct rpc_enc *e = &s->vals;
 	size_t count_at = e->len;
 	rpc_put_i64(e, 0);
@@ -431,17 +438,17 @@ static int64_t op_getdents(struct session *s, const struct rpc_val *a)
 		off_t resume = -1;
 		for (ssize_t pos = 0; pos < n;) {
 			struct dirent64 *d = (struct dirent64 *)(buf + pos);
-			if (count == max) {
-				resume = d->d_off;
+			size_t size = 4 * 8 + strlen(d->d_name);
+			if (size > s->data_left) {
+				resume = last_off;   /* set: the first entry always fits */
 				break;
 			}
 			int64_t type;
 			if (canon_dirent_type_encode(d->d_type, &type))
 				return -EINVAL;
-			rpc_put_i64(e, (int64_t)d->d_ino);
-			rpc_put_i64(e, (int64_t)d->d_off);
-			rpc_put_i64(e, type);
-			rpc_put_str(e, d->d_name, RPC_MAX_NAME);
+			rpc_put_dirent(e, (int64_t)d->d_ino, (int64_t)d->d_off, type, d->d_name);
+			s->data_left -= size;
+			last_off = d->d_off;
 			count++;
 			pos += d->d_reclen;
 			if (pos < n && count == max) {
@@ -561,11 +568,15 @@ static int64_t run_op(struct session *s, int64_t op, const struct rpc_val *a)
 	case RPC_OP_READ:
 		if ((fd = handle_fd(s, a[0].i)) < 0)
 			return fd;
-		return read_reply(s, read(fd, s->iobuf, (size_t)io_count(a[1].i)));
+		if ((r = data_count(s, a[1].i)) < 0)
+			return r;
+		return read_reply(s, read(fd, s->iobuf, (size_t)r));
 	case RPC_OP_PREAD:
 		if ((fd = handle_fd(s, a[0].i)) < 0)
 			return fd;
-		return read_reply(s, pread(fd, s->iobuf, (size_t)io_count(a[1].i), a[2].i));
+		if ((r = data_count(s, a[1].i)) < 0)
+			return r;
+		return read_reply(s, pread(fd, s->iobuf, (size_t)r, a[2].i));
 	case RPC_OP_READV: {
 		if ((fd = handle_fd(s, a[0].i)) < 0)
 			return fd;
@@ -573,9 +584,11 @@ static int64_t run_op(struct session *s, int64_t op, const struct rpc_val *a)
 		for (int64_t k = 0; k < a[1].i; k++) {
 			if (a[2 + k].i < 0)
 				return -EINVAL;
-			total += a[2 + k].i;
+			total += a[2 + k].i < RPC_MAX_BUF ? a[2 + k].i : RPC_MAX_BUF;
 		}
-		return read_reply(s, read(fd, s->iobuf, (size_t)io_count(total)));
+		if ((r = data_count(s, total)) < 0)
+			return r;
+		return read_reply(s, read(fd, s->iobuf, (size_t)r));
 	}
 	case RPC_OP_WRITE:
 	case RPC_OP_PWRITE:
@@ -643,10 +656,16 @@ static int64_t run_op(struct session *s, int64_t op, const struct rpc_val *a)
 		return r;
 	}
 	case RPC_OP_READLINK:
+		if (a[2].i < 0)
+			return -EINVAL;
 		if ((fd = open_target(s, a[0].i, &a[1], AT_SYMLINK_NOFOLLOW)) < 0)
 			return fd;
-		r = readlinkat(fd, "", (char *)s->iobuf, (size_t)io_count(a[2].i));
-		r = r < 0 ? -errno : read_reply(s, r);
+		/* Link contents are at most PATH_MAX - 1 bytes: outside the budget. */
+		r = readlinkat(fd, "", (char *)s->iobuf, a[2].i < RPC_MAX_PATH ? (size_t)a[2].i : RPC_MAX_PATH);
+		if (r < 0)
+			r = -errno;
+		else
+			rpc_put_bytes(&s->vals, s->iobuf, (size_t)r, RPC_MAX_BUF);
 		close(fd);
 		return r;
 	case RPC_OP_GETDENTS:
@@ -794,9 +813,11 @@ static int64_t run_op(struct session *s, int64_t op, const struct rpc_val *a)
 		int in = handle_fd(s, a[0].i), out = handle_fd(s, a[2].i);
 		if (in < 0 || out < 0)
 			return -EBADF;
+		if (a[4].i < 0)
+			return -EINVAL;
 		loff_t offin = a[1].i, offout = a[3].i;
 		r = copy_file_range(in, a[1].i < 0 ? NULL : &offin, out, a[3].i < 0 ? NULL : &offout,
-				    (size_t)io_count(a[4].i), (unsigned)a[5].i);
+				    io_count(a[4].i), (unsigned)a[5].i);
 		return r < 0 ? -errno : r;
 	}
 	case RPC_OP_CHDIR:
@@ -908,6 +929,7 @@ static int serve_compound(struct session *s, const struct rpc_frame *f)
 	start[count] = n;
 	if (d.pos != d.len)
 		return -EPROTO;
+	s->data_left = RPC_MAX_BUF;
 	rpc_frame_begin(&s->out, f->tag, RPC_OP_COMPOUND);
 	size_t result_at = s->out.len;
 	rpc_put_i64(&s->out, 0);
@@ -958,17 +980,21 @@ static int serve_frame(struct session *s, const uint8_t *buf, size_t len)
 	}
 	if (rc)
 		return rc;
+	s->data_left = RPC_MAX_BUF;
 	rpc_frame_begin(&s->out, f.tag, f.op);
 	run_and_reply(s, f.op, s->args);
 	rpc_frame_end(&s->out);
 	return s->out.error;
 }
 
-static int handshake(struct session *s, int fd)
+/* The first frame must be the agent's HELLO (docs/wire-format.md,
+ * "Handshake"); a frame that is no HELLO, or one with the wrong magic, is
+ * not answered. */
+static int handshake(struct session *s, struct rpc_reader *in, int fd)
 {
-	uint8_t *buf;
+	const uint8_t *buf;
 	size_t len;
-	int rc = rpc_read_frame(fd, &buf, &len);
+	int rc = rpc_reader_next(in, &buf, &len);
 	if (rc)
 		return rc;
 	struct rpc_frame f;
@@ -976,31 +1002,29 @@ static int handshake(struct session *s, int fd)
 	rc = rpc_frame_parse(buf, len, &f);
 	if (!rc)
 		rc = rpc_decode_hello(&f, &h);
-	if (!rc) {
-		rpc_frame_begin(&s->out, f.tag, RPC_OP_HELLO);
-		if (h.version != RPC_VERSION) {
-			rpc_put_i64(&s->out, neg_canon_errno(EPROTONOSUPPORT));
-			rc = -EPROTONOSUPPORT;
-		} else {
-			rpc_put_i64(&s->out, 0);
-			rpc_put_i64(&s->out, RPC_VERSION);
-			rpc_put_i64(&s->out, h.features & RPC_FEATURES);
-			rpc_put_str(&s->out, rpc_host_arch(), RPC_MAX_PATH);
-			shadow_debug(s->root, "session: agent arch %s, features %#llx", h.arch,
-				     (unsigned long long)h.features);
-		}
-		rpc_frame_end(&s->out);
-		int wrc = rpc_write_full(fd, s->out.data, s->out.len);
-		rc = rc ? rc : wrc;
+	if (rc)
+		return rc;
+	int64_t version, features;
+	rc = rpc_negotiate(&h, &version, &features);
+	if (rc) {
+		shadow_log("session: agent (%s) offers protocol version %lld; this shadow speaks %d", h.arch,
+			   (long long)h.version, RPC_VERSION);
+		rpc_encode_hello_reply(&s->out, neg_canon_errno(-rc), 0, 0, NULL);
+	} else {
+		shadow_debug(s->root, "session: agent arch %s, version %lld, features %#llx", h.arch,
+			     (long long)h.version, (unsigned long long)h.features);
+		rpc_encode_hello_reply(&s->out, 0, version, features, rpc_host_arch());
 	}
-	free(buf);
-	return rc;
+	int wrc = rpc_write_full(fd, s->out.data, s->out.len);
+	return rc ? rc : wrc;
 }
 
 int shadow_session_run(const struct shadow_root *root, int fd)
 {
 	struct session *s = calloc(1, sizeof *s);
+	struct rpc_reader in;
 	int rc = -ENOMEM;
+	rpc_reader_init(&in, fd);
 	if (!s)
 		goto out;
 	s->root = root;
@@ -1013,18 +1037,17 @@ int shadow_session_run(const struct shadow_root *root, int fd)
 	s->args = calloc(RPC_MAX_VALS, sizeof *s->args);
 	if (!s->iobuf || !s->args)
 		goto out;
-	rc = handshake(s, fd);
+	rc = handshake(s, &in, fd);
 	while (!rc) {
-		uint8_t *buf;
+		const uint8_t *buf;
 		size_t len;
-		rc = rpc_read_frame(fd, &buf, &len);
+		rc = rpc_reader_next(&in, &buf, &len);
 		if (rc)
 			break;
 		rpc_enc_reset(&s->out);
 		rc = serve_frame(s, buf, len);
 		if (!rc)
 			rc = rpc_write_full(fd, s->out.data, s->out.len);
-		free(buf);
 	}
 	if (rc == -ECONNRESET)
 		rc = 0;   /* the agent hung up: a normal end */
@@ -1039,6 +1062,7 @@ out:
 		free(s->args);
 		free(s);
 	}
+	rpc_reader_free(&in);
 	close(fd);
 	return rc;
 }

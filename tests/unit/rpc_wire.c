@@ -168,10 +168,10 @@ static void bounds(void)
 	CHECK_EQ_INT(rpc_encode_request(&e, 1, RPC_OP_WRITE, w, 2), -E2BIG, "buffer over RPC_MAX_BUF refused");
 	w[1].i = RPC_MAX_BUF;
 	CHECK_EQ_INT(rpc_encode_request(&e, 1, RPC_OP_WRITE, w, 2), 0, "buffer of RPC_MAX_BUF accepted");
-	free(big);
 	rpc_enc_reset(&e);
 	CHECK_EQ_INT(rpc_encode_request(&e, 1, RPC_OP_OPEN, w, 2), -EINVAL, "wrong value count refused");
 	CHECK_EQ_INT(e.len, 0, "nothing left behind by a refused request");
+	free(big);
 	rpc_enc_free(&e);
 	CHECK_EQ_STR(rpc_op_name(RPC_OP_STATX), "STATX", "op names");
 	CHECK(RPC_IS_REF(RPC_REF(31)) && !RPC_IS_REF(RPC_REF(32)) && !RPC_IS_REF(-1), "reference range");

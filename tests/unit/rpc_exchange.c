@@ -1,0 +1,498 @@
+/* tests/unit/rpc_exchange.c: the wire format as a real session speaks it.
+ * A session (shadow_session_run) serves one end of a socketpair in a
+ * thread; the test writes request bytes and compares the reply bytes with
+ * golden hex, and checks the rules of docs/wire-format.md that only a live
+ * session shows: version negotiation, replies to pipelined requests, the
+ * data budget that keeps a COMPOUND's reply inside RPC_MAX_FRAME, the
+ * statfs layout, and what closes a session. */
+#include "rpc/canon.h"
+#include "rpc/client.h"
+#include "rpc/wire.h"
+#include "shadow/shadow.h"
+#include "tests/unit/check.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+static struct shadow_root root;
+static char dir[] = "/tmp/rpc_exchange_XXXXXX";
+
+struct session {
+	pthread_t thread;
+	int fd;        /* our end */
+	int peer;      /* the session's end */
+	int rc;        /* shadow_session_run's result */
+};
+
+static void *session_main(void *p)
+{
+	struct session *s = p;
+	s->rc = shadow_session_run(&root, s->peer);
+	return NULL;
+}
+
+static void session_start(struct session *s)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		perror("socketpair");
+		exit(2);
+	}
+	s->fd = sv[0];
+	s->peer = sv[1];
+	s->rc = 1;
+	pthread_create(&s->thread, NULL, session_main, s);
+}
+
+/* Hangs up and returns the session's result. */
+static int session_end(struct session *s)
+{
+	close(s->fd);
+	pthread_join(s->thread, NULL);
+	return s->rc;
+}
+
+static size_t unhex(const char *s, uint8_t *out)
+{
+	size_t n = 0;
+	for (; s[0] && s[1]; s += 2)
+		out[n++] = (uint8_t)strtoul((char[3]){ s[0], s[1], 0 }, NULL, 16);
+	return n;
+}
+
+static void send_hex(struct session *s, const char *hex)
+{
+	uint8_t buf[4096];
+	size_t n = unhex(hex, buf);
+	if (rpc_write_full(s->fd, buf, n))
+		printf("# write to the session failed\n");
+}
+
+/* Reads one reply frame and gives it as hex (length field included). */
+static const char *recv_hex(struct session *s)
+{
+	static char hex[2 * 65536 + 1];
+	uint8_t *frame;
+	size_t len;
+	if (rpc_read_frame(s->fd, &frame, &len))
+		return "(no reply)";
+	uint8_t *all = malloc(len + 8);
+	struct rpc_enc e;
+	rpc_enc_init(&e);
+	rpc_put_i64(&e, (int64_t)len);
+	memcpy(all, e.data, 8);
+	memcpy(all + 8, frame, len);
+	rpc_hex(all, len + 8 < 65536 ? len + 8 : 65536, hex);
+	rpc_enc_free(&e);
+	free(all);
+	free(frame);
+	return hex;
+}
+
+static int at_eof(struct session *s)
+{
+	uint8_t b;
+	return read(s->fd, &b, 1) == 0;
+}
+
+#define HELLO_X86 \
+	"000000000000003e" "0000000000000000" "0000000000000001" "53504c4954525043" \
+	"0000000000000001" "0000000000000001" "0000000000000006" "7838365f3634" "0000000000000000"
+
+static void hello(struct session *s)
+{
+	send_hex(s, HELLO_X86);
+	recv_hex(s);
+}
+
+static void test_handshake(void)
+{
+	struct session s;
+	char want[512], archhex[2 * RPC_MAX_ARCH + 1];
+	const char *arch = rpc_host_arch();
+	rpc_hex(arch, strlen(arch), archhex);
+	/* length 48 + strlen(arch): tag, op, result, version, features, arch */
+	snprintf(want, sizeof want, "%016zx" "0000000000000000" "0000000000000001" "0000000000000000"
+		 "0000000000000001" "0000000000000001" "%016zx%s", 48 + strlen(arch), strlen(arch), archhex);
+
+	session_start(&s);
+	send_hex(&s, HELLO_X86);
+	CHECK_EQ_STR(recv_hex(&s), want, "HELLO reply: version 1, COMPOUND, the shadow's arch");
+	CHECK_EQ_INT(session_end(&s), 0, "agent hang-up after the handshake is a clean end");
+
+	/* An agent offering version 2 (and unknown feature bits) gets 1. */
+	session_start(&s);
+	send_hex(&s, "000000000000003e" "0000000000000000" "0000000000000001" "53504c4954525043"
+		     "0000000000000002" "00000000000000ff" "0000000000000006" "7838365f3634" "0000000000000000");
+	CHECK_EQ_STR(recv_hex(&s), want, "HELLO offering version 2: answered with 1, features masked");
+	session_end(&s);
+
+	/* Version 0: refused with EPROTONOSUPPORT (canonical 93), then closed. */
+	session_start(&s);
+	send_hex(&s, "000000000000003e" "0000000000000000" "0000000000000001" "53504c4954525043"
+		     "0000000000000000" "0000000000000001" "0000000000000006" "7838365f3634" "0000000000000000");
+	CHECK_EQ_STR(recv_hex(&s), "0000000000000018" "0000000000000000" "0000000000000001" "ffffffffffffffa3",
+		     "HELLO with version 0: EPROTONOSUPPORT");
+	CHECK(at_eof(&s), "session closed after refusing the version");
+	CHECK_EQ_INT(session_end(&s), -EPROTONOSUPPORT, "session result");
+
+	/* A wrong magic is not answered at all. */
+	session_start(&s);
+	send_hex(&s, "000000000000003e" "0000000000000000" "0000000000000001" "53504c4954525044"
+		     "0000000000000001" "0000000000000001" "0000000000000006" "7838365f3634" "0000000000000000");
+	CHECK(at_eof(&s), "bad magic: closed without a reply");
+	CHECK_EQ_INT(session_end(&s), -EPROTO, "bad magic: malformed");
+
+	/* The first frame must be HELLO. */
+	session_start(&s);
+	send_hex(&s, "0000000000000010" "0000000000000001" "0000000000000002");
+	CHECK(at_eof(&s), "NULL before HELLO: closed without a reply");
+	CHECK_EQ_INT(session_end(&s), -EPROTO, "NULL before HELLO: malformed");
+
+	/* The client library negotiates the same. */
+	struct rpc_conn c;
+	session_start(&s);
+	CHECK_EQ_INT(rpc_attach(&c, dup(s.fd)), 0, "rpc_attach shakes hands");
+	CHECK_EQ_INT(c.server_version, 1, "client sees version 1");
+	CHECK_EQ_INT(c.server_features, RPC_FEATURE_COMPOUND, "client sees COMPOUND");
+	CHECK_EQ_STR(c.server_arch, rpc_host_arch(), "client sees the shadow's arch");
+	rpc_close(&c);
+	session_end(&s);
+}
+
+/* Exact replies of a live session to plain requests and COMPOUNDs. */
+static void test_golden_replies(void)
+{
+	struct session s;
+	session_start(&s);
+	hello(&s);
+	send_hex(&s, "0000000000000010" "0000000000000005" "0000000000000002");
+	CHECK_EQ_STR(recv_hex(&s), "0000000000000018" "0000000000000005" "0000000000000002" "0000000000000000",
+		     "NULL reply");
+	/* OPEN(cwd, "nope", RDONLY, 0, 0, 0) -> ENOENT */
+	send_hex(&s, "0000000000000044" "0000000000000006" "0000000000000003" "ffffffffffffff9c"
+		     "0000000000000004" "6e6f7065" "0000000000000000" "0000000000000000" "0000000000000000"
+		     "0000000000000000");
+	CHECK_EQ_STR(recv_hex(&s), "0000000000000018" "0000000000000006" "0000000000000003" "fffffffffffffffe",
+		     "OPEN of a missing file: ENOENT reply");
+	/* GETCWD -> 2, "/" */
+	send_hex(&s, "0000000000000010" "0000000000000007" "0000000000000026");
+	CHECK_EQ_STR(recv_hex(&s), "0000000000000021" "0000000000000007" "0000000000000026" "0000000000000002"
+		     "0000000000000001" "2f", "GETCWD reply");
+	/* An unknown op is answered ENOSYS (38) and the session goes on. */
+	send_hex(&s, "0000000000000018" "0000000000000008" "0000000000000063" "0123456789abcdef");
+	CHECK_EQ_STR(recv_hex(&s), "0000000000000018" "0000000000000008" "0000000000000063" "ffffffffffffffda",
+		     "unknown op 99: ENOSYS reply");
+
+	/* COMPOUND tag 12: OPEN(cwd, "f") ; PREAD(REF0, 5, 0) ; CLOSE(REF0) */
+	send_hex(&s, "0000000000000081" "000000000000000c" "000000000000002c" "0000000000000003"
+		     "0000000000000003" "ffffffffffffff9c" "0000000000000001" "66" "0000000000000000"
+		     "0000000000000000" "0000000000000000" "0000000000000000"
+		     "0000000000000006" "8000000000000000" "0000000000000005" "0000000000000000"
+		     "0000000000000004" "8000000000000000");
+	CHECK_EQ_STR(recv_hex(&s),
+		     "000000000000005d" "000000000000000c" "000000000000002c" "0000000000000000" "0000000000000003"
+		     "0000000000000003" "0000000000000000"
+		     "0000000000000006" "0000000000000005" "0000000000000005" "68656c6c6f"
+		     "0000000000000004" "0000000000000000",
+		     "COMPOUND open/pread/close reply: handle 0, \"hello\", 0");
+
+	/* COMPOUND tag 13 that stops: OPEN(cwd, "f") ; READ(REF0, -1) fails
+	 * EINVAL (22) ; CLOSE(REF0) is not run. */
+	send_hex(&s, "0000000000000079" "000000000000000d" "000000000000002c" "0000000000000003"
+		     "0000000000000003" "ffffffffffffff9c" "0000000000000001" "66" "0000000000000000"
+		     "0000000000000000" "0000000000000000" "0000000000000000"
+		     "0000000000000005" "8000000000000000" "ffffffffffffffff"
+		     "0000000000000004" "8000000000000000");
+	CHECK_EQ_STR(recv_hex(&s),
+		     "0000000000000040" "000000000000000d" "000000000000002c" "ffffffffffffffea" "0000000000000002"
+		     "0000000000000003" "0000000000000000"
+		     "0000000000000005" "ffffffffffffffea",
+		     "COMPOUND stopping at a failing op: two results, overall EINVAL");
+	/* The handle the stopped COMPOUND opened is still open: close it. */
+	send_hex(&s, "0000000000000018" "000000000000000e" "0000000000000004" "0000000000000000");
+	CHECK_EQ_STR(recv_hex(&s), "0000000000000018" "000000000000000e" "0000000000000004" "0000000000000000",
+		     "handle 0 from the stopped COMPOUND closes");
+
+	/* A reference to a later op: EINVAL for that op, the COMPOUND stops. */
+	send_hex(&s, "0000000000000030" "000000000000000f" "000000000000002c" "0000000000000002"
+		     "0000000000000002" "0000000000000004" "8000000000000001");
+	CHECK_EQ_STR(recv_hex(&s),
+		     "0000000000000040" "000000000000000f" "000000000000002c" "ffffffffffffffea" "0000000000000002"
+		     "0000000000000002" "0000000000000000" "0000000000000004" "ffffffffffffffea",
+		     "COMPOUND with a forward reference: EINVAL at that op");
+	CHECK_EQ_INT(session_end(&s), 0, "session ends cleanly");
+}
+
+static void test_pipelined(void)
+{
+	struct session s;
+	struct rpc_conn c;
+	struct rpc_reply r;
+	session_start(&s);
+	rpc_attach(&c, dup(s.fd));
+	struct rpc_val open_args[] = { rpc_int(RPC_HANDLE_CWD), rpc_str("f"), rpc_int(0), rpc_int(0), rpc_int(0), rpc_int(0) };
+	int64_t t1 = rpc_send(&c, RPC_OP_NULL, NULL, 0);
+	int64_t t2 = rpc_send(&c, RPC_OP_OPEN, open_args, 6);
+	int64_t t3 = rpc_send(&c, RPC_OP_GETCWD, NULL, 0);
+	CHECK(t1 > 0 && t2 > t1 && t3 > t2, "three requests in flight (tags %lld %lld %lld)", (long long)t1,
+	      (long long)t2, (long long)t3);
+	CHECK(rpc_recv(&c, t3, &r) == 0 && r.op == RPC_OP_GETCWD && r.result == 2 && r.nvals == 1, "last reply first");
+	rpc_reply_free(&r);
+	CHECK(rpc_recv(&c, t1, &r) == 0 && r.op == RPC_OP_NULL && r.result == 0, "then the first");
+	rpc_reply_free(&r);
+	CHECK(rpc_recv(&c, t2, &r) == 0 && r.op == RPC_OP_OPEN && r.result == 0, "then the second (handle 0)");
+	rpc_reply_free(&r);
+
+	/* statfs: 12 canonical fields, fsid both halves. */
+	struct rpc_val statfs_args[] = { rpc_int(RPC_HANDLE_CWD), rpc_str("/") };
+	CHECK(rpc_call(&c, RPC_OP_STATFS, statfs_args, 2, &r) == 0 && r.result == 0, "STATFS of the root");
+	CHECK_EQ_INT(r.nvals, RPC_STATFS_FIELDS, "STATFS reply has 12 values");
+	struct statfs sf;
+	struct canon_statfs want, got;
+	if (r.nvals == RPC_STATFS_FIELDS && statfs(dir, &sf) == 0 && canon_statfs_from_statfs(&sf, &want) == 0) {
+		rpc_vals_statfs(r.vals, &got);
+		CHECK(got.type == want.type && got.bsize == want.bsize && got.fsid0 == want.fsid0 &&
+		      got.fsid1 == want.fsid1 && got.namelen == want.namelen && got.frsize == want.frsize &&
+		      got.flags == want.flags, "STATFS fields are the root's (type %#llx fsid %llx:%llx)",
+		      (long long)got.type, (long long)got.fsid0, (long long)got.fsid1);
+	}
+	rpc_reply_free(&r);
+
+	/* stat of "f" decodes to the file's own fields. */
+	struct rpc_val stat_args[] = { rpc_int(RPC_HANDLE_CWD), rpc_str("f"), rpc_int(0) };
+	CHECK(rpc_call(&c, RPC_OP_FSTATAT, stat_args, 3, &r) == 0 && r.result == 0 && r.nvals == RPC_STAT_FIELDS,
+	      "FSTATAT of f: 21 values");
+	struct stat st;
+	char path[sizeof dir + 8];
+	snprintf(path, sizeof path, "%s/f", dir);
+	if (r.nvals == RPC_STAT_FIELDS && stat(path, &st) == 0) {
+		struct canon_stat cs;
+		rpc_vals_stat(r.vals, &cs);
+		CHECK(cs.ino == (int64_t)st.st_ino && cs.size == 5 && cs.mode == (CANON_S_IFREG | 0640) &&
+		      cs.mtime.sec == st.st_mtim.tv_sec && cs.mtime.nsec == st.st_mtim.tv_nsec,
+		      "FSTATAT fields: ino, size 5, mode regular 0640, mtime");
+	}
+	rpc_reply_free(&r);
+	rpc_close(&c);
+	CHECK_EQ_INT(session_end(&s), 0, "pipelined session ends cleanly");
+}
+
+/* The data ops of one COMPOUND share RPC_MAX_BUF bytes of reply. */
+static void test_data_budget(void)
+{
+	struct session s;
+	struct rpc_conn c;
+	struct rpc_reply r;
+	session_start(&s);
+	rpc_attach(&c, dup(s.fd));
+	const int64_t MB = RPC_MAX_BUF;
+	struct rpc_val a_open[] = { rpc_int(RPC_HANDLE_CWD), rpc_str("big"), rpc_int(0), rpc_int(0), rpc_int(0), rpc_int(0) };
+	struct rpc_val a_r1[] = { rpc_int(RPC_REF(0)), rpc_int(MB), rpc_int(0) };
+	struct rpc_val a_r2[] = { rpc_int(RPC_REF(0)), rpc_int(MB), rpc_int(MB) };
+	struct rpc_val a_r3[] = { rpc_int(RPC_REF(0)), rpc_int(MB), rpc_int(2 * MB) };
+	struct rpc_call calls[] = {
+		{ RPC_OP_OPEN, 6, a_open }, { RPC_OP_PREAD, 3, a_r1 }, { RPC_OP_PREAD, 3, a_r2 }, { RPC_OP_PREAD, 3, a_r3 },
+	};
+	int64_t tag = rpc_send_compound(&c, calls, 4);
+	int rc = rpc_recv(&c, tag, &r);
+	CHECK_EQ_INT(rc, 0, "COMPOUND of three 1 MiB PREADs gets a reply (the session is not dropped)");
+	if (!rc) {
+		/* open(op, res), pread(op, res, buf), pread(op, res) */
+		CHECK(r.nvals == 7 && r.vals[3].i == MB && r.vals[4].i == MB && r.vals[6].i == -CANON_E2BIG &&
+		      r.result == -CANON_E2BIG, "first PREAD gets 1 MiB, the second E2BIG without running, then stop");
+		rpc_reply_free(&r);
+	}
+	a_r1[1] = rpc_int(600000);
+	a_r2[1] = rpc_int(600000);
+	tag = rpc_send_compound(&c, calls, 3);
+	rc = rpc_recv(&c, tag, &r);
+	CHECK(rc == 0 && r.result == MB - 600000 && r.nvals == 8 && r.vals[4].i == 600000 && r.vals[7].i == MB - 600000,
+	      "two 600000-byte PREADs: the second is short (%lld), not refused", rc ? -1LL : (long long)r.result);
+	if (!rc)
+		rpc_reply_free(&r);
+
+	/* GETDENTS in a COMPOUND stop at the budget and resume without losing
+	 * or repeating an entry. */
+	struct rpc_val a_od[] = { rpc_int(RPC_HANDLE_CWD), rpc_str("many"), rpc_int(CANON_O_DIRECTORY), rpc_int(0),
+				  rpc_int(0), rpc_int(0) };
+	struct rpc_val a_gd[] = { rpc_int(RPC_REF(0)), rpc_int(RPC_MAX_DIRENTS) };
+	struct rpc_call dcalls[6] = { { RPC_OP_OPEN, 6, a_od } };
+	for (int k = 1; k < 6; k++)
+		dcalls[k] = (struct rpc_call){ RPC_OP_GETDENTS, 2, a_gd };
+	tag = rpc_send_compound(&c, dcalls, 6);
+	rc = rpc_recv(&c, tag, &r);
+	CHECK_EQ_INT(rc, 0, "COMPOUND of five GETDENTS of 1024 gets a reply");
+	if (rc)
+		goto out;
+	static char seen[4002];
+	int64_t handle = r.vals[1].i, got = 0, dup_or_bad = 0, ops = 0, short_seen = 0;
+	int64_t stopped = r.result;
+	for (size_t k = 2; k < r.nvals;) {
+		int64_t res = r.vals[k + 1].i;
+		k += 2;
+		ops++;
+		if (res < 0)
+			break;
+		int64_t count = r.vals[k++].i;
+		if (count < RPC_MAX_DIRENTS)
+			short_seen = 1;
+		for (int64_t e = 0; e < count; e++, k += 4) {
+			const struct rpc_val *name = &r.vals[k + 3];
+			int idx = name->i > 4 ? atoi((const char *)name->p + name->i - 4) : -1;
+			if (name->p[0] == '.')
+				continue;
+			if (idx < 0 || idx >= 4000 || seen[idx]++)
+				dup_or_bad++;
+			got++;
+		}
+	}
+	rpc_reply_free(&r);
+	CHECK(stopped == -CANON_E2BIG && short_seen, "the COMPOUND ended with E2BIG after a short GETDENTS (%lld ops)",
+	      (long long)ops);
+	for (;;) {
+		struct rpc_val a[] = { rpc_int(handle), rpc_int(RPC_MAX_DIRENTS) };
+		if (rpc_call(&c, RPC_OP_GETDENTS, a, 2, &r))
+			break;
+		if (r.result <= 0) {
+			rpc_reply_free(&r);
+			break;
+		}
+		for (size_t k = 1; k < r.nvals; k += 4) {
+			const struct rpc_val *name = &r.vals[k + 3];
+			int idx = name->i > 4 ? atoi((const char *)name->p + name->i - 4) : -1;
+			if (name->p[0] == '.')
+				continue;
+			if (idx < 0 || idx >= 4000 || seen[idx]++)
+				dup_or_bad++;
+			got++;
+		}
+		rpc_reply_free(&r);
+	}
+	CHECK(got == 4000 && dup_or_bad == 0, "all 4000 entries seen once across the budget (%lld, %lld repeated)",
+	      (long long)got, (long long)dup_or_bad);
+out:
+	rpc_close(&c);
+	CHECK_EQ_INT(session_end(&s), 0, "budget session ends cleanly");
+}
+
+static void test_refusals(void)
+{
+	struct session s;
+	session_start(&s);
+	hello(&s);
+	send_hex(&s, "0000000000200001" "0000000000000001" "0000000000000002");
+	CHECK(at_eof(&s), "length over RPC_MAX_FRAME: closed");
+	CHECK_EQ_INT(session_end(&s), -E2BIG, "oversized frame: -E2BIG");
+
+	session_start(&s);
+	hello(&s);
+	send_hex(&s, "000000000000000f" "0000000000000001" "00000000000002");
+	CHECK(at_eof(&s), "length under 16: closed");
+	CHECK_EQ_INT(session_end(&s), -EPROTO, "short frame: -EPROTO");
+
+	session_start(&s);
+	hello(&s);
+	send_hex(&s, "0000000000000020" "0000000000000001" "0000000000000002");
+	shutdown(s.fd, SHUT_WR);
+	CHECK(at_eof(&s), "frame cut short by the hang-up: closed");
+	CHECK_EQ_INT(session_end(&s), -EPROTO, "truncated frame: -EPROTO");
+
+	/* CLOSE with a trailing byte. */
+	session_start(&s);
+	hello(&s);
+	send_hex(&s, "0000000000000019" "0000000000000001" "0000000000000004" "0000000000000000" "00");
+	CHECK(at_eof(&s), "trailing byte: closed");
+	CHECK_EQ_INT(session_end(&s), -EPROTO, "trailing byte: -EPROTO");
+
+	/* A path over RPC_MAX_PATH. */
+	session_start(&s);
+	hello(&s);
+	send_hex(&s, "0000000000000020" "0000000000000001" "0000000000000024" "ffffffffffffff9c" "0000000000001001");
+	CHECK(at_eof(&s), "path length 4097: closed");
+	CHECK_EQ_INT(session_end(&s), -E2BIG, "path over its bound: -E2BIG");
+
+	/* COMPOUND with 0 ops, with 33, with an unknown op, with a HELLO. */
+	const char *bad_compounds[] = {
+		"0000000000000018" "0000000000000001" "000000000000002c" "0000000000000000",
+		"0000000000000018" "0000000000000001" "000000000000002c" "0000000000000021",
+		"0000000000000028" "0000000000000001" "000000000000002c" "0000000000000001" "0000000000000063"
+		"0000000000000000",
+		"0000000000000020" "0000000000000001" "000000000000002c" "0000000000000001" "0000000000000001",
+	};
+	const char *why[] = { "0 ops", "33 ops", "an unknown op", "a HELLO" };
+	for (int k = 0; k < 4; k++) {
+		session_start(&s);
+		hello(&s);
+		send_hex(&s, bad_compounds[k]);
+		CHECK(at_eof(&s), "COMPOUND with %s: closed", why[k]);
+		CHECK_EQ_INT(session_end(&s), -EPROTO, "COMPOUND with %s: -EPROTO", why[k]);
+	}
+	/* A second HELLO. */
+	session_start(&s);
+	hello(&s);
+	send_hex(&s, HELLO_X86);
+	CHECK(at_eof(&s), "second HELLO: closed");
+	CHECK_EQ_INT(session_end(&s), -EPROTO, "second HELLO: -EPROTO");
+}
+
+static int make_tree(void)
+{
+	if (!mkdtemp(dir))
+		return -1;
+	char p[sizeof dir + 64];
+	snprintf(p, sizeof p, "%s/f", dir);
+	int fd = open(p, O_CREAT | O_WRONLY, 0640);
+	if (fd < 0 || write(fd, "hello", 5) != 5 || fchmod(fd, 0640) < 0)
+		return -1;
+	close(fd);
+	snprintf(p, sizeof p, "%s/big", dir);
+	if ((fd = open(p, O_CREAT | O_WRONLY, 0600)) < 0 || ftruncate(fd, 3 * RPC_MAX_BUF) < 0)
+		return -1;
+	close(fd);
+	snprintf(p, sizeof p, "%s/many", dir);
+	if (mkdir(p, 0700) < 0)
+		return -1;
+	int dfd = open(p, O_DIRECTORY | O_PATH);
+	char name[256];
+	memset(name, 'n', 245);
+	for (int k = 0; k < 4000; k++) {
+		snprintf(name + 245, sizeof name - 245, "-%04d", k);   /* 250 bytes */
+		int f = openat(dfd, name, O_CREAT | O_WRONLY, 0600);
+		if (f < 0)
+			return -1;
+		close(f);
+	}
+	close(dfd);
+	return shadow_root_open(&root, dir);
+}
+
+static void remove_tree(void)
+{
+	char cmd[sizeof dir + 16];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", dir);
+}
+
+int main(void)
+{
+	shadow_log_open(NULL);
+	int rc = make_tree();
+	CHECK_EQ_INT(rc, 0, "test tree under %s", dir);
+	if (rc == 0) {
+		test_handshake();
+		test_golden_replies();
+		test_pipelined();
+		test_data_budget();
+		test_refusals();
+	}
+	remove_tree();
+	return check_done();
+}
