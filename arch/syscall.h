@@ -79,4 +79,10 @@ long syscall_nr(const char *name);
 /* Highest syscall number of this architecture, for iteration. */
 long syscall_max_nr(void);
 
+/* For a NAME this architecture has no call of: the name of another supported
+ * architecture ("x86_64", "aarch64") that has one, or NULL when none has
+ * (or when this one has it too). Lets a policy that names "open" be a
+ * warning on aarch64 instead of an error. */
+const char *syscall_other_arch(const char *name);
+
 #endif

@@ -17,9 +17,17 @@ int main(void)
 #if defined(__x86_64__)
 	CHECK_EQ_INT(syscall_nr("openat"), 257, "x86_64 openat is 257");
 	CHECK_EQ_INT(syscall_nr("open"), 2, "x86_64 open is 2");
+	CHECK(syscall_other_arch("open") == NULL, "open is x86_64's own: no other arch named");
 #elif defined(__aarch64__)
 	CHECK_EQ_INT(syscall_nr("open"), -1, "aarch64 has no open");
+	CHECK_EQ_STR(syscall_other_arch("open"), "x86_64", "open is known on x86_64");
+	CHECK_EQ_INT(syscall_nr("fcntl"), 25, "aarch64 fcntl (an __NR3264_ alias) is 25");
+	CHECK_EQ_INT(syscall_nr("newfstatat"), 79, "aarch64 newfstatat is 79");
 #endif
+	CHECK(syscall_other_arch("openat") == NULL, "openat is everywhere: NULL");
+	CHECK(syscall_other_arch("no_such_call") == NULL, "a name no arch has: NULL");
+	CHECK(syscall_nr("syscalls") < 0 && syscall_nr("arch_specific_syscall") < 0,
+	      "table-size macros are not calls");
 
 	long mismatches = 0, described = 0;
 	for (long nr = 0; nr <= max; nr++) {
