@@ -7,8 +7,9 @@
  *
  * Path rules match normalized absolute guest paths (no ".", "..", "//",
  * no trailing "/" except for "/" itself); first match wins. Globs: "*" and
- * "?" stay within one component, "**" spans any number of components, and
- * "DIR/**" matches DIR itself as well as everything beneath it. */
+ * "?" stay within one component, "**" spans any number of components (none
+ * included), so DIR followed by a "**" component matches DIR itself as well
+ * as everything beneath it. */
 #ifndef SPLITRUN_POLICY_POLICY_H
 #define SPLITRUN_POLICY_POLICY_H
 
@@ -59,13 +60,25 @@ void policy_route_call(const struct policy *p, const char *syscall_name, struct 
  * path- and fd-taking call. */
 bool policy_any_nonlocal(const struct policy *p);
 
+/* True when some path rule has "log": path-taking calls must be trapped to
+ * be shown, even if every rule is local. */
+bool policy_any_path_log(const struct policy *p);
+
 /* --check-policy: prints the effective rules (includes expanded, the
  * built-in fallback last) to OUT. */
 void policy_print(const struct policy *p, FILE *out);
 
+/* splitrun --check-policy FILE (NULL: the embedded default): loads FILE,
+ * prints its errors and warnings to ERR and, when it has no errors, its
+ * effective rules to OUT. Returns the exit status: 0, or 1 on any error. */
+int policy_check_command(const char *file, FILE *out, FILE *err);
+
 /* Lexical normalization of an absolute path (collapses "//", ".", ".."; ".."
- * at "/" stays at "/"). IN and OUT may be the same buffer. Returns 0 or
- * -ENAMETOOLONG. Joining a relative path to a cwd is the caller's job. */
+ * at "/" stays at "/"). IN and OUT may be the same buffer (which then holds
+ * IN, so SIZE > strlen(IN)). Returns 0, -ENAMETOOLONG when the result and its
+ * NUL do not fit in SIZE (whatever IN's length: "/a/.." fits in 2 bytes), or
+ * -EINVAL when IN is not absolute. Joining a relative path to a cwd is the
+ * caller's job. */
 int policy_normalize(const char *in, char *out, size_t size);
 
 #endif

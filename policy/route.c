@@ -1,0 +1,274 @@
+/* policy/route.c: the lookups the executive makes on every trapped call:
+ * normalizing a path, routing it, routing a call by name. None allocates;
+ * the tables they read are built once by policy_index at load. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/rules.h"
+
+/* The previous component of IN before *POS that ".." does not cancel:
+ * steps back over ".", "..", empty components and what the ".." cancel.
+ * Returns false when none is left. */
+static bool previous_kept(const char *in, size_t *pos, const char **comp, size_t *len)
+{
+	size_t skip = 0;
+	size_t e = *pos;
+	for (;;) {
+		while (e > 0 && in[e - 1] == '/')
+			e--;
+		if (e == 0)
+			return false;
+		size_t s = e;
+		while (s > 0 && in[s - 1] != '/')
+			s--;
+		size_t n = e - s;
+		e = s;
+		if (n == 1 && in[s] == '.')
+			continue;
+		if (n == 2 && in[s] == '.' && in[s + 1] == '.') {
+			skip++;
+			continue;
+		}
+		if (skip) {
+			skip--;
+			continue;
+		}
+		*comp = in + s;
+		*len = n;
+		*pos = e;
+		return true;
+	}
+}
+
+/* Into a separate buffer: walks IN backwards twice, first to size the
+ * result, then to write it from its end. Exact whatever IN's length. */
+static int normalize_apart(const char *in, char *out, size_t size)
+{
+	size_t in_len = strlen(in), total = 0, pos = in_len, len;
+	const char *comp;
+	while (previous_kept(in, &pos, &comp, &len))
+		total += 1 + len;
+	if ((total ? total : 1) + 1 > size)
+		return -ENAMETOOLONG;
+	if (!total) {
+		strcpy(out, "/");
+		return 0;
+	}
+	out[total] = 0;
+	pos = in_len;
+	while (previous_kept(in, &pos, &comp, &len)) {
+		total -= len;
+		memcpy(out + total, comp, len);
+		out[--total] = '/';
+	}
+	return 0;
+}
+
+/* In place: writes forward, O trailing I, so nothing unread is overwritten;
+ * what is written never outgrows IN, which the buffer holds. */
+static int normalize_in_place(char *buf, size_t size)
+{
+	size_t o = 0;
+	const char *s = buf;
+	for (;;) {
+		while (*s == '/')
+			s++;
+		if (!*s)
+			break;
+		const char *e = s;
+		while (*e && *e != '/')
+			e++;
+		size_t len = (size_t)(e - s);
+		if (len == 1 && s[0] == '.') {
+			/* nothing */
+		} else if (len == 2 && s[0] == '.' && s[1] == '.') {
+			while (o > 0 && buf[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+		} else {
+			buf[o++] = '/';
+			memmove(buf + o, s, len);
+			o += len;
+		}
+		s = e;
+	}
+	if (o == 0)
+		buf[o++] = '/';
+	if (o + 1 > size)
+		return -ENAMETOOLONG;
+	buf[o] = 0;
+	return 0;
+}
+
+int policy_normalize(const char *in, char *out, size_t size)
+{
+	if (in[0] != '/')
+		return -EINVAL;
+	if (in == out)
+		return normalize_in_place(out, size);
+	return normalize_apart(in, out, size);
+}
+
+static void route_from_path_rule(const struct path_rule *rule, struct policy_route *r)
+{
+	*r = (struct policy_route){
+		.method = rule->method,
+		.deny_errno = rule->deny_errno,
+		.readonly = rule->readonly,
+		.log = rule->log,
+		.file = rule->at.file,
+		.line = rule->at.line,
+		.rule_text = rule->text,
+	};
+}
+
+static void route_default(struct policy_route *r)
+{
+	*r = (struct policy_route){
+		.method = POLICY_LOCAL,
+		.file = POLICY_DEFAULT_RULE,
+		.line = 0,
+		.rule_text = POLICY_DEFAULT_RULE,
+	};
+}
+
+/* The shadow-side name of PATH under RULE's map (or PATH itself). */
+static int shadow_name(const struct path_rule *rule, const char *path, size_t len, char *out, size_t size)
+{
+	const char *head = "", *rest = path;
+	size_t head_len = 0, rest_len = len;
+	if (rule->map_guest) {
+		if (rule->map_guest_len > 1) {
+			rest = path + rule->map_guest_len;
+			rest_len = len - rule->map_guest_len;
+		} else if (len == 1) {
+			rest_len = 0;       /* the guest root itself */
+		}
+		if (rule->map_shadow_len > 1 || rest_len == 0) {
+			head = rule->map_shadow;
+			head_len = rule->map_shadow_len;
+		}
+	}
+	if (head_len + rest_len + 1 > size)
+		return -ENAMETOOLONG;
+	memcpy(out, head, head_len);
+	memcpy(out + head_len, rest, rest_len);
+	out[head_len + rest_len] = 0;
+	return 0;
+}
+
+int policy_route_path(const struct policy *p, const char *path, struct policy_route *r,
+		      char *shadow_path, size_t size)
+{
+	size_t len = strlen(path);
+	for (size_t i = 0; i < p->npaths; i++) {
+		const struct path_rule *rule = &p->paths[i];
+		if (!glob_match(&rule->glob, path, len))
+			continue;
+		route_from_path_rule(rule, r);
+		if (shadow_path && (rule->method == POLICY_REMOTE || rule->method == POLICY_STAGE))
+			return shadow_name(rule, path, len, shadow_path, size);
+		return 0;
+	}
+	route_default(r);
+	return 0;
+}
+
+static int compare_call_rules(const void *a, const void *b)
+{
+	const struct call_rule *x = *(const struct call_rule *const *)a;
+	const struct call_rule *y = *(const struct call_rule *const *)b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x > y) - (x < y);
+}
+
+static int compare_name_to_rule(const void *key, const void *elem)
+{
+	return strcmp(key, (*(const struct call_rule *const *)elem)->name);
+}
+
+void policy_route_call(const struct policy *p, const char *syscall_name, struct policy_route *r)
+{
+	const struct call_rule *const *found = NULL;
+	if (p->ncalls_by_name)
+		found = bsearch(syscall_name, p->calls_by_name, p->ncalls_by_name,
+				sizeof *p->calls_by_name, compare_name_to_rule);
+	if (found) {
+		const struct call_rule *rule = *found;
+		*r = (struct policy_route){
+			.method = rule->method,
+			.deny_errno = rule->deny_errno,
+			.log = rule->log,
+			.file = rule->at.file,
+			.line = rule->at.line,
+			.rule_text = rule->text,
+		};
+	} else {
+		route_default(r);
+	}
+	if (p->first_nonlocal && r->method == POLICY_LOCAL && strcmp(syscall_name, "io_uring_setup") == 0) {
+		bool log = r->log;
+		const struct call_rule *implied = &p->io_uring_implied;
+		*r = (struct policy_route){
+			.method = POLICY_DENY,
+			.deny_errno = implied->deny_errno,
+			.log = log,
+			.file = implied->at.file,
+			.line = implied->at.line,
+			.rule_text = implied->text,
+		};
+	}
+}
+
+bool policy_any_nonlocal(const struct policy *p)
+{
+	return p->first_nonlocal != NULL;
+}
+
+bool policy_any_path_log(const struct policy *p)
+{
+	return p->any_path_log;
+}
+
+int policy_index(struct policy *p)
+{
+	for (size_t i = 0; i < p->npaths; i++) {
+		if (!p->first_nonlocal && p->paths[i].method != POLICY_LOCAL)
+			p->first_nonlocal = &p->paths[i];
+		if (p->paths[i].log)
+			p->any_path_log = true;
+	}
+	if (p->first_nonlocal)
+		p->io_uring_implied = (struct call_rule){
+			.name = "io_uring_setup",
+			.method = POLICY_DENY,
+			.deny_errno = ENOSYS,
+			.at = p->first_nonlocal->at,
+			.text = "call io_uring_setup deny ENOSYS (implied: a path rule is not local)",
+		};
+
+	struct glob everything;
+	struct glob_problem err, never;
+	if (glob_compile(&p->arena, "/**", 3, &everything, &err, &never) != 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->npaths && !p->covers_all; i++)
+		if (glob_covers(&p->paths[i].glob, &everything))
+			p->covers_all = &p->paths[i];
+
+	if (p->ncalls) {
+		p->calls_by_name = malloc(p->ncalls * sizeof *p->calls_by_name);
+		if (!p->calls_by_name)
+			return -ENOMEM;
+		for (size_t i = 0; i < p->ncalls; i++)
+			p->calls_by_name[i] = &p->calls[i];
+		qsort(p->calls_by_name, p->ncalls, sizeof *p->calls_by_name, compare_call_rules);
+		size_t n = 0;
+		for (size_t i = 0; i < p->ncalls; i++)
+			if (n == 0 || strcmp(p->calls_by_name[n - 1]->name, p->calls_by_name[i]->name) != 0)
+				p->calls_by_name[n++] = p->calls_by_name[i];
+		p->ncalls_by_name = n;
+	}
+	return 0;
+}

@@ -1,0 +1,90 @@
+/* tests/unit/policy_test.h: helpers of the policy_* unit tests: policy files
+ * written into a private temporary directory, loaded with their diagnostics
+ * captured. */
+#ifndef SPLITRUN_TESTS_POLICY_TEST_H
+#define SPLITRUN_TESTS_POLICY_TEST_H
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "policy/policy.h"
+#include "tests/unit/check.h"
+
+static char test_dir[64];
+static char test_files[64][PATH_MAX];
+static int ntest_files;
+static char *diag_text;       /* what the last load wrote to its error stream */
+
+static void test_dir_make(void)
+{
+	snprintf(test_dir, sizeof test_dir, "/tmp/splitrun-policy-test.XXXXXX");
+	if (!mkdtemp(test_dir)) {
+		perror("mkdtemp");
+		exit(2);
+	}
+}
+
+/* Writes TEXT to NAME (relative to the test directory; subdirectories are
+ * made) and returns its full path. */
+__attribute__((unused))
+static const char *test_file(const char *name, const char *text)
+{
+	char *path = test_files[ntest_files++];
+	snprintf(path, PATH_MAX, "%s/%s", test_dir, name);
+	for (char *s = path + strlen(test_dir) + 1; (s = strchr(s, '/')); s++) {
+		*s = 0;
+		if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+			perror(path);
+			exit(2);
+		}
+		*s = '/';
+	}
+	FILE *f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		perror(path);
+		exit(2);
+	}
+	return path;
+}
+
+/* Loads FILE (NULL: the default), keeping its diagnostics in diag_text. */
+__attribute__((unused))
+static struct policy *test_load(const char *file)
+{
+	size_t size;
+	free(diag_text);
+	FILE *err = open_memstream(&diag_text, &size);
+	struct policy *p = policy_load(file, err);
+	fclose(err);
+	return p;
+}
+
+/* Loads TEXT written as NAME. */
+__attribute__((unused))
+static struct policy *test_load_text(const char *name, const char *text)
+{
+	return test_load(test_file(name, text));
+}
+
+static void test_dir_remove(void)
+{
+	for (int i = ntest_files - 1; i >= 0; i--)
+		unlink(test_files[i]);
+	/* Subdirectories, deepest first: their names are prefixes of the files'. */
+	for (int i = ntest_files - 1; i >= 0; i--) {
+		char *s;
+		while ((s = strrchr(test_files[i], '/')) && s > test_files[i] + strlen(test_dir)) {
+			*s = 0;
+			rmdir(test_files[i]);
+		}
+	}
+	rmdir(test_dir);
+	free(diag_text);
+	diag_text = NULL;
+}
+
+#endif
