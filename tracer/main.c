@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arch/syscall.h"
+#include "policy/policy.h"
 #include "tracer/backend.h"
 #include "tracer/launch.h"
 #include "tracer/loop.h"
@@ -20,6 +21,7 @@
 
 static const char usage_text[] =
 	"Usage: splitrun [OPTIONS] [--] PROGRAM [ARGS...]\n"
+	"       splitrun --check-policy FILE\n"
 	"Run PROGRAM under a seccomp filter; with --trace, show its system calls.\n"
 	"\n"
 	"  --trace              trace mode: print each trapped call like strace\n"
@@ -33,6 +35,9 @@ static const char usage_text[] =
 	"  -y                   print the paths of file descriptors\n"
 	"  -k                   print a stack trace after each traced call\n"
 	"  --backend=NAME       trap backend (only: ptrace)\n"
+	"  --check-policy FILE  check a policy file (splitrun-policy(5)): print its\n"
+	"                       effective rules, or its errors; '-' checks the\n"
+	"                       built-in policy. Exit 0 if valid, 1 if not\n"
 	"  -h, --help           show this help and exit\n"
 	"  -V, --version        show the version and exit\n"
 	"\n"
@@ -54,15 +59,17 @@ struct settings {
 	const char *output;
 	const char *exprs[MAX_EXPRS];
 	int nexprs;
+	const char *check_policy;
 };
 
-enum { OPT_TRACE = 256, OPT_BACKEND };
+enum { OPT_TRACE = 256, OPT_BACKEND, OPT_CHECK_POLICY };
 
 static int parse_options(int argc, char **argv, struct settings *s)
 {
 	static const struct option longopts[] = {
 		{ "trace", no_argument, NULL, OPT_TRACE },
 		{ "backend", required_argument, NULL, OPT_BACKEND },
+		{ "check-policy", required_argument, NULL, OPT_CHECK_POLICY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -78,6 +85,9 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		case OPT_BACKEND:
 			if (strcmp(optarg, "ptrace") != 0)
 				usage_error("--backend: unknown backend '%s' (the only one so far: ptrace)", optarg);
+			break;
+		case OPT_CHECK_POLICY:
+			s->check_policy = optarg;
 			break;
 		case 'f':
 			s->trace = s->topts.follow_forks = true;
@@ -127,6 +137,12 @@ static int parse_options(int argc, char **argv, struct settings *s)
 			}
 			usage_error("unknown option '%s'", argv[optind - 1]);
 		}
+	}
+	if (s->check_policy) {
+		if (optind < argc)
+			usage_error("--check-policy runs no program (got '%s')", argv[optind]);
+		exit(policy_check_command(strcmp(s->check_policy, "-") == 0 ? NULL : s->check_policy,
+					  stdout, stderr));
 	}
 	if (optind >= argc)
 		usage_error("no program to run%s", "");
