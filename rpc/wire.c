@@ -380,6 +380,53 @@ int rpc_decode_args(const struct rpc_frame *f, struct rpc_val *vals, size_t max,
 	return rc;
 }
 
+int rpc_decode_compound(const struct rpc_frame *f, struct rpc_call *calls, size_t *ncalls, struct rpc_val *vals,
+			size_t max)
+{
+	struct rpc_dec d;
+	rpc_dec_init(&d, f->body, f->body_len);
+	int64_t count = rpc_get_i64(&d);
+	if (d.error)
+		return d.error;
+	if (f->op != RPC_OP_COMPOUND || count < 1 || count > RPC_MAX_COMPOUND)
+		return -EPROTO;
+	size_t n = 0;
+	for (int64_t k = 0; k < count; k++) {
+		int64_t op = rpc_get_i64(&d);
+		const char *sig = rpc_op_args(op);
+		/* An unknown op inside cannot be skipped: its length is unknown. */
+		if (d.error || !sig || op == RPC_OP_COMPOUND || op == RPC_OP_HELLO)
+			return d.error ? d.error : -EPROTO;
+		size_t start = n;
+		int rc = rpc_get_sig(&d, sig, vals, &n, max);
+		if (rc)
+			return rc;
+		calls[k] = (struct rpc_call){ op, n - start, vals + start };
+	}
+	if (d.pos != d.len)
+		return -EPROTO;
+	*ncalls = (size_t)count;
+	return 0;
+}
+
+int rpc_encode_reply(struct rpc_enc *e, int64_t tag, int64_t op, int64_t result, const struct rpc_val *vals, size_t n)
+{
+	const char *sig = rpc_op_result(op);
+	if (!sig || op == RPC_OP_COMPOUND || (result < 0 && n))
+		return -EINVAL;
+	size_t start = e->len;
+	rpc_frame_begin(e, tag, op);
+	rpc_put_i64(e, result);
+	int rc = result >= 0 ? rpc_put_sig(e, sig, vals, n) : 0;
+	rpc_frame_end(e);
+	rc = rc ? rc : e->error;
+	if (rc) {
+		e->len = start;
+		e->error = 0;
+	}
+	return rc;
+}
+
 static int compound_reply(struct rpc_dec *d, int64_t result, struct rpc_val *vals, size_t max, size_t *n)
 {
 	int64_t count = rpc_get_i64(d);

@@ -186,6 +186,16 @@ int rpc_encode_compound(struct rpc_enc *e, int64_t tag, const struct rpc_call *c
 /* Decodes a request body for op (not COMPOUND, not HELLO: -ENOSYS for
  * those and for an unknown op). vals must hold max entries. */
 int rpc_decode_args(const struct rpc_frame *f, struct rpc_val *vals, size_t max, size_t *n);
+/* Decodes a COMPOUND request into calls (RPC_MAX_COMPOUND entries) whose
+ * vals point into vals (max entries). -EPROTO for a count outside
+ * 1..RPC_MAX_COMPOUND, an unknown op, a HELLO or COMPOUND inside, trailing
+ * bytes; -E2BIG over a bound. */
+int rpc_decode_compound(const struct rpc_frame *f, struct rpc_call *calls, size_t *ncalls, struct rpc_val *vals,
+			size_t max);
+
+/* Encodes the reply to a plain request: the result, then (result >= 0
+ * only) the values of op's result signature. Returns 0 or -errno. */
+int rpc_encode_reply(struct rpc_enc *e, int64_t tag, int64_t op, int64_t result, const struct rpc_val *vals, size_t n);
 
 /* Decodes a reply frame: *result, then its values into vals (NULL: count
  * only). For a COMPOUND the values are, per executed op: the op number, its

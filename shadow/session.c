@@ -908,27 +908,11 @@ static void resolve_refs(struct rpc_val *a, size_t n, const int64_t *results, si
 
 static int serve_compound(struct session *s, const struct rpc_frame *f)
 {
-	struct rpc_dec d;
-	rpc_dec_init(&d, f->body, f->body_len);
-	int64_t count = rpc_get_i64(&d);
-	if (d.error || count <= 0 || count > RPC_MAX_COMPOUND)
-		return -EPROTO;
-	int64_t ops[RPC_MAX_COMPOUND];
-	size_t start[RPC_MAX_COMPOUND + 1];
-	size_t n = 0;
-	for (int64_t k = 0; k < count; k++) {
-		ops[k] = rpc_get_i64(&d);
-		const char *sig = rpc_op_args(ops[k]);
-		if (d.error || !sig || ops[k] == RPC_OP_COMPOUND || ops[k] == RPC_OP_HELLO)
-			return -EPROTO;
-		start[k] = n;
-		int rc = rpc_get_sig(&d, sig, s->args, &n, RPC_MAX_VALS);
-		if (rc)
-			return rc;
-	}
-	start[count] = n;
-	if (d.pos != d.len)
-		return -EPROTO;
+	struct rpc_call calls[RPC_MAX_COMPOUND];
+	size_t count;
+	int rc = rpc_decode_compound(f, calls, &count, s->args, RPC_MAX_VALS);
+	if (rc)
+		return rc;
 	s->data_left = RPC_MAX_BUF;
 	rpc_frame_begin(&s->out, f->tag, RPC_OP_COMPOUND);
 	size_t result_at = s->out.len;
@@ -936,15 +920,15 @@ static int serve_compound(struct session *s, const struct rpc_frame *f)
 	size_t count_at = s->out.len;
 	rpc_put_i64(&s->out, 0);
 	int64_t results[RPC_MAX_COMPOUND], done = 0, last = 0;
-	for (int64_t k = 0; k < count; k++) {
+	for (size_t k = 0; k < count; k++) {
 		int bad = 0;
-		resolve_refs(s->args + start[k], start[k + 1] - start[k], results, (size_t)k, &bad);
-		rpc_put_i64(&s->out, ops[k]);
+		resolve_refs(calls[k].vals, calls[k].nvals, results, k, &bad);
+		rpc_put_i64(&s->out, calls[k].op);
 		int64_t r = bad ? -EINVAL : 0;
 		if (bad)
 			rpc_put_i64(&s->out, neg_canon_errno(EINVAL));
 		else
-			r = run_and_reply(s, ops[k], s->args + start[k]);
+			r = run_and_reply(s, calls[k].op, calls[k].vals);
 		results[k] = r;
 		done++;
 		last = r >= 0 ? r : neg_canon_errno((int)-r);
