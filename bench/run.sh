@@ -5,7 +5,7 @@
 # under bench/results/ (ignored by git). docs/performance.md holds the
 # figures of record and how to read them.
 #
-#   bench/run.sh            every part
+#   bench/run.sh            every part there is (bench/*.sh but this one)
 #   bench/run.sh rpc ...    only the named parts (file names without .sh)
 #
 # Parts: syscalls.sh (per-call cost, the Bypass Figure 6 table; issue #2),
@@ -16,7 +16,11 @@ cd "$(dirname "$0")/.."
 export SPLITRUN_BINDIR=${SPLITRUN_BINDIR:-$PWD/bin}
 mkdir -p bench/results
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(syscalls rpc)
+if [ ${#parts[@]} -eq 0 ]; then
+	for script in bench/*.sh; do
+		[ "$script" = bench/run.sh ] || parts+=("$(basename "$script" .sh)")
+	done
+fi
 status=0
 for part in "${parts[@]}"; do
 	script=bench/$part.sh
