@@ -26,7 +26,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BINDIR=${SPLITRUN_BINDIR:-$PWD/bin}
-PROG=${SPLITRUN_BENCHBIN:-$PWD/build/native/bench}/syscall_cost
+PROG=${SPLITRUN_BENCHDIR:-$PWD/build/native/bench}/syscall_cost
 REPS=${BENCH_REPS:-5}
 ITERATIONS=${BENCH_ITERATIONS:-100000}
 CELL_SECONDS=${BENCH_CELL_SECONDS:-1}
