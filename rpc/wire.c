@@ -118,6 +118,30 @@ void rpc_put_str(struct rpc_enc *e, const char *s, size_t bound)
 	rpc_put_bytes(e, s, strlen(s), bound);
 }
 
+uint8_t *rpc_put_buf_begin(struct rpc_enc *e, size_t max)
+{
+	if (max > RPC_MAX_BUF) {
+		if (!e->error)
+			e->error = -E2BIG;
+		return NULL;
+	}
+	rpc_put_i64(e, (int64_t)max);
+	return enc_room(e, max);
+}
+
+void rpc_put_buf_end(struct rpc_enc *e, uint8_t *p, size_t n)
+{
+	if (e->error || !p)
+		return;
+	size_t at = (size_t)(p - e->data);
+	if (at < 8 || at + n > e->len) {
+		e->error = -EINVAL;
+		return;
+	}
+	store_be64(p - 8, (int64_t)n);
+	e->len = at + n;
+}
+
 void rpc_put_raw(struct rpc_enc *e, const void *src, size_t n)
 {
 	uint8_t *p = enc_room(e, n);

@@ -126,6 +126,12 @@ void rpc_put_i64(struct rpc_enc *e, int64_t v);
 void rpc_put_bytes(struct rpc_enc *e, const void *p, size_t n, size_t bound);
 /* A string: at most bound bytes; NUL-terminated here, no NUL on the wire. */
 void rpc_put_str(struct rpc_enc *e, const char *s, size_t bound);
+/* A buffer filled in place (read(2) straight into the message): begin
+ * writes the length field and returns room for up to max <= RPC_MAX_BUF
+ * bytes (NULL after an error); end, with nothing appended in between, sets
+ * the length to n <= max and gives back the rest. */
+uint8_t *rpc_put_buf_begin(struct rpc_enc *e, size_t max);
+void rpc_put_buf_end(struct rpc_enc *e, uint8_t *p, size_t n);
 /* Appends bytes already in wire form; overwrites an int64 written earlier. */
 void rpc_put_raw(struct rpc_enc *e, const void *p, size_t n);
 void rpc_patch_i64(struct rpc_enc *e, size_t at, int64_t v);

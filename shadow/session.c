@@ -30,7 +30,6 @@ struct session {
 	int fds[MAX_HANDLES];
 	char cwd[PATH_MAX];      /* "/" or "/a/b", relative to the root */
 	struct rpc_enc out;              /* the reply being built */
-	struct rpc_enc vals;             /* one op's result values */
 	uint8_t *iobuf;                  /* RPC_MAX_BUF bytes */
 	struct rpc_val *args;            /* RPC_MAX_VALS */
 	/* Bytes of data (buffers, dirent entries) the reply being built may
@@ -330,7 +329,7 @@ static int open_parent(struct session *s, int64_t dirh, const struct rpc_val *pa
 
 static void put_int(struct session *s, int64_t v)
 {
-	rpc_put_i64(&s->vals, v);
+	rpc_put_i64(&s->out, v);
 }
 
 static int put_statx(struct session *s, const struct statx *st)
@@ -338,7 +337,7 @@ static int put_statx(struct session *s, const struct statx *st)
 	struct canon_stat c;
 	int rc = canon_stat_from_statx(st, &c);
 	if (!rc)
-		rpc_put_stat(&s->vals, &c);
+		rpc_put_stat(&s->out, &c);
 	return rc;
 }
 
@@ -358,15 +357,21 @@ static int64_t put_statfs(struct session *s, int fd)
 	struct canon_statfs c;
 	if (canon_statfs_from_statfs(&sf, &c))
 		return -EINVAL;
-	rpc_put_statfs(&s->vals, &c);
+	rpc_put_statfs(&s->out, &c);
 	return 0;
 }
 
-static int64_t read_reply(struct session *s, ssize_t n)
+/* Reads up to count bytes (at offset at when positional) straight into
+ * the reply. */
+static int64_t read_reply(struct session *s, int fd, int64_t count, int64_t at, bool positional)
 {
+	uint8_t *p = rpc_put_buf_begin(&s->out, (size_t)count);
+	if (!p)
+		return -ENOMEM;
+	ssize_t n = positional ? pread(fd, p, (size_t)count, at) : read(fd, p, (size_t)count);
 	if (n < 0)
 		return -errno;
-	rpc_put_bytes(&s->vals, s->iobuf, (size_t)n, RPC_MAX_BUF);
+	rpc_put_buf_end(&s->out, p, (size_t)n);
 	s->data_left -= (size_t)n;
 	return n;
 }
@@ -426,7 +431,7 @@ static int64_t op_getdents(struct session *s, const struct rpc_val *a)
 	size_t bufsize = 32768;
 	char *buf = (char *)s->iobuf;
 	int64_t count = 0, last_off = -1;
-	struct rpc_enc *e = &s->vals;
+	struct rpc_enc *e = &s->out;
 	size_t count_at = e->len;
 	rpc_put_i64(e, 0);
 	while (count < max) {
@@ -537,12 +542,12 @@ static int64_t op_uname(struct session *s)
 		return -errno;
 	const char *f[RPC_UTS_FIELDS] = { u.sysname, u.nodename, u.release, u.version, u.machine, u.domainname };
 	for (int k = 0; k < RPC_UTS_FIELDS; k++)
-		rpc_put_bytes(&s->vals, f[k], strnlen(f[k], 64), 64);
+		rpc_put_bytes(&s->out, f[k], strnlen(f[k], 64), 64);
 	return 0;
 }
 
 /* Runs one decoded op. Returns the result (>= 0) or a negative native errno;
- * result values are appended to s->vals. */
+ * result values are appended to s->out after the result. */
 static int64_t run_op(struct session *s, int64_t op, const struct rpc_val *a)
 {
 	char last[NAME_MAX + 1];
@@ -570,13 +575,13 @@ static int64_t run_op(struct session *s, int64_t op, const struct rpc_val *a)
 			return fd;
 		if ((r = data_count(s, a[1].i)) < 0)
 			return r;
-		return read_reply(s, read(fd, s->iobuf, (size_t)r));
+		return read_reply(s, fd, r, 0, false);
 	case RPC_OP_PREAD:
 		if ((fd = handle_fd(s, a[0].i)) < 0)
 			return fd;
 		if ((r = data_count(s, a[1].i)) < 0)
 			return r;
-		return read_reply(s, pread(fd, s->iobuf, (size_t)r, a[2].i));
+		return read_reply(s, fd, r, a[2].i, true);
 	case RPC_OP_READV: {
 		if ((fd = handle_fd(s, a[0].i)) < 0)
 			return fd;
@@ -588,7 +593,7 @@ static int64_t run_op(struct session *s, int64_t op, const struct rpc_val *a)
 		}
 		if ((r = data_count(s, total)) < 0)
 			return r;
-		return read_reply(s, read(fd, s->iobuf, (size_t)r));
+		return read_reply(s, fd, r, 0, false);
 	}
 	case RPC_OP_WRITE:
 	case RPC_OP_PWRITE:
@@ -665,7 +670,7 @@ static int64_t run_op(struct session *s, int64_t op, const struct rpc_val *a)
 		if (r < 0)
 			r = -errno;
 		else
-			rpc_put_bytes(&s->vals, s->iobuf, (size_t)r, RPC_MAX_BUF);
+			rpc_put_bytes(&s->out, s->iobuf, (size_t)r, RPC_MAX_BUF);
 		close(fd);
 		return r;
 	case RPC_OP_GETDENTS:
@@ -849,7 +854,7 @@ static int64_t run_op(struct session *s, int64_t op, const struct rpc_val *a)
 		return 0;
 	}
 	case RPC_OP_GETCWD:
-		rpc_put_str(&s->vals, s->cwd, RPC_MAX_PATH);
+		rpc_put_str(&s->out, s->cwd, RPC_MAX_PATH);
 		return (int64_t)strlen(s->cwd) + 1;
 	case RPC_OP_UNAME:
 		return op_uname(s);
@@ -858,7 +863,7 @@ static int64_t run_op(struct session *s, int64_t op, const struct rpc_val *a)
 		if (gethostname(h, sizeof h) < 0)
 			return -errno;
 		h[RPC_MAX_NAME] = 0;
-		rpc_put_str(&s->vals, h, RPC_MAX_NAME);
+		rpc_put_str(&s->out, h, RPC_MAX_NAME);
 		return 0;
 	}
 	case RPC_OP_IDS:
@@ -877,17 +882,16 @@ static int64_t run_op(struct session *s, int64_t op, const struct rpc_val *a)
 	}
 }
 
-/* Runs op, then writes its result (canonical) and values into s->out. */
+/* Runs op and writes its result (canonical) into s->out; the op appends its
+ * values straight after it (no copy), and a failed op's are cut off. */
 static int64_t run_and_reply(struct session *s, int64_t op, const struct rpc_val *a)
 {
-	rpc_enc_reset(&s->vals);
+	size_t result_at = s->out.len;
+	rpc_put_i64(&s->out, 0);
 	int64_t r = run_op(s, op, a);
-	if (r >= 0 && s->vals.error)
-		r = s->vals.error;
-	int64_t wire = r >= 0 ? r : neg_canon_errno((int)-r);
-	rpc_put_i64(&s->out, wire);
-	if (r >= 0)
-		rpc_put_raw(&s->out, s->vals.data, s->vals.len);
+	if (r < 0 && !s->out.error)
+		s->out.len = result_at + 8;
+	rpc_patch_i64(&s->out, result_at, r >= 0 ? r : neg_canon_errno((int)-r));
 	if (s->root->debug)
 		shadow_debug(s->root, "%s -> %lld", rpc_op_name(op), (long long)r);
 	return r;
@@ -1016,7 +1020,6 @@ int shadow_session_run(const struct shadow_root *root, int fd)
 		s->fds[h] = -1;
 	strcpy(s->cwd, "/");
 	rpc_enc_init(&s->out);
-	rpc_enc_init(&s->vals);
 	s->iobuf = malloc(RPC_MAX_BUF);
 	s->args = calloc(RPC_MAX_VALS, sizeof *s->args);
 	if (!s->iobuf || !s->args)
@@ -1041,7 +1044,6 @@ out:
 			if (s->fds[h] >= 0)
 				close(s->fds[h]);
 		rpc_enc_free(&s->out);
-		rpc_enc_free(&s->vals);
 		free(s->iobuf);
 		free(s->args);
 		free(s);

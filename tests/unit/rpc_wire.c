@@ -587,6 +587,25 @@ static void bounds(void)
 	CHECK_EQ_INT(e.len, 0, "nothing left behind by a refused request");
 	free(big);
 	rpc_enc_free(&e);
+	/* A buffer filled in place is the same bytes as one put whole. */
+	struct rpc_enc whole, inplace;
+	rpc_enc_init(&whole);
+	rpc_enc_init(&inplace);
+	rpc_put_i64(&whole, 7);
+	rpc_put_bytes(&whole, "abc", 3, RPC_MAX_BUF);
+	rpc_put_i64(&inplace, 7);
+	uint8_t *room = rpc_put_buf_begin(&inplace, 4096);
+	CHECK(room != NULL, "room for a buffer filled in place");
+	if (room) {
+		memcpy(room, "abc", 3);
+		rpc_put_buf_end(&inplace, room, 3);
+	}
+	CHECK(inplace.len == whole.len && memcmp(inplace.data, whole.data, whole.len) == 0,
+	      "buffer filled in place: same bytes as rpc_put_bytes");
+	CHECK(rpc_put_buf_begin(&inplace, RPC_MAX_BUF + 1) == NULL && inplace.error == -E2BIG,
+	      "room over RPC_MAX_BUF refused");
+	rpc_enc_free(&whole);
+	rpc_enc_free(&inplace);
 	CHECK_EQ_STR(rpc_op_name(RPC_OP_STATX), "STATX", "op names");
 	CHECK_EQ_STR(rpc_op_name(0), "?", "no op 0");
 	CHECK(RPC_IS_REF(RPC_REF(31)) && !RPC_IS_REF(RPC_REF(32)) && !RPC_IS_REF(-1), "reference range");
