@@ -15,8 +15,8 @@ bindir=${SPLITRUN_BINDIR:-$PWD/bin}
 benchdir=${SPLITRUN_BENCHDIR:-$PWD/build/native/bench}
 shadow=$bindir/splitrun-shadow
 client=$benchdir/rpc
-iters=${RPC_BENCH_ITERS:-2000}
-rounds=${RPC_BENCH_ROUNDS:-7}
+iters=${RPC_BENCH_ITERS:-1000}
+rounds=${RPC_BENCH_ROUNDS:-15}
 for f in "$shadow" "$client"; do
 	if [ ! -x "$f" ]; then
 		echo "bench/rpc.sh: $f is missing; run 'make bench' (or make all $client)" >&2
