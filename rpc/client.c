@@ -345,5 +345,10 @@ int rpc_call(struct rpc_conn *c, int64_t op, const struct rpc_val *args, size_t 
 	int64_t tag = rpc_send(c, op, args, n);
 	if (tag < 0)
 		return (int)tag;
-	return rpc_recv(c, tag, r);
+	int rc = rpc_recv(c, tag, r);
+	if (!rc && r->op != op) {
+		rpc_reply_free(r);
+		rc = -EPROTO;   /* a reply carries its request's op */
+	}
+	return rc;
 }

@@ -62,7 +62,8 @@ int64_t rpc_send_compound(struct rpc_conn *c, const struct rpc_call *calls, size
 int rpc_recv(struct rpc_conn *c, int64_t tag, struct rpc_reply *r);
 void rpc_reply_free(struct rpc_reply *r);
 /* send + recv; returns the op's result (>= 0 or -canonical errno) through
- * r->result, the transport status as the return value. */
+ * r->result, the transport status as the return value (-EPROTO also when
+ * the reply's op is not the request's). */
 int rpc_call(struct rpc_conn *c, int64_t op, const struct rpc_val *args, size_t n, struct rpc_reply *r);
 
 /* Helpers to build argument values. */

@@ -4,7 +4,8 @@
  * golden hex, and checks the rules of docs/wire-format.md that only a live
  * session shows: version negotiation, replies to pipelined requests, the
  * data budget that keeps a COMPOUND's reply inside RPC_MAX_FRAME, the
- * statfs layout, and what closes a session. */
+ * statfs layout, and what closes a session. The client's side of the same
+ * rules runs against a fake shadow whose bytes the test writes. */
 #include "rpc/canon.h"
 #include "rpc/client.h"
 #include "rpc/wire.h"
@@ -442,6 +443,93 @@ static void test_refusals(void)
 	CHECK_EQ_INT(session_end(&s), -EPROTO, "second HELLO: -EPROTO");
 }
 
+/* The client against a fake shadow: the test writes the shadow's bytes
+ * into its end of a socketpair before the client reads them. */
+static int fake_attach(struct rpc_conn *c, int *fake, const char *hello_reply)
+{
+	int sv[2];
+	socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
+	*fake = sv[1];
+	uint8_t buf[512];
+	size_t n = unhex(hello_reply, buf);
+	if (rpc_write_full(sv[1], buf, n))
+		return -EIO;
+	int rc = rpc_attach(c, sv[0]);
+	if (rc)
+		rpc_close(c);
+	return rc;
+}
+
+static void fake_send(int fd, const char *hex)
+{
+	uint8_t buf[512];
+	size_t n = unhex(hex, buf);
+	if (rpc_write_full(fd, buf, n))
+		printf("# fake shadow: write failed\n");
+}
+
+#define REPLY_V1 "0000000000000036" "0000000000000000" "0000000000000001" "0000000000000000" \
+	"0000000000000001" "0000000000000001" "0000000000000006" "7838365f3634"
+
+static void test_client_refusals(void)
+{
+	struct rpc_conn c;
+	struct rpc_reply r;
+	int fake;
+	CHECK_EQ_INT(fake_attach(&c, &fake, "0000000000000036" "0000000000000000" "0000000000000001" "0000000000000000"
+				 "0000000000000002" "0000000000000001" "0000000000000006" "7838365f3634"), -EPROTONOSUPPORT,
+		     "client: a shadow answering version 2 is refused");
+	close(fake);
+	CHECK_EQ_INT(fake_attach(&c, &fake, "0000000000000036" "0000000000000000" "0000000000000001" "0000000000000000"
+				 "0000000000000001" "0000000000000003" "0000000000000006" "7838365f3634"), -EPROTONOSUPPORT,
+		     "client: a feature it did not ask for is refused");
+	close(fake);
+	CHECK_EQ_INT(fake_attach(&c, &fake, "0000000000000018" "0000000000000000" "0000000000000001" "ffffffffffffffa3"),
+		     -EPROTONOSUPPORT, "client: the shadow's EPROTONOSUPPORT comes back as the native errno");
+	close(fake);
+	CHECK_EQ_INT(fake_attach(&c, &fake, "0000000000000018" "0000000000000000" "0000000000000002" "0000000000000000"),
+		     -EPROTO, "client: a NULL reply instead of HELLO's is refused");
+	close(fake);
+
+	CHECK_EQ_INT(fake_attach(&c, &fake, REPLY_V1), 0, "client: attach to the fake shadow");
+	/* Replies for tags 2 and 1, in that order, before either is asked. */
+	fake_send(fake, "0000000000000018" "0000000000000002" "0000000000000002" "0000000000000000");
+	fake_send(fake, "0000000000000021" "0000000000000001" "0000000000000026" "0000000000000002"
+			"0000000000000001" "2f");
+	int64_t t1 = rpc_send(&c, RPC_OP_GETCWD, NULL, 0), t2 = rpc_send(&c, RPC_OP_NULL, NULL, 0);
+	CHECK(rpc_recv(&c, t1, &r) == 0 && r.op == RPC_OP_GETCWD && r.result == 2 && r.nvals == 1 && r.vals[0].p[0] == '/',
+	      "client: the reply to tag 1 found behind tag 2's");
+	rpc_reply_free(&r);
+	CHECK(rpc_recv(&c, t2, &r) == 0 && r.op == RPC_OP_NULL && r.result == 0, "client: tag 2's reply kept for it");
+	rpc_reply_free(&r);
+	/* A reply whose op is not the request's. */
+	fake_send(fake, "0000000000000018" "0000000000000003" "0000000000000004" "0000000000000000");
+	CHECK_EQ_INT(rpc_call(&c, RPC_OP_NULL, NULL, 0, &r), -EPROTO, "client: a reply with another op is refused");
+	/* A COMPOUND reply that goes on after a failed op. */
+	fake_send(fake, "0000000000000040" "0000000000000004" "000000000000002c" "0000000000000000" "0000000000000002"
+			"0000000000000002" "fffffffffffffffe" "0000000000000002" "0000000000000000");
+	struct rpc_call nulls[2] = { { RPC_OP_NULL, 0, NULL }, { RPC_OP_NULL, 0, NULL } };
+	int64_t t4 = rpc_send_compound(&c, nulls, 2);
+	CHECK_EQ_INT(rpc_recv(&c, t4, &r), -EPROTO, "client: a COMPOUND reply going on after a failure is refused");
+	/* A length over RPC_MAX_FRAME. */
+	fake_send(fake, "0000000000200001" "0000000000000005" "0000000000000002");
+	CHECK_EQ_INT(rpc_call(&c, RPC_OP_NULL, NULL, 0, &r), -E2BIG, "client: an oversized reply is refused");
+	rpc_close(&c);
+	close(fake);
+
+	CHECK_EQ_INT(fake_attach(&c, &fake, REPLY_V1), 0, "client: attach again");
+	fake_send(fake, "0000000000000020" "0000000000000001" "0000000000000002");
+	shutdown(fake, SHUT_WR);
+	CHECK_EQ_INT(rpc_call(&c, RPC_OP_NULL, NULL, 0, &r), -EPROTO, "client: a reply cut short by the hang-up is refused");
+	rpc_close(&c);
+	close(fake);
+	CHECK_EQ_INT(fake_attach(&c, &fake, REPLY_V1), 0, "client: attach once more");
+	shutdown(fake, SHUT_WR);
+	CHECK_EQ_INT(rpc_call(&c, RPC_OP_NULL, NULL, 0, &r), -ECONNRESET, "client: a hang-up between frames is ECONNRESET");
+	rpc_close(&c);
+	close(fake);
+}
+
 static int make_tree(void)
 {
 	if (!mkdtemp(dir))
@@ -493,6 +581,7 @@ int main(void)
 		test_data_budget();
 		test_refusals();
 	}
+	test_client_refusals();
 	remove_tree();
 	return check_done();
 }
