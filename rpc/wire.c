@@ -390,6 +390,19 @@ int rpc_frame_parse(const void *buf, size_t len, struct rpc_frame *f)
 	return 0;
 }
 
+/* Ends a frame begun at start; on any error takes it back out of e, so a
+ * refused message leaves nothing behind. */
+static int frame_done(struct rpc_enc *e, size_t start, int rc)
+{
+	rpc_frame_end(e);
+	rc = rc ? rc : e->error;
+	if (rc) {
+		e->len = start;
+		e->error = 0;
+	}
+	return rc;
+}
+
 int rpc_decode_args(const struct rpc_frame *f, struct rpc_val *vals, size_t max, size_t *n)
 {
 	const char *sig = rpc_op_args(f->op);
@@ -442,13 +455,7 @@ int rpc_encode_reply(struct rpc_enc *e, int64_t tag, int64_t op, int64_t result,
 	rpc_frame_begin(e, tag, op);
 	rpc_put_i64(e, result);
 	int rc = result >= 0 ? rpc_put_sig(e, sig, vals, n) : 0;
-	rpc_frame_end(e);
-	rc = rc ? rc : e->error;
-	if (rc) {
-		e->len = start;
-		e->error = 0;
-	}
-	return rc;
+	return frame_done(e, start, rc);
 }
 
 static int compound_reply(struct rpc_dec *d, int64_t result, struct rpc_val *vals, size_t max, size_t *n)
@@ -507,13 +514,7 @@ int rpc_encode_request(struct rpc_enc *e, int64_t tag, int64_t op, const struct 
 	size_t start = e->len;
 	rpc_frame_begin(e, tag, op);
 	int rc = rpc_put_sig(e, sig, args, n);
-	rpc_frame_end(e);
-	rc = rc ? rc : e->error;
-	if (rc) {
-		e->len = start;
-		e->error = 0;
-	}
-	return rc;
+	return frame_done(e, start, rc);
 }
 
 int rpc_encode_compound(struct rpc_enc *e, int64_t tag, const struct rpc_call *calls, size_t n)
@@ -535,13 +536,7 @@ int rpc_encode_compound(struct rpc_enc *e, int64_t tag, const struct rpc_call *c
 		rpc_put_i64(e, calls[k].op);
 		rc = rpc_put_sig(e, sig, calls[k].vals, calls[k].nvals);
 	}
-	rpc_frame_end(e);
-	rc = rc ? rc : e->error;
-	if (rc) {
-		e->len = start;
-		e->error = 0;
-	}
-	return rc;
+	return frame_done(e, start, rc);
 }
 
 /* ---- canonical structs ---- */
