@@ -71,12 +71,12 @@ static int compile_comp(struct arena *a, const char *text, size_t s, size_t e, b
 		c->literal = lit;
 		c->len = unescape(text + s, e - s, lit);
 		if (c->len == 0)
-			set_problem(never, last ? "a trailing '/' never matches: paths are normalized" :
-				    "'//' never matches: paths are normalized", s - 1);
+			set_problem(never, last ? "paths are normalized and have no trailing '/'" :
+				    "paths are normalized and have no '//'", s - 1);
 		else if ((c->len == 1 && lit[0] == '.') || (c->len == 2 && lit[0] == '.' && lit[1] == '.'))
-			set_problem(never, "'.' and '..' components never match: paths are normalized", s);
+			set_problem(never, "paths are normalized and have no '.' or '..' components", s);
 		else if (c->len > NAME_MAX)
-			set_problem(never, "a component longer than NAME_MAX (255 bytes) never matches", s);
+			set_problem(never, "no file name is longer than 255 bytes (NAME_MAX)", s);
 		return 0;
 	}
 	struct glob_atom *atoms = arena_alloc(a, (e - s) * sizeof *atoms);
@@ -99,6 +99,12 @@ static int compile_comp(struct arena *a, const char *text, size_t s, size_t e, b
 	c->kind = GLOB_PATTERN;
 	c->atoms = atoms;
 	c->natoms = n;
+	for (size_t i = 0; i < n; i++)
+		c->min_len += atoms[i].kind == GLOB_CHARS ? atoms[i].len : atoms[i].kind == GLOB_ONE;
+	if (n >= 2 && atoms[n - 1].kind == GLOB_CHARS && atoms[n - 2].kind == GLOB_ANY) {
+		c->tail = atoms[n - 1].chars;
+		c->tail_len = atoms[n - 1].len;
+	}
 	return 0;
 }
 
@@ -222,6 +228,8 @@ static bool comp_match(const struct glob_comp *c, const char *s, size_t len)
 {
 	if (c->kind == GLOB_LITERAL)
 		return len == c->len && memcmp(s, c->literal, len) == 0;
+	if (len < c->min_len || (c->tail_len && memcmp(s + len - c->tail_len, c->tail, c->tail_len) != 0))
+		return false;
 	return atoms_match(c->atoms, c->natoms, s, s + len);
 }
 

@@ -31,6 +31,11 @@ struct glob_comp {
 	size_t len;
 	const struct glob_atom *atoms;  /* GLOB_PATTERN */
 	size_t natoms;
+	/* GLOB_PATTERN shortcuts: the fewest bytes a match has, and the bytes
+	 * after the last "*" that every match ends with ("*.c": ".c"). */
+	size_t min_len;
+	const char *tail;
+	size_t tail_len;
 };
 
 struct glob {

@@ -86,5 +86,5 @@ size_t lex_unescape(const struct word *w, char *out)
 
 bool word_is(const struct word *w, const char *s)
 {
-	return !w->quoted && w->len == strlen(s) && memcmp(w->text, s, w->len) == 0;
+	return w->len == strlen(s) && memcmp(w->text, s, w->len) == 0;
 }

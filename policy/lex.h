@@ -36,7 +36,7 @@ int lex_line(const char *line, size_t len, struct word *words, int *partial, str
  * bytes) and returns the length; OUT is NUL-terminated. */
 size_t lex_unescape(const struct word *w, char *out);
 
-/* Does W spell exactly S (as written, unquoted)? */
+/* Does W spell exactly S (quotes aside)? */
 bool word_is(const struct word *w, const char *s);
 
 #endif

@@ -40,16 +40,14 @@ struct line {
 	int errors;                /* of this line: a line with errors adds no rule */
 };
 
-__attribute__((format(printf, 5, 6)))
-static void report(struct line *ln, int col, bool error, const char *hint, const char *fmt, ...)
+__attribute__((format(printf, 4, 5)))
+static void report(struct line *ln, int col, bool error, const char *fmt, ...)
 {
 	va_list ap;
 	fprintf(ln->l->err, "%s:%d:%d: %s: ", ln->file, ln->number, col, error ? "error" : "warning");
 	va_start(ap, fmt);
 	vfprintf(ln->l->err, fmt, ap);
 	va_end(ap);
-	if (hint)
-		fprintf(ln->l->err, " (did you mean '%s'?)", hint);
 	fputc('\n', ln->l->err);
 	if (error) {
 		ln->l->errors++;
@@ -59,9 +57,25 @@ static void report(struct line *ln, int col, bool error, const char *hint, const
 	}
 }
 
-#define error_at(ln, col, ...) report(ln, col, true, NULL, __VA_ARGS__)
-#define error_hint(ln, col, hint, ...) report(ln, col, true, hint, __VA_ARGS__)
-#define warning_at(ln, col, ...) report(ln, col, false, NULL, __VA_ARGS__)
+#define error_at(ln, col, ...) report(ln, col, true, __VA_ARGS__)
+#define warning_at(ln, col, ...) report(ln, col, false, __VA_ARGS__)
+
+/* What follows an unknown word: a guess at what was meant if one is close,
+ * else what was expected (may be NULL: nothing). */
+struct hint {
+	char text[160];
+};
+
+static const char *hint_text(struct hint *h, const char *guess, const char *expected)
+{
+	if (guess)
+		snprintf(h->text, sizeof h->text, " (did you mean '%s'?)", guess);
+	else if (expected)
+		snprintf(h->text, sizeof h->text, " (expected %s)", expected);
+	else
+		h->text[0] = 0;
+	return h->text;
+}
 
 /* The column just past the last word: where a missing word was expected. */
 static int end_col(const struct line *ln)
@@ -133,7 +147,8 @@ static int parse_errno(struct line *ln, int i)
 	const char *name = value(ln, &ln->w[i]);
 	int e = policy_errno_by_name(name);
 	if (!e)
-		error_hint(ln, ln->w[i].col, policy_suggest_errno(name), "unknown errno name '%s'", name);
+		error_at(ln, ln->w[i].col, "unknown errno name '%s'%s", name,
+			 hint_text(&(struct hint){ 0 }, policy_suggest_errno(name), "a name such as EACCES or ENOENT"));
 	return e;
 }
 
@@ -242,20 +257,27 @@ static void parse_path(struct line *ln)
 	struct glob_problem bad, never;
 	bool glob_ok = false;
 	int text_col = pat->col + pat->quoted;
+	int plen = (int)pat->len;
 	if (pat->len == 0 || pat->text[0] != '/') {
-		error_at(ln, pat->col, "relative path '%s': path patterns are absolute (they start with '/')",
-			 value(ln, pat));
+		error_at(ln, pat->col, "relative path '%.*s': path patterns are absolute (they start with '/')",
+			 plen, pat->text);
 	} else {
 		int rc = glob_compile(&ln->l->p->arena, pat->text, pat->len, &r.glob, &bad, &never);
 		if (rc == -2)
 			ln->l->out_of_memory = true;
 		else if (rc < 0)
-			error_at(ln, text_col + (int)bad.offset, "bad pattern '%s': %s", value(ln, pat), bad.message);
+			error_at(ln, text_col + (int)bad.offset, "bad pattern '%.*s': %s", plen, pat->text, bad.message);
 		else
 			glob_ok = true;
-		if (rc == 0 && never.message)
-			warning_at(ln, text_col + (int)never.offset, "pattern '%s' can never match: %s",
-				   value(ln, pat), never.message);
+		if (rc == 0 && never.message) {
+			r.never_matches = true;
+			const char *v = value(ln, pat);
+			char norm[4096], suggestion[4200] = "";
+			if (policy_normalize(v, norm, sizeof norm) == 0 && strcmp(norm, v) != 0)
+				snprintf(suggestion, sizeof suggestion, " (write '%s')", norm);
+			warning_at(ln, text_col + (int)never.offset, "pattern '%.*s' can never match: %s%s",
+				   plen, pat->text, never.message, suggestion);
+		}
 	}
 	if (ln->n < 3) {
 		error_at(ln, end_col(ln), "expected an access method after the pattern (local, remote, stage or deny ERRNO)");
@@ -274,8 +296,9 @@ static void parse_path(struct line *ln)
 		r.deny_errno = parse_errno(ln, i++);
 	} else {
 		const char *v = value(ln, m);
-		error_hint(ln, m->col, policy_suggest_word(v, methods),
-			   "unknown access method '%s' (expected local, remote, stage or deny ERRNO)", v);
+		error_at(ln, m->col, "unknown access method '%s'%s", v,
+			 hint_text(&(struct hint){ 0 }, policy_suggest_word(v, methods),
+				   "local, remote, stage or deny ERRNO"));
 		return;
 	}
 	bool remote_like = r.method == POLICY_REMOTE || r.method == POLICY_STAGE;
@@ -299,8 +322,9 @@ static void parse_path(struct line *ln)
 			i = parse_map(ln, i, &r, glob_ok);
 		} else {
 			const char *v = value(ln, w);
-			error_hint(ln, w->col, policy_suggest_word(v, path_modifiers),
-				   "unknown modifier '%s' (expected readonly, map or log)", v);
+			error_at(ln, w->col, "unknown modifier '%s'%s", v,
+				 hint_text(&(struct hint){ 0 }, policy_suggest_word(v, path_modifiers),
+					   "readonly, map or log"));
 			i++;
 		}
 	}
@@ -337,8 +361,9 @@ static void parse_call(struct line *ln)
 		r.log = true;
 	} else {
 		const char *v = value(ln, a);
-		error_hint(ln, a->col, policy_suggest_word(v, call_actions),
-			   "unknown action '%s' (expected local, remote, deny ERRNO or log)", v);
+		error_at(ln, a->col, "unknown action '%s'%s", v,
+			 hint_text(&(struct hint){ 0 }, policy_suggest_word(v, call_actions),
+				   "local, remote, deny ERRNO or log"));
 		return;
 	}
 	for (; i < ln->n; i++) {
@@ -369,7 +394,8 @@ static void parse_call(struct line *ln)
 		if (len == 0) {
 			error_at(ln, col, "empty name in the list of calls (write NAME,NAME with no blanks or trailing ',')");
 		} else if (nr < 0 && !id && !other) {
-			error_hint(ln, col, policy_suggest_syscall(name), "unknown system call '%s'", name);
+			error_at(ln, col, "unknown system call '%s'%s", name,
+				 hint_text(&(struct hint){ 0 }, policy_suggest_syscall(name), NULL));
 		} else if (identity_only && !id) {
 			error_at(ln, col, "'%s' applies only to identity and clock calls (uname, gethostname, "
 				 "getuid, ..., clock_gettime; see splitrun-policy(5)); '%s' goes where its "
@@ -567,8 +593,9 @@ static void parse_line(struct loader *l, const char *file, int number, const cha
 		if (v[0] == '/')
 			error_at(&ln, words[0].col, "unknown keyword '%s' (a path rule starts with 'path': path %s ...)", v, v);
 		else
-			error_hint(&ln, words[0].col, policy_suggest_word(v, keywords),
-				   "unknown keyword '%s' (expected path, call or include)", v);
+			error_at(&ln, words[0].col, "unknown keyword '%s'%s", v,
+				 hint_text(&(struct hint){ 0 }, policy_suggest_word(v, keywords),
+					   "path, call or include"));
 	}
 }
 
@@ -616,10 +643,10 @@ struct policy *policy_load_counting(const char *file, FILE *err, int *nerrors, i
 		parse_text(&l, p->source, text, len);
 		free(text);
 	}
-	if (!l.out_of_memory && policy_index(p) < 0)
-		l.out_of_memory = true;
 	if (!l.out_of_memory)
 		l.warnings += policy_check_rules(p, err);
+	if (!l.out_of_memory && policy_index(p) < 0)
+		l.out_of_memory = true;
 	if (l.out_of_memory) {
 		fprintf(err, "splitrun: out of memory loading the policy\n");
 		l.errors++;

@@ -24,7 +24,9 @@ void policy_print(const struct policy *p, FILE *out)
 	for (size_t i = 0; i < p->npaths; i++) {
 		const struct path_rule *r = &p->paths[i];
 		const char *why = NULL;
-		if (r->shadowed_by) {
+		if (r->never_matches) {
+			why = ": can never match a normalized path";
+		} else if (r->shadowed_by) {
 			snprintf(note, sizeof note, ": never applies, %s:%d takes every path first",
 				 r->shadowed_by->at.file, r->shadowed_by->at.line);
 			why = note;

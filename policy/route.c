@@ -108,6 +108,12 @@ int policy_normalize(const char *in, char *out, size_t size)
 		return -EINVAL;
 	if (in == out)
 		return normalize_in_place(out, size);
+	/* The usual case, OUT as large as IN: copy, then one forward pass. */
+	size_t len = strnlen(in, size);
+	if (len < size) {
+		memcpy(out, in, len + 1);
+		return normalize_in_place(out, size);
+	}
 	return normalize_apart(in, out, size);
 }
 
@@ -159,20 +165,119 @@ static int shadow_name(const struct path_rule *rule, const char *path, size_t le
 	return 0;
 }
 
+/* ---- the prefix index ---- */
+
+#define FNV_OFFSET UINT64_C(0xcbf29ce484222325)
+#define FNV_PRIME UINT64_C(0x100000001b3)
+
+static uint64_t hash_bytes(const char *s, size_t len)
+{
+	uint64_t h = FNV_OFFSET;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * FNV_PRIME;
+	return h;
+}
+
+static struct prefix_bucket *find_bucket(const struct policy *p, const char *prefix, size_t len, uint64_t hash)
+{
+	size_t mask = p->nbuckets - 1;
+	for (size_t i = hash & mask;; i = (i + 1) & mask) {
+		struct prefix_bucket *b = &p->buckets[i];
+		if (!b->prefix || (b->hash == hash && b->len == len && memcmp(b->prefix, prefix, len) == 0))
+			return b;
+	}
+}
+
+/* The first rule of LIST (ascending) before BEST that matches, or BEST. */
+static size_t first_match(const struct policy *p, const uint32_t *list, size_t n, size_t best,
+			  const char *path, size_t len)
+{
+	for (size_t k = 0; k < n && list[k] < best; k++)
+		if (glob_match(&p->paths[list[k]].glob, path, len))
+			return list[k];
+	return best;
+}
+
+static bool indexed(const struct path_rule *r)
+{
+	return !r->shadowed_by && !r->never_matches;
+}
+
+static int build_prefix_index(struct policy *p)
+{
+	size_t nkeys = 0;
+	for (size_t i = 0; i < p->npaths; i++)
+		nkeys += indexed(&p->paths[i]) && p->paths[i].glob.prefix_len;
+	p->nbuckets = 4;
+	while (p->nbuckets < 2 * nkeys)
+		p->nbuckets *= 2;
+	p->buckets = arena_alloc(&p->arena, p->nbuckets * sizeof *p->buckets);
+	uint32_t *wild = arena_alloc(&p->arena, (p->npaths + 1) * sizeof *wild);
+	if (!p->buckets || !wild)
+		return -ENOMEM;
+	/* Count per prefix, then fill in rule order. */
+	for (size_t i = 0; i < p->npaths; i++) {
+		const struct glob *g = &p->paths[i].glob;
+		if (!indexed(&p->paths[i]))
+			continue;
+		if (!g->prefix_len) {
+			wild[p->nwild++] = (uint32_t)i;
+			continue;
+		}
+		uint64_t h = hash_bytes(g->prefix, g->prefix_len);
+		struct prefix_bucket *b = find_bucket(p, g->prefix, g->prefix_len, h);
+		if (g->prefix_len > p->max_prefix_len)
+			p->max_prefix_len = g->prefix_len;
+		if (!b->prefix)
+			*b = (struct prefix_bucket){ g->prefix, g->prefix_len, h, NULL, 0 };
+		b->nrules++;
+	}
+	p->wild = wild;
+	for (size_t i = 0; i < p->nbuckets; i++) {
+		struct prefix_bucket *b = &p->buckets[i];
+		if (b->prefix && !(b->rules = arena_alloc(&p->arena, b->nrules * sizeof *b->rules)))
+			return -ENOMEM;
+		b->nrules = 0;
+	}
+	for (size_t i = 0; i < p->npaths; i++) {
+		const struct glob *g = &p->paths[i].glob;
+		if (indexed(&p->paths[i]) && g->prefix_len) {
+			struct prefix_bucket *b = find_bucket(p, g->prefix, g->prefix_len,
+							      hash_bytes(g->prefix, g->prefix_len));
+			b->rules[b->nrules++] = (uint32_t)i;
+		}
+	}
+	return 0;
+}
+
 int policy_route_path(const struct policy *p, const char *path, struct policy_route *r,
 		      char *shadow_path, size_t size)
 {
 	size_t len = strlen(path);
-	for (size_t i = 0; i < p->npaths; i++) {
-		const struct path_rule *rule = &p->paths[i];
-		if (!glob_match(&rule->glob, path, len))
-			continue;
-		route_from_path_rule(rule, r);
-		if (shadow_path && (rule->method == POLICY_REMOTE || rule->method == POLICY_STAGE))
-			return shadow_name(rule, path, len, shadow_path, size);
+	/* The first matching rule is the first match of the rules of one of
+	 * PATH's leading directories ("/home", "/home/ann", ...) or of the rules
+	 * without a literal prefix, whichever comes first. */
+	size_t best = SIZE_MAX;
+	size_t end = len < p->max_prefix_len ? len : p->max_prefix_len;
+	uint64_t h = FNV_OFFSET;
+	for (size_t i = 0; i <= end; i++) {
+		if (i > 0 && (i == len || path[i] == '/')) {
+			const struct prefix_bucket *b = find_bucket(p, path, i, h);
+			if (b->prefix)
+				best = first_match(p, b->rules, b->nrules, best, path, len);
+		}
+		if (i < end)
+			h = (h ^ (unsigned char)path[i]) * FNV_PRIME;
+	}
+	best = first_match(p, p->wild, p->nwild, best, path, len);
+	if (best == SIZE_MAX) {
+		route_default(r);
 		return 0;
 	}
-	route_default(r);
+	const struct path_rule *rule = &p->paths[best];
+	route_from_path_rule(rule, r);
+	if (shadow_path && (rule->method == POLICY_REMOTE || rule->method == POLICY_STAGE))
+		return shadow_name(rule, path, len, shadow_path, size);
 	return 0;
 }
 
@@ -234,10 +339,14 @@ bool policy_any_path_log(const struct policy *p)
 
 int policy_index(struct policy *p)
 {
+	/* Rules that can never apply need no trap. */
 	for (size_t i = 0; i < p->npaths; i++) {
-		if (!p->first_nonlocal && p->paths[i].method != POLICY_LOCAL)
-			p->first_nonlocal = &p->paths[i];
-		if (p->paths[i].log)
+		const struct path_rule *r = &p->paths[i];
+		if (r->shadowed_by || r->never_matches)
+			continue;
+		if (!p->first_nonlocal && r->method != POLICY_LOCAL)
+			p->first_nonlocal = r;
+		if (r->log)
 			p->any_path_log = true;
 	}
 	if (p->first_nonlocal)
@@ -256,6 +365,9 @@ int policy_index(struct policy *p)
 	for (size_t i = 0; i < p->npaths && !p->covers_all; i++)
 		if (glob_covers(&p->paths[i].glob, &everything))
 			p->covers_all = &p->paths[i];
+
+	if (build_prefix_index(p) < 0)
+		return -ENOMEM;
 
 	if (p->ncalls) {
 		p->calls_by_name = malloc(p->ncalls * sizeof *p->calls_by_name);

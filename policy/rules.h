@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "policy/arena.h"
 #include "policy/glob.h"
@@ -29,6 +30,7 @@ struct path_rule {
 	struct rule_origin at;
 	const char *text;                /* "path PATTERN remote", as printed */
 	const struct path_rule *shadowed_by; /* an earlier rule taking every path */
+	bool never_matches;              /* no normalized path fits the pattern */
 };
 
 struct call_rule {
@@ -55,6 +57,24 @@ struct policy {
 	bool any_path_log;
 	struct call_rule io_uring_implied;
 	const struct path_rule *covers_all;     /* a rule matching every path */
+
+	/* The lookup index (route.c): rules by their literal prefix, so a path
+	 * is tried only against rules whose fixed leading directories it has,
+	 * and the rules that start with a pattern. Rules that can never apply
+	 * are left out. */
+	struct prefix_bucket *buckets;   /* open addressing, nbuckets a power of 2 */
+	size_t nbuckets;
+	size_t max_prefix_len;           /* no longer prefix has a bucket */
+	const uint32_t *wild;            /* rules with no literal prefix, in order */
+	size_t nwild;
+};
+
+struct prefix_bucket {
+	const char *prefix;              /* NULL: empty slot */
+	size_t len;
+	uint64_t hash;
+	uint32_t *rules;                 /* indices into paths, ascending */
+	size_t nrules;
 };
 
 #define POLICY_BUILTIN_NAME "<built-in>"
@@ -71,8 +91,8 @@ struct policy *policy_load_counting(const char *file, FILE *err, int *nerrors, i
  * number of warnings written to ERR. */
 int policy_check_rules(struct policy *p, FILE *err);
 
-/* policy/route.c: builds the lookup tables once the rules are in; returns 0
- * or -ENOMEM. */
+/* policy/route.c: builds the lookup tables once the rules are in and
+ * checked; returns 0 or -ENOMEM. */
 int policy_index(struct policy *p);
 
 /* policy/names.c: the vocabulary. */
