@@ -2,6 +2,7 @@
  * trapped call: normalizing a path, routing it (first match wins, map
  * prefixes rewritten at component boundaries), routing a call by name, the
  * implied io_uring rule, and the built-in default. */
+#include "policy/rules.h"
 #include "tests/unit/policy_test.h"
 
 static const char *method_name(enum policy_method m)
@@ -280,6 +281,78 @@ static void test_default_policy(void)
 	policy_free(p);
 }
 
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+
+static unsigned rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+/* The router's index (rules by literal prefix, the rest in a list, rules
+ * that never apply left out) must pick exactly the rule a plain first-match
+ * scan over every rule picks. Random policies over a small alphabet, so
+ * prefixes, patterns and shadowing collide often. */
+static void test_index_against_scan(void)
+{
+	static const char *const comps[] = { "a", "b", "ab", "ba", "*", "?", "a*", "*b", "**", "**", "a?" };
+	static const char *const names[] = { "a", "b", "ab", "ba", "aab", "bb" };
+	int mismatches = 0, routed = 0, nonlocal_seen = 0;
+	for (int round = 0; round < 60; round++) {
+		char text[8192] = "", rule[256];
+		int nrules = 1 + (int)rnd(24);
+		for (int i = 0; i < nrules; i++) {
+			int depth = (int)rnd(4);
+			strcpy(rule, "path ");
+			if (depth == 0)
+				strcat(rule, "/");
+			for (int d = 0; d < depth; d++) {
+				strcat(rule, "/");
+				strcat(rule, d == 0 && rnd(3) ? names[rnd(6)] : comps[rnd(11)]);
+			}
+			strcat(rule, rnd(2) ? " local\n" : " remote\n");
+			strcat(text, rule);
+		}
+		char name[32];
+		snprintf(name, sizeof name, "random%d.pol", round);
+		struct policy *p = test_load_text(name, text);
+		if (!p) {
+			mismatches++;
+			printf("# random policy %d refused:\n%s# %s\n", round, text, diag_text);
+			continue;
+		}
+		nonlocal_seen += policy_any_nonlocal(p);
+		for (int k = 0; k < 200; k++) {
+			char path[64] = "";
+			int depth = (int)rnd(5);
+			for (int d = 0; d < depth; d++) {
+				strcat(path, "/");
+				strcat(path, names[rnd(6)]);
+			}
+			if (!depth)
+				strcpy(path, "/");
+			int want = 0;
+			for (size_t i = 0; i < p->npaths; i++)
+				if (glob_match(&p->paths[i].glob, path, strlen(path))) {
+					want = p->paths[i].at.line;
+					break;
+				}
+			struct policy_route r;
+			policy_route_path(p, path, &r, NULL, 0);
+			routed++;
+			if (r.line != want) {
+				if (mismatches++ < 5)
+					printf("# %s in policy %d: index says line %d, scan says %d\n%s", path, round, r.line, want, text);
+			}
+		}
+		policy_free(p);
+	}
+	CHECK_EQ_INT(mismatches, 0, "the indexed router agrees with a first-match scan on %d random paths", routed);
+	CHECK(nonlocal_seen > 0, "the random policies include non-local ones (%d)", nonlocal_seen);
+}
+
 int main(void)
 {
 	test_dir_make();
@@ -287,6 +360,7 @@ int main(void)
 	test_route_path();
 	test_io_uring_rule();
 	test_default_policy();
+	test_index_against_scan();
 	test_dir_remove();
 	return check_done();
 }

@@ -15,7 +15,9 @@
 #include "tests/unit/check.h"
 
 static char test_dir[64];
-static char test_files[64][PATH_MAX];
+#define TEST_MAX_FILES 512
+#define TEST_PATH_MAX 512
+static char test_files[TEST_MAX_FILES][TEST_PATH_MAX];
 static int ntest_files;
 static char *diag_text;       /* what the last load wrote to its error stream */
 
@@ -33,8 +35,15 @@ static void test_dir_make(void)
 __attribute__((unused))
 static const char *test_file(const char *name, const char *text)
 {
+	if (ntest_files == TEST_MAX_FILES || strlen(test_dir) + strlen(name) + 2 > TEST_PATH_MAX) {
+		fprintf(stderr, "policy_test.h: more than %d files or too long a name (%s)\n", TEST_MAX_FILES, name);
+		exit(2);
+	}
 	char *path = test_files[ntest_files++];
-	snprintf(path, PATH_MAX, "%s/%s", test_dir, name);
+	size_t dir_len = strlen(test_dir);
+	memcpy(path, test_dir, dir_len);
+	path[dir_len] = '/';
+	memcpy(path + dir_len + 1, name, strlen(name) + 1);
 	for (char *s = path + strlen(test_dir) + 1; (s = strchr(s, '/')); s++) {
 		*s = 0;
 		if (mkdir(path, 0755) < 0 && errno != EEXIST) {
