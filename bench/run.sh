@@ -9,7 +9,8 @@
 #   bench/run.sh rpc ...    only the named parts (file names without .sh)
 #
 # Parts: syscalls.sh (per-call cost, the Bypass Figure 6 table; issue #2),
-# rpc.sh (rpc round trips against a TCP ping-pong; issue #3). Each part takes
+# rpc.sh (rpc round trips against a TCP ping-pong; issue #3), policy.sh
+# (policy lookups against a getppid(2); issue #4). Each part takes
 # its binaries from SPLITRUN_BINDIR (default bin/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
