@@ -169,6 +169,7 @@ int glob_compile(struct arena *a, const char *text, size_t len, struct glob *g,
 	g->nprefix = nprefix;
 	g->comps = comps;
 	g->ncomps = n;
+	g->check_last = n > nprefix && comps[n - 1].kind != GLOB_ANY_DEPTH;
 	return 0;
 }
 
@@ -266,6 +267,11 @@ bool glob_match(const struct glob *g, const char *path, size_t len)
 	if (g->prefix_len) {
 		if (len < g->prefix_len || memcmp(path, g->prefix, g->prefix_len) != 0 ||
 		    (len > g->prefix_len && path[g->prefix_len] != '/'))
+			return false;
+	}
+	if (g->check_last) {
+		const char *slash = memrchr(path, '/', len);
+		if (!slash || !comp_match(&g->comps[g->ncomps - 1], slash + 1, (size_t)(path + len - slash - 1)))
 			return false;
 	}
 	return comps_match(g->comps + g->nprefix, g->ncomps - g->nprefix,

@@ -46,6 +46,9 @@ struct glob {
 	size_t nprefix;                 /* components the prefix spans */
 	const struct glob_comp *comps;  /* every component, the prefix's first */
 	size_t ncomps;
+	/* The last component is a single-component pattern past the prefix,
+	 * so a path's last component must match it: checked before the walk. */
+	bool check_last;
 };
 
 /* What is wrong with a pattern, and where: OFFSET is a byte offset into the
