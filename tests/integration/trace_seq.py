@@ -3,8 +3,12 @@
 of a strace-format trace (strace -f -o FILE, or splitrun --trace -f -o FILE),
 one "P<n> name = result" line per call, so two traces can be diffed.
 
-Pids are renamed P1, P2 ... in order of first appearance (results that are
-pids too); addresses become ADDR. "<unfinished ...>" halves are joined with
+Pids are renamed P1, P2 ... in the order of the process tree, not of first
+appearance (which is scheduling): P1 is the first process, then the children
+of each named process in the order its fork/clone calls returned them;
+results that are pids are renamed alike, and addresses become ADDR. Which
+child a wait4/waitid reaps first is scheduling too, so a run of consecutive
+reaping calls that return pids is sorted. "<unfinished ...>" halves are joined with
 their "<... name resumed>" halves. Exits ("+++ exited with 0") are kept.
 Left out, because where they fall depends on scheduling and not on the
 tracer: signal deliveries ("--- SIGCHLD"), calls interrupted by one (result
@@ -13,12 +17,25 @@ import re
 import sys
 
 pids = {}
+FORKS = {"clone", "clone3", "fork", "vfork"}
+REAPS = {"wait4", "waitid"}
 
 
 def pid_name(pid):
     if pid not in pids:
         pids[pid] = "P%d" % (len(pids) + 1)
     return pids[pid]
+
+
+def name_tree(first, children):
+    """Names the process tree breadth first from FIRST."""
+    queue = [first]
+    while queue:
+        pid = queue.pop(0)
+        if pid in pids:
+            continue
+        pid_name(pid)
+        queue.extend(children.get(pid, []))
 
 
 PID_RESULTS = {"clone", "clone3", "fork", "vfork", "wait4", "waitid", "getpid",
@@ -45,7 +62,7 @@ def norm_result(name, res):
 
 def main():
     first_pid = None
-    out = []
+    events = []
     with open(sys.argv[1], errors="replace") as f:
         for raw in f:
             raw = raw.rstrip("\n")
@@ -56,11 +73,10 @@ def main():
                 pid = first_pid or "main"
             if first_pid is None:
                 first_pid = pid
-            who = pid_name(pid)
             if text.startswith("--- "):
                 continue
             if text.startswith("+++ "):
-                out.append("%s %s" % (who, " ".join(text.split(" ")[1:4])))
+                events.append((pid, None, " ".join(text.split(" ")[1:4])))
                 continue
             if text.endswith("<unfinished ...>"):
                 continue
@@ -75,12 +91,34 @@ def main():
             result = res.group(1)
             if name == "rt_sigreturn" or result.startswith("? ERESTART"):
                 continue
-            out.append("%s %s = %s" % (who, name, norm_result(name, result)))
-    # Group per process, keeping each one's order.
-    for p in sorted(set(l.split(" ")[0] for l in out), key=lambda s: int(s[1:]) if s[1:].isdigit() else 0):
-        for l in out:
-            if l.split(" ")[0] == p:
-                print(l)
+            events.append((pid, name, result))
+    children = {}
+    for pid, name, result in events:
+        m = re.match(r"^(\d+)", result)
+        if name in FORKS and m:
+            children.setdefault(pid, []).append(m.group(1))
+    if first_pid is not None:
+        name_tree(first_pid, children)
+    seqs = {}
+    for pid, name, result in events:
+        who = pid_name(pid)
+        if name is None:
+            seqs.setdefault(who, []).append("%s %s" % (who, result))
+        else:
+            seqs.setdefault(who, []).append((name, "%s %s = %s" % (who, name, norm_result(name, result))))
+    for who in sorted(seqs, key=lambda s: int(s[1:]) if s[1:].isdigit() else 0):
+        lines, run = [], []
+        for item in seqs[who] + [None]:
+            reaped = isinstance(item, tuple) and item[0] in REAPS and re.search(r"= P\d+$", item[1])
+            if reaped:
+                run.append(item[1])
+                continue
+            lines.extend(sorted(run))
+            run = []
+            if item is not None:
+                lines.append(item[1] if isinstance(item, tuple) else item)
+        for l in lines:
+            print(l)
 
 
 main()
