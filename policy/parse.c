@@ -218,32 +218,37 @@ static int parse_map(struct line *ln, int i, struct path_rule *r, bool glob_ok)
 	return i + 4;
 }
 
+/* ITEMS (N of SIZE bytes, room for *CAP) with room for one more: the same
+ * or a grown array, or NULL when out of memory (ITEMS is then kept). */
+static void *make_room(struct loader *l, void *items, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return items;
+	size_t grown_cap = *cap ? 2 * *cap : 16;
+	void *grown = need(l, realloc(items, grown_cap * size));
+	if (grown)
+		*cap = grown_cap;
+	return grown;
+}
+
 static void add_path_rule(struct loader *l, const struct path_rule *r)
 {
 	struct policy *p = l->p;
-	if (p->npaths == p->paths_cap) {
-		size_t cap = p->paths_cap ? 2 * p->paths_cap : 16;
-		struct path_rule *grown = need(l, realloc(p->paths, cap * sizeof *grown));
-		if (!grown)
-			return;
-		p->paths = grown;
-		p->paths_cap = cap;
+	struct path_rule *paths = make_room(l, p->paths, p->npaths, &p->paths_cap, sizeof *r);
+	if (paths) {
+		p->paths = paths;
+		p->paths[p->npaths++] = *r;
 	}
-	p->paths[p->npaths++] = *r;
 }
 
 static void add_call_rule(struct loader *l, const struct call_rule *r)
 {
 	struct policy *p = l->p;
-	if (p->ncalls == p->calls_cap) {
-		size_t cap = p->calls_cap ? 2 * p->calls_cap : 16;
-		struct call_rule *grown = need(l, realloc(p->calls, cap * sizeof *grown));
-		if (!grown)
-			return;
-		p->calls = grown;
-		p->calls_cap = cap;
+	struct call_rule *calls = make_room(l, p->calls, p->ncalls, &p->calls_cap, sizeof *r);
+	if (calls) {
+		p->calls = calls;
+		p->calls[p->ncalls++] = *r;
 	}
-	p->calls[p->ncalls++] = *r;
 }
 
 static void parse_path(struct line *ln)

@@ -44,16 +44,25 @@ struct policy;
 struct policy *policy_load(const char *file, FILE *err);
 void policy_free(struct policy *p);
 
+/* A loaded policy is never changed: the lookups below may run from any
+ * number of threads at once, and none of them allocates. */
+
 /* Routes PATH (normalized, absolute, guest side). For remote and stage,
  * SHADOW_PATH receives the path to ask the shadow for (after any "map");
- * returns 0, or -ENAMETOOLONG when it does not fit in SIZE. */
+ * returns 0, or -ENAMETOOLONG when it does not fit in SIZE (R is filled in
+ * either way). For local and deny, and when SHADOW_PATH is NULL, nothing is
+ * written there. The fallback (no rule matched) is local, with FILE and
+ * RULE_TEXT "(default)" and LINE 0; the built-in policy's rules have FILE
+ * "<built-in>". */
 int policy_route_path(const struct policy *p, const char *path, struct policy_route *r,
 		      char *shadow_path, size_t size);
 
 /* Routes a call that is decided by name, not by path: identity and clock
  * calls (local or remote), "deny ERRNO" and "log" for any call. Calls that no
  * rule names are POLICY_LOCAL. io_uring_setup is denied with ENOSYS whenever
- * any rule is not local (its I/O would bypass the trap). */
+ * any path rule that can apply is not local (its I/O would bypass the trap).
+ * "gethostname" is a name of the language, not a system call: ask for it
+ * when deciding uname's nodename (docs/policy.md, "Identity and clock"). */
 void policy_route_call(const struct policy *p, const char *syscall_name, struct policy_route *r);
 
 /* True when some path rule is not local: the filter must then trap every

@@ -117,27 +117,24 @@ int policy_normalize(const char *in, char *out, size_t size)
 	return normalize_apart(in, out, size);
 }
 
-static void route_from_path_rule(const struct path_rule *rule, struct policy_route *r)
+static void set_route(struct policy_route *r, enum policy_method method, int deny_errno, bool readonly,
+		      bool log, const struct rule_origin *at, const char *text)
 {
 	*r = (struct policy_route){
-		.method = rule->method,
-		.deny_errno = rule->deny_errno,
-		.readonly = rule->readonly,
-		.log = rule->log,
-		.file = rule->at.file,
-		.line = rule->at.line,
-		.rule_text = rule->text,
+		.method = method,
+		.deny_errno = deny_errno,
+		.readonly = readonly,
+		.log = log,
+		.file = at->file,
+		.line = at->line,
+		.rule_text = text,
 	};
 }
 
 static void route_default(struct policy_route *r)
 {
-	*r = (struct policy_route){
-		.method = POLICY_LOCAL,
-		.file = POLICY_DEFAULT_RULE,
-		.line = 0,
-		.rule_text = POLICY_DEFAULT_RULE,
-	};
+	static const struct rule_origin fallback = { POLICY_DEFAULT_RULE, 0, 0 };
+	set_route(r, POLICY_LOCAL, 0, false, false, &fallback, POLICY_DEFAULT_RULE);
 }
 
 /* The shadow-side name of PATH under RULE's map (or PATH itself). */
@@ -275,7 +272,7 @@ int policy_route_path(const struct policy *p, const char *path, struct policy_ro
 		return 0;
 	}
 	const struct path_rule *rule = &p->paths[best];
-	route_from_path_rule(rule, r);
+	set_route(r, rule->method, rule->deny_errno, rule->readonly, rule->log, &rule->at, rule->text);
 	if (shadow_path && (rule->method == POLICY_REMOTE || rule->method == POLICY_STAGE))
 		return shadow_name(rule, path, len, shadow_path, size);
 	return 0;
@@ -302,28 +299,13 @@ void policy_route_call(const struct policy *p, const char *syscall_name, struct 
 				sizeof *p->calls_by_name, compare_name_to_rule);
 	if (found) {
 		const struct call_rule *rule = *found;
-		*r = (struct policy_route){
-			.method = rule->method,
-			.deny_errno = rule->deny_errno,
-			.log = rule->log,
-			.file = rule->at.file,
-			.line = rule->at.line,
-			.rule_text = rule->text,
-		};
+		set_route(r, rule->method, rule->deny_errno, false, rule->log, &rule->at, rule->text);
 	} else {
 		route_default(r);
 	}
 	if (p->first_nonlocal && r->method == POLICY_LOCAL && strcmp(syscall_name, "io_uring_setup") == 0) {
-		bool log = r->log;
 		const struct call_rule *implied = &p->io_uring_implied;
-		*r = (struct policy_route){
-			.method = POLICY_DENY,
-			.deny_errno = implied->deny_errno,
-			.log = log,
-			.file = implied->at.file,
-			.line = implied->at.line,
-			.rule_text = implied->text,
-		};
+		set_route(r, POLICY_DENY, implied->deny_errno, false, r->log, &implied->at, implied->text);
 	}
 }
 

@@ -6,7 +6,7 @@
  * never-match findings with their offsets, and pattern coverage (the
  * shadowing check's soundness: never "covers" when it does not). */
 #include "policy/glob.h"
-#include "tests/unit/check.h"
+#include "tests/unit/policy_test.h"
 
 static struct arena arena;
 
@@ -230,23 +230,13 @@ static void test_covers(void)
 	covers("/home/ann/**", "/home/annex/**", false);
 }
 
-static uint64_t rng = 0x2545f4914f6cdd1du;
-
-static unsigned rnd(unsigned n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
-}
-
 static void random_pattern(char *out, const char *const *alphabet, unsigned n)
 {
-	int depth = (int)rnd(4);
+	int depth = (int)test_rnd(4);
 	out[0] = 0;
 	for (int d = 0; d < depth; d++) {
 		strcat(out, "/");
-		strcat(out, alphabet[rnd(n)]);
+		strcat(out, alphabet[test_rnd(n)]);
 	}
 	if (!depth)
 		strcpy(out, "/");

@@ -281,16 +281,6 @@ static void test_default_policy(void)
 	policy_free(p);
 }
 
-static uint64_t rng = 0x9e3779b97f4a7c15u;
-
-static unsigned rnd(unsigned n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
-}
-
 /* The router's index (rules by literal prefix, the rest in a list, rules
  * that never apply left out) must pick exactly the rule a plain first-match
  * scan over every rule picks. Random policies over a small alphabet, so
@@ -302,17 +292,17 @@ static void test_index_against_scan(void)
 	int mismatches = 0, routed = 0, nonlocal_seen = 0;
 	for (int round = 0; round < 60; round++) {
 		char text[8192] = "", rule[256];
-		int nrules = 1 + (int)rnd(24);
+		int nrules = 1 + (int)test_rnd(24);
 		for (int i = 0; i < nrules; i++) {
-			int depth = (int)rnd(4);
+			int depth = (int)test_rnd(4);
 			strcpy(rule, "path ");
 			if (depth == 0)
 				strcat(rule, "/");
 			for (int d = 0; d < depth; d++) {
 				strcat(rule, "/");
-				strcat(rule, d == 0 && rnd(3) ? names[rnd(6)] : comps[rnd(11)]);
+				strcat(rule, d == 0 && test_rnd(3) ? names[test_rnd(6)] : comps[test_rnd(11)]);
 			}
-			strcat(rule, rnd(2) ? " local\n" : " remote\n");
+			strcat(rule, test_rnd(2) ? " local\n" : " remote\n");
 			strcat(text, rule);
 		}
 		char name[32];
@@ -326,10 +316,10 @@ static void test_index_against_scan(void)
 		nonlocal_seen += policy_any_nonlocal(p);
 		for (int k = 0; k < 200; k++) {
 			char path[64] = "";
-			int depth = (int)rnd(5);
+			int depth = (int)test_rnd(5);
 			for (int d = 0; d < depth; d++) {
 				strcat(path, "/");
-				strcat(path, names[rnd(6)]);
+				strcat(path, names[test_rnd(6)]);
 			}
 			if (!depth)
 				strcpy(path, "/");

@@ -1,11 +1,12 @@
 /* tests/unit/policy_test.h: helpers of the policy_* unit tests: policy files
  * written into a private temporary directory, loaded with their diagnostics
- * captured. */
+ * captured; a seeded random generator. */
 #ifndef SPLITRUN_TESTS_POLICY_TEST_H
 #define SPLITRUN_TESTS_POLICY_TEST_H
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +22,19 @@ static char test_files[TEST_MAX_FILES][TEST_PATH_MAX];
 static int ntest_files;
 static char *diag_text;       /* what the last load wrote to its error stream */
 
+/* A fixed-seed xorshift: random tests that fail, fail again. */
+static uint64_t test_rng_state = 0x9e3779b97f4a7c15u;
+
+__attribute__((unused))
+static unsigned test_rnd(unsigned n)
+{
+	test_rng_state ^= test_rng_state << 13;
+	test_rng_state ^= test_rng_state >> 7;
+	test_rng_state ^= test_rng_state << 17;
+	return (unsigned)(test_rng_state % n);
+}
+
+__attribute__((unused))
 static void test_dir_make(void)
 {
 	snprintf(test_dir, sizeof test_dir, "/tmp/splitrun-policy-test.XXXXXX");
@@ -79,6 +93,7 @@ static struct policy *test_load_text(const char *name, const char *text)
 	return test_load(test_file(name, text));
 }
 
+__attribute__((unused))
 static void test_dir_remove(void)
 {
 	for (int i = ntest_files - 1; i >= 0; i--)
