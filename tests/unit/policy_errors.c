@@ -159,7 +159,8 @@ static void test_special_bytes(void)
 	 * a word, comments, blank lines, CRLF line ends. */
 	p = test_load_text("fine.pol",
 			   "\n   # a comment\n\"path\" \"/with blank/**\" remote # trailing\r\n"
-			   "path /a#b local\npath /c\\ d stage\n\t\n");
+			   "path /a#b local\npath /c\\ d stage\n\t\n"
+			   "path \"/q\\\"uote/**\" deny EPERM\n");
 	if (CHECK(p != NULL, "quotes, '#' inside words, comments and CRLF are fine")) {
 		CHECK_EQ_STR(diag_text, "", "and give no diagnostics");
 		struct policy_route r;
@@ -170,6 +171,8 @@ static void test_special_bytes(void)
 		CHECK(r.method == POLICY_LOCAL && r.line == 4, "'#' inside a word is part of it");
 		policy_route_path(p, "/c d", &r, shadow, sizeof shadow);
 		CHECK(r.method == POLICY_STAGE && r.line == 5, "an escaped blank is part of the word");
+		policy_route_path(p, "/q\"uote/x", &r, shadow, sizeof shadow);
+		CHECK(r.method == POLICY_DENY && r.line == 7, "an escaped quote inside quotes is part of the word");
 		policy_free(p);
 	} else {
 		printf("# %s", diag_text);
