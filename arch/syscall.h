@@ -23,6 +23,7 @@ enum syscall_class {
 	SC_STAT    = 1u << 7,  /* stat family, also %file or %desc (%stat) */
 	SC_CREDS   = 1u << 8,  /* identity (%creds) */
 	SC_CLOCK   = 1u << 9,  /* clocks and time (%clock) */
+	SC_NO_ROW  = 1u << 14, /* no row in syscalls.def: what the arguments mean is unknown */
 	SC_NEVER_RETURNS = 1u << 15, /* exit, exit_group: no "= value" line */
 };
 
@@ -69,7 +70,7 @@ struct syscall_desc {
 
 /* The description of call NR on this architecture, or NULL when NR is not a
  * syscall of it. Calls with no semantics row get a generic description
- * (six AK_HEX arguments, no class), never NULL. */
+ * (six AK_HEX arguments, class SC_NO_ROW), never NULL. */
 const struct syscall_desc *syscall_by_nr(long nr);
 
 /* The number of the call NAME on this architecture, or -1 if it has none

@@ -65,7 +65,7 @@ static void build_table(void)
 			*d = *row;
 		} else {
 			d->nargs = SYSCALL_MAX_ARGS;
-			d->classes = 0;
+			d->classes = SC_NO_ROW;
 			for (int a = 0; a < SYSCALL_MAX_ARGS; a++)
 				d->arg[a] = AK_HEX;
 		}

@@ -44,10 +44,16 @@ struct trap_event {
 	void *stop;               /* backend's: what resume() must restart */
 };
 
+struct filter_rule;
+
 struct launch_spec {
 	const char *path;          /* resolved program to exec */
 	char *const *argv;
 	const bool *traced;        /* by number, syscall_max_nr()+1 long; NULL: none */
+	/* Instead of traced: an action per number (tracer/filter.h), and
+	 * whether numbers no table knows trap. */
+	const struct filter_rule *rules;
+	bool unknown_trap;
 };
 
 struct trap_backend;

@@ -1,6 +1,7 @@
 /* tracer/filter.c: implements tracer/filter.h. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch/regs.h"
@@ -15,13 +16,23 @@ static bool traps_every_call(const bool *trapped, long max)
 	return true;
 }
 
-scmp_filter_ctx filter_build(const bool *trapped)
+static uint32_t scmp_action(const struct filter_rule *r)
+{
+	switch (r->action) {
+	case FILTER_TRACE:
+		return SCMP_ACT_TRACE(0);
+	case FILTER_ERRNO:
+		return SCMP_ACT_ERRNO(r->err);
+	default:
+		return SCMP_ACT_ALLOW;
+	}
+}
+
+/* One rule per call whose action differs from the default one. */
+static scmp_filter_ctx build(const struct filter_rule *rules, uint32_t default_action)
 {
 	long max = syscall_max_nr();
-	bool all = trapped && traps_every_call(trapped, max);
-	/* Trapping everything needs no rule per call: the default action
-	 * does it, and numbers no table knows yet are trapped too. */
-	scmp_filter_ctx ctx = seccomp_init(all ? SCMP_ACT_TRACE(0) : SCMP_ACT_ALLOW);
+	scmp_filter_ctx ctx = seccomp_init(default_action);
 	if (!ctx) {
 		fprintf(stderr, "splitrun: seccomp: cannot create a filter\n");
 		return NULL;
@@ -32,9 +43,13 @@ scmp_filter_ctx filter_build(const bool *trapped)
 	for (size_t i = 0; rc == 0 && i < nforeign; i++)
 		if (seccomp_arch_exist(ctx, foreign[i]) == 0)
 			rc = seccomp_arch_remove(ctx, foreign[i]);
-	for (long nr = 0; rc == 0 && trapped && !all && nr <= max; nr++)
-		if (trapped[nr] && syscall_by_nr(nr))
-			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_TRACE(0), (int)nr, 0);
+	for (long nr = 0; rc == 0 && rules && nr <= max; nr++) {
+		if (!syscall_by_nr(nr))
+			continue;
+		uint32_t action = scmp_action(&rules[nr]);
+		if (action != default_action)
+			rc = seccomp_rule_add_exact(ctx, action, (int)nr, 0);
+	}
 	if (rc != 0) {
 		fprintf(stderr, "splitrun: seccomp: cannot build the filter: %s\n", strerror(-rc));
 		seccomp_release(ctx);
@@ -44,4 +59,31 @@ scmp_filter_ctx filter_build(const bool *trapped)
 	 * cost O(log n) in the filter, not O(n). */
 	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	return ctx;
+}
+
+scmp_filter_ctx filter_build(const bool *trapped)
+{
+	long max = syscall_max_nr();
+	/* Trapping everything needs no rule per call: the default action
+	 * does it, and numbers no table knows yet are trapped too. */
+	if (trapped && traps_every_call(trapped, max))
+		return build(NULL, SCMP_ACT_TRACE(0));
+	struct filter_rule *rules = NULL;
+	if (trapped) {
+		rules = calloc((size_t)max + 1, sizeof *rules);
+		if (!rules) {
+			fprintf(stderr, "splitrun: out of memory\n");
+			return NULL;
+		}
+		for (long nr = 0; nr <= max; nr++)
+			rules[nr].action = trapped[nr] ? FILTER_TRACE : FILTER_ALLOW;
+	}
+	scmp_filter_ctx ctx = build(rules, SCMP_ACT_ALLOW);
+	free(rules);
+	return ctx;
+}
+
+scmp_filter_ctx filter_build_rules(const struct filter_rule *rules, bool unknown_trap)
+{
+	return build(rules, unknown_trap ? SCMP_ACT_TRACE(0) : SCMP_ACT_ALLOW);
 }

@@ -1,15 +1,33 @@
 /* tracer/filter.h: the guest's seccomp filter, generated with libseccomp.
- * Selected calls trap (SECCOMP_RET_TRACE); every other call of the native
- * ABI is allowed inside the kernel; any call through a foreign ABI (ia32
- * int 0x80, x32) kills the process. */
+ * Each native call is allowed inside the kernel, trapped
+ * (SECCOMP_RET_TRACE) or answered inside the kernel with an errno
+ * (SECCOMP_RET_ERRNO); any call through a foreign ABI (ia32 int 0x80, x32)
+ * kills the process. */
 #ifndef SPLITRUN_TRACER_FILTER_H
 #define SPLITRUN_TRACER_FILTER_H
 
 #include <seccomp.h>
 #include <stdbool.h>
+#include <stdint.h>
+
+enum filter_action {
+	FILTER_ALLOW = 0,
+	FILTER_TRACE,
+	FILTER_ERRNO,
+};
+
+struct filter_rule {
+	uint8_t action;   /* enum filter_action */
+	uint16_t err;     /* FILTER_ERRNO: the errno the call returns */
+};
 
 /* TRAPPED is indexed by syscall number (syscall_max_nr()+1 long); NULL traps
  * nothing. Returns the filter, or NULL after printing why. */
 scmp_filter_ctx filter_build(const bool *trapped);
+
+/* RULES is indexed by syscall number (syscall_max_nr()+1 long). Numbers the
+ * architecture table does not know (newer kernels' calls) are trapped when
+ * UNKNOWN_TRAP, else allowed. Returns the filter, or NULL after printing why. */
+scmp_filter_ctx filter_build_rules(const struct filter_rule *rules, bool unknown_trap);
 
 #endif

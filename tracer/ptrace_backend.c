@@ -131,7 +131,8 @@ static void thread_remove(struct ptrace_backend *pb, pid_t tid)
 static int pt_launch(struct trap_backend *b, const struct launch_spec *spec)
 {
 	struct ptrace_backend *pb = impl_of(b);
-	scmp_filter_ctx filter = filter_build(spec->traced);
+	scmp_filter_ctx filter = spec->rules ? filter_build_rules(spec->rules, spec->unknown_trap)
+					     : filter_build(spec->traced);
 	if (!filter)
 		return -1;
 	int go[2];
