@@ -44,7 +44,7 @@ void vft_object_unref(struct vft *v, struct vft_object *o)
 {
 	if (!o || --o->refs > 0)
 		return;
-	if (v->release)
+	if (v && v->release)
 		v->release(v->ctx, o);
 	free(o->guest_path);
 	free(o->shadow_path);
@@ -226,6 +226,13 @@ struct vft_task *vft_task_find(const struct vft *v, pid_t tid)
 int vft_task_count(const struct vft *v)
 {
 	return v->ntasks;
+}
+
+void vft_task_each(struct vft *v, void (*fn)(void *ctx, struct vft_task *t), void *ctx)
+{
+	for (int i = 0; i < TASK_BUCKETS; i++)
+		for (struct vft_task *t = v->buckets[i]; t; t = t->next)
+			fn(ctx, t);
 }
 
 static void task_link(struct vft *v, struct vft_task *t)

@@ -34,6 +34,7 @@ struct vft_object {
 	char *guest_path;        /* normalized absolute guest path it was opened as */
 	char *shadow_path;       /* the path the shadow was asked for */
 	int flags;               /* the guest's open flags (status flags follow F_SETFL) */
+	bool shadow_append;      /* the shadow's file was opened with O_APPEND */
 	bool is_dir;
 	int placeholder;         /* the tracer's fd of what the guest's fds are open on
 				  * (a memfd, or the staged file), -1 if none */
@@ -102,12 +103,15 @@ void vft_task_exec(struct vft *v, pid_t tid, pid_t former_tid);
 /* unshare(CLONE_FILES / CLONE_FS) succeeded in TID. Returns 0 or -ENOMEM. */
 int vft_task_unshare(struct vft *v, struct vft_task *t, bool files, bool fs);
 int vft_task_count(const struct vft *v);
+/* Calls FN for each task. */
+void vft_task_each(struct vft *v, void (*fn)(void *ctx, struct vft_task *t), void *ctx);
 
 /* ---- objects ---- */
 /* A new object with one reference (the caller's), no handle, no paths. */
 struct vft_object *vft_object_new(void);
 void vft_object_ref(struct vft_object *o);
-/* Drops one reference; the last calls the release callback and frees O. */
+/* Drops one reference; the last calls V's release callback (none when V is
+ * NULL) and frees O. */
 void vft_object_unref(struct vft *v, struct vft_object *o);
 /* Objects alive (for tests and the exit summary). */
 long vft_object_count(void);

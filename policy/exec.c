@@ -1,0 +1,503 @@
+/* policy/exec.c: the executive's core: implements policy/exec.h around the
+ * handlers of exec_*.c (exec_internal.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "policy/exec_internal.h"
+#include "rpc/wire.h"
+
+/* ---- answers ---- */
+
+void ex_answer(struct exec_call *c, int64_t result)
+{
+	c->a->verdict = EXEC_ANSWER;
+	c->a->result = result;
+}
+
+void ex_warn_once(struct exec_call *c, const char *fmt, ...)
+{
+	struct exec *x = c->x;
+	if (c->nr >= 0 && c->nr <= x->max_nr) {
+		if (x->warned[c->nr])
+			return;
+		x->warned[c->nr] = 1;
+	}
+	FILE *f = x->warn ? x->warn : stderr;
+	fprintf(f, "splitrun: %s: ", c->desc ? c->desc->name : "syscall");
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	fflush(f);
+}
+
+void ex_refuse(struct exec_call *c, int err, const char *why)
+{
+	c->a->route = ROUTE_REFUSED;
+	ex_warn_once(c, "%s; it fails with %s (docs/limits.md)", why, strerrorname_np(err));
+	ex_answer(c, -err);
+}
+
+void ex_run(struct exec_call *c)
+{
+	c->a->verdict = EXEC_RUN;
+}
+
+void ex_run_then(struct exec_call *c, enum pend_kind kind)
+{
+	if (!(c->x->caps & EXEC_CAN_SEE_EXIT)) {
+		ex_refuse(c, ENOSYS, "the trap backend cannot see this call's result, which split execution needs");
+		return;
+	}
+	c->a->verdict = EXEC_RUN;
+	c->a->see_exit = true;
+	c->p->kind = kind;
+}
+
+void ex_install(struct exec_call *c, struct vft_object *obj, int flags)
+{
+	if (!(c->x->caps & EXEC_CAN_INSTALL)) {
+		vft_object_unref(c->x->vft, obj);
+		ex_refuse(c, ENOSYS, "the trap backend cannot give the guest a new fd");
+		return;
+	}
+	c->a->verdict = EXEC_INSTALL;
+	c->a->see_exit = true;
+	c->a->install_fd = obj->placeholder;
+	c->a->install_flags = flags;
+	c->p->kind = PEND_INSTALL;
+	c->p->obj = obj;
+	c->p->cloexec = (flags & O_CLOEXEC) != 0;
+}
+
+/* ---- arguments ---- */
+
+int ex_arg_index(const struct syscall_desc *d, enum arg_kind k, int nth)
+{
+	for (int i = 0; d && i < d->nargs; i++)
+		if (d->arg[i] == k && nth-- == 0)
+			return i;
+	return -1;
+}
+
+struct vft_object *ex_fd_obj(struct exec_call *c, int i)
+{
+	if (i < 0)
+		return NULL;
+	return vft_fd_get(c->t, (int)c->arg[i], NULL);
+}
+
+int ex_read_mem(struct exec_call *c, uint64_t addr, void *buf, size_t len)
+{
+	if (len == 0)
+		return 0;
+	return c->x->mem->read(c->tid, addr, buf, len) == (ssize_t)len ? 0 : -EFAULT;
+}
+
+int ex_write_mem(struct exec_call *c, uint64_t addr, const void *buf, size_t len)
+{
+	if (len == 0)
+		return 0;
+	return c->x->mem->write(c->tid, addr, buf, len) == (ssize_t)len ? 0 : -EFAULT;
+}
+
+/* ---- tasks and pending exits ---- */
+
+static struct exec_thread *thread_of(struct vft_task *t)
+{
+	if (!t->exec)
+		t->exec = calloc(1, sizeof(struct exec_thread));
+	return t->exec;
+}
+
+static void pending_drop(struct exec *x, struct exec_pending *p)
+{
+	if (p->obj)
+		vft_object_unref(x->vft, p->obj);
+	memset(p, 0, sizeof *p);
+}
+
+static void thread_free(struct exec *x, struct vft_task *t)
+{
+	struct exec_thread *th = t->exec;
+	if (th) {
+		pending_drop(x, &th->pending);
+		free(th);
+		t->exec = NULL;
+	}
+}
+
+void exec_task_new(struct exec *x, pid_t tid, pid_t parent, bool shares_files, bool shares_fs)
+{
+	struct vft_task *old = vft_task_find(x->vft, tid);
+	if (old)
+		thread_free(x, old);
+	if (parent && !vft_task_find(x->vft, parent))
+		fprintf(x->warn ? x->warn : stderr,
+			"splitrun: process %d: its parent is unknown; its inherited remote files are lost to it\n",
+			(int)tid);
+	if (!vft_task_new(x->vft, tid, parent, shares_files, shares_fs))
+		fprintf(x->warn ? x->warn : stderr, "splitrun: out of memory for process %d\n", (int)tid);
+}
+
+void exec_task_gone(struct exec *x, pid_t tid)
+{
+	struct vft_task *t = vft_task_find(x->vft, tid);
+	if (!t)
+		return;
+	thread_free(x, t);
+	vft_task_gone(x->vft, tid);
+}
+
+void exec_task_exec(struct exec *x, pid_t tid, pid_t former_tid)
+{
+	if (former_tid != tid) {
+		struct vft_task *leader = vft_task_find(x->vft, tid);
+		if (leader)
+			thread_free(x, leader);
+	}
+	struct vft_task *t = vft_task_find(x->vft, former_tid);
+	/* The execve's own exit will not be looked at: nothing of it is
+	 * pending (execve never asks for its exit). */
+	if (t)
+		thread_free(x, t);
+	vft_task_exec(x->vft, tid, former_tid);
+}
+
+const char *exec_lost(const struct exec *x)
+{
+	return x->remote.lost;
+}
+
+void exec_get_stats(const struct exec *x, struct exec_stats *s)
+{
+	*s = x->stats;
+	s->round_trips = x->remote.round_trips;
+}
+
+const char *exec_route_name(enum exec_route r)
+{
+	static const char *const names[ROUTE_COUNT] = { "local", "remote", "stage", "deny", "refused" };
+	return r < ROUTE_COUNT ? names[r] : "?";
+}
+
+/* ---- the call ---- */
+
+/* A trapped call with no handler: its fds and paths decide. A remote fd or
+ * path it would use locally is refused; an unknown call is refused. */
+static void generic(struct exec_call *c)
+{
+	const struct syscall_desc *d = c->desc;
+	if (!d || (d->classes & SC_NO_ROW)) {
+		ex_refuse(c, ENOSYS, "a call splitrun does not know (no row in arch/syscalls.def) is not run");
+		return;
+	}
+	for (int i = 0; i < d->nargs; i++) {
+		if ((d->arg[i] == AK_FD || d->arg[i] == AK_DIRFD) && ex_fd_obj(c, i) &&
+		    !(d->arg[i] == AK_DIRFD && ex_arg_index(d, AK_PATH, 0) >= 0)) {
+			if (strcmp(d->name, "ioctl") == 0)
+				ex_refuse(c, ENOTTY, "an ioctl on a remote file is not supported");
+			else
+				ex_refuse(c, EOPNOTSUPP, "not supported on a remote file");
+			return;
+		}
+	}
+	struct ex_path paths[2];
+	int n = 0;
+	for (int k = 0; k < 2; k++) {
+		int pi = ex_arg_index(d, AK_PATH, k);
+		if (pi < 0)
+			break;
+		int di = pi > 0 && d->arg[pi - 1] == AK_DIRFD ? pi - 1 : -1;
+		if (d->arg[pi] == AK_PATH && c->arg[pi] == 0)
+			continue;
+		switch (ex_resolve(c, di, pi, 0, &paths[n])) {
+		case EX_DONE:
+			return;
+		case EX_REMOTE:
+			ex_route_of(c, &paths[n]);
+			ex_refuse(c, EOPNOTSUPP, "not supported on a remote path");
+			return;
+		case EX_LOCAL:
+			n++;
+			break;
+		}
+	}
+	ex_run_local(c, n > 0 ? &paths[0] : NULL, n > 1 ? &paths[1] : NULL);
+}
+
+void exec_enter(struct exec *x, pid_t tid, long nr, const uint64_t args[SYSCALL_MAX_ARGS], struct exec_action *a)
+{
+	memset(a, 0, sizeof *a);
+	a->verdict = EXEC_RUN;
+	a->route = ROUTE_LOCAL;
+	a->install_fd = -1;
+	if (x->remote.lost) {
+		a->verdict = EXEC_FATAL;
+		return;
+	}
+	struct vft_task *t = vft_task_find(x->vft, tid);
+	if (!t)
+		t = vft_task_new(x->vft, tid, 0, false, false);
+	struct exec_thread *th = t ? thread_of(t) : NULL;
+	if (!th) {
+		a->verdict = EXEC_ANSWER;
+		a->result = -ENOMEM;
+		return;
+	}
+	pending_drop(x, &th->pending);
+	if (nr >= 0 && nr <= x->max_nr) {
+		const struct policy_route *cr = &x->call_route[nr];
+		a->log = cr->log;
+		if (cr->method == POLICY_DENY) {
+			/* Denied by name, and logged (else the filter answers). */
+			a->route = ROUTE_DENY;
+			a->verdict = EXEC_ANSWER;
+			a->result = -cr->deny_errno;
+			x->stats.calls[a->route]++;
+			return;
+		}
+	}
+	struct exec_call c = {
+		.x = x, .t = t, .tid = tid, .nr = nr, .desc = syscall_by_nr(nr), .arg = args, .a = a,
+		.p = &th->pending,
+	};
+	c.row = nr >= 0 && nr <= x->max_nr ? x->rows[nr] : NULL;
+	if (c.row)
+		c.row->fn(&c);
+	else
+		generic(&c);
+	if (x->remote.lost)
+		a->verdict = EXEC_FATAL;
+	if (!a->see_exit)
+		pending_drop(x, &th->pending);
+	x->stats.calls[a->route]++;
+}
+
+static void exit_cwd_local(struct exec *x, struct vft_task *t)
+{
+	char proc[64], cwd[PATH_MAX];
+	snprintf(proc, sizeof proc, "/proc/%d/cwd", (int)t->tid);
+	ssize_t n = readlink(proc, cwd, sizeof cwd - 1);
+	if (n <= 0 || cwd[0] != '/') {
+		fprintf(x->warn ? x->warn : stderr, "splitrun: process %d: cannot read its cwd: %s\n", (int)t->tid,
+			n < 0 ? strerror(errno) : "not a path");
+		return;
+	}
+	cwd[n] = 0;
+	vft_set_cwd(t, cwd, false);
+}
+
+bool exec_exit(struct exec *x, pid_t tid, int64_t ret, int64_t *override)
+{
+	struct vft_task *t = vft_task_find(x->vft, tid);
+	if (!t || !t->exec)
+		return false;
+	struct exec_pending *p = &((struct exec_thread *)t->exec)->pending;
+	bool overridden = false;
+	/* A call the kernel restarts is trapped again: nothing happened. */
+	bool restarting = ret >= -516 && ret <= -512;
+	switch (restarting ? PEND_NONE : p->kind) {
+	case PEND_NONE:
+		break;
+	case PEND_INSTALL:
+		if (ret >= 0)
+			vft_fd_set(x->vft, t, (int)ret, p->obj, p->cloexec);
+		break;
+	case PEND_DUP:
+		if (ret >= 0)
+			vft_fd_dup(x->vft, t, p->fd, (int)ret, p->cloexec);
+		break;
+	case PEND_DUP_ONTO:
+		if (ret == p->fd2)
+			vft_fd_dup(x->vft, t, p->fd, p->fd2, p->cloexec);
+		break;
+	case PEND_SET_CLOEXEC:
+		if (ret >= 0)
+			vft_fd_set_cloexec(t, p->fd, p->cloexec);
+		break;
+	case PEND_CLOSE_RANGE:
+		if (ret == 0)
+			vft_fd_close_range(x->vft, t, (unsigned)p->fd, (unsigned)p->fd2,
+					   (p->flags & CLOSE_RANGE_CLOEXEC) != 0, (p->flags & CLOSE_RANGE_UNSHARE) != 0);
+		break;
+	case PEND_CWD_LOCAL:
+		if (ret == 0)
+			exit_cwd_local(x, t);
+		break;
+	case PEND_UNSHARE:
+		if (ret == 0)
+			/* A new mount or user namespace implies CLONE_FS. */
+			vft_task_unshare(x->vft, t, (p->flags & CLONE_FILES) != 0,
+					 (p->flags & (CLONE_FS | CLONE_NEWNS | CLONE_NEWUSER)) != 0);
+		break;
+	case PEND_OVERRIDE:
+		if (ret == 0 && p->result < 0) {
+			*override = p->result;
+			overridden = true;
+		}
+		break;
+	case PEND_RESULT:
+		if (ret >= 0) {
+			*override = p->result;
+			overridden = true;
+		}
+		break;
+	case PEND_ADVANCE:
+		if (ret > 0 && p->obj)
+			remote_lseek(&x->remote, p->obj->handle, p->result + ret, SEEK_SET);
+		break;
+	}
+	pending_drop(x, p);
+	return overridden;
+}
+
+/* ---- setup ---- */
+
+struct exec *exec_new(const struct exec_config *cfg)
+{
+	struct exec *x = calloc(1, sizeof *x);
+	if (!x)
+		return NULL;
+	x->policy = cfg->policy;
+	x->remote.conn = cfg->conn;
+	x->mem = cfg->mem;
+	x->caps = cfg->caps;
+	x->warn = cfg->warn;
+	x->max_nr = syscall_max_nr();
+	x->rows = calloc((size_t)x->max_nr + 1, sizeof *x->rows);
+	x->warned = calloc((size_t)x->max_nr + 1, 1);
+	x->iobuf = malloc(RPC_MAX_BUF);
+	x->call_route = calloc((size_t)x->max_nr + 1, sizeof *x->call_route);
+	for (long nr = 0; x->call_route && nr <= x->max_nr; nr++) {
+		const struct syscall_desc *d = syscall_by_nr(nr);
+		if (d)
+			policy_route_call(x->policy, d->name, &x->call_route[nr]);
+	}
+	char cwd[PATH_MAX];
+	bool cwd_ok = cfg->cwd && policy_normalize(cfg->cwd, cwd, sizeof cwd) == 0;
+	struct policy_route route = { 0 };
+	char shadow[PATH_MAX];
+	if (cwd_ok && policy_route_path(x->policy, cwd, &route, shadow, sizeof shadow) < 0)
+		cwd_ok = false;
+	bool cwd_remote = route.method == POLICY_REMOTE || route.method == POLICY_STAGE;
+	char canon[PATH_MAX], physical[PATH_MAX];
+	if (cwd_ok && cwd_remote && remote_enter_dir(&x->remote, RPC_HANDLE_CWD, shadow, canon, sizeof canon) == 0 &&
+	    ex_guest_of_shadow(x, cwd, shadow, canon, physical, sizeof physical) == 0)
+		strcpy(cwd, physical);
+	if (cwd_ok)
+		x->vft = vft_new(ex_release, x, cwd, cwd_remote, cfg->umask);
+	if (!x->rows || !x->warned || !x->iobuf || !x->call_route || !x->vft) {
+		fprintf(stderr, "splitrun: %s\n", cwd_ok ? "out of memory" : "the cwd is not a usable absolute path");
+		exec_free(x);
+		return NULL;
+	}
+	for (size_t i = 0; i < exec_row_count; i++) {
+		long nr = syscall_nr(exec_rows[i].name);
+		if (nr >= 0 && nr <= x->max_nr)
+			x->rows[nr] = &exec_rows[i];
+	}
+	return x;
+}
+
+static void remove_stage_dir(struct exec *x)
+{
+	if (!x->stage_dir[0])
+		return;
+	/* Only files the executive made live there, one level deep. */
+	DIR *d = opendir(x->stage_dir);
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+				unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
+	}
+	rmdir(x->stage_dir);
+	x->stage_dir[0] = 0;
+}
+
+static void free_task_state(void *ctx, struct vft_task *t)
+{
+	thread_free(ctx, t);
+}
+
+int exec_free(struct exec *x)
+{
+	if (!x)
+		return 0;
+	x->release_error = 0;
+	if (x->vft) {
+		/* Each task's exec state first (with the references its
+		 * pending exit holds), then the tables, which releases every
+		 * object still open: handles closed, staged files written back. */
+		vft_task_each(x->vft, free_task_state, x);
+		vft_free(x->vft);
+	}
+	remove_stage_dir(x);
+	int rc = x->remote.lost ? -EIO : x->release_error;
+	free(x->rows);
+	free(x->warned);
+	free(x->iobuf);
+	free(x->call_route);
+	free(x);
+	return rc;
+}
+
+/* ---- the filter ---- */
+
+static bool has_arg_kind(const struct syscall_desc *d, enum arg_kind k)
+{
+	return ex_arg_index(d, k, 0) >= 0;
+}
+
+void exec_filter_rules(const struct policy *p, uint8_t *action, uint16_t *err)
+{
+	/* Calls that change what later calls mean, trapped whatever their
+	 * arguments: the cwd, the umask, new programs, clone's flags. */
+	static const char *const always[] = {
+		"clone", "execve", "execveat", "umask", "chdir", "fchdir", "getcwd", "unshare",
+	};
+	long max = syscall_max_nr();
+	/* "gethostname" is a name of the policy language, not a call: libc
+	 * asks uname. */
+	struct policy_route host;
+	policy_route_call(p, "gethostname", &host);
+	for (long nr = 0; nr <= max; nr++) {
+		const struct syscall_desc *d = syscall_by_nr(nr);
+		action[nr] = EXEC_FILTER_ALLOW;
+		err[nr] = 0;
+		if (!d)
+			continue;
+		struct policy_route r;
+		policy_route_call(p, d->name, &r);
+		if (r.method == POLICY_DENY && !r.log) {
+			action[nr] = EXEC_FILTER_ERRNO;
+			err[nr] = (uint16_t)r.deny_errno;
+			continue;
+		}
+		if (strcmp(d->name, "clone3") == 0) {
+			/* Its flags sit behind a pointer the filter cannot
+			 * read; libc falls back to clone. */
+			action[nr] = EXEC_FILTER_ERRNO;
+			err[nr] = ENOSYS;
+			continue;
+		}
+		bool trap = (d->classes & SC_NO_ROW) || has_arg_kind(d, AK_FD) || has_arg_kind(d, AK_DIRFD) ||
+			    has_arg_kind(d, AK_PATH) || r.method != POLICY_LOCAL || r.log;
+		for (size_t i = 0; !trap && i < sizeof always / sizeof always[0]; i++)
+			trap = strcmp(d->name, always[i]) == 0;
+		if (!trap && strcmp(d->name, "uname") == 0)
+			trap = host.method != POLICY_LOCAL || host.log;
+		if (trap)
+			action[nr] = EXEC_FILTER_TRAP;
+	}
+}

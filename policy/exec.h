@@ -1,0 +1,130 @@
+/* policy/exec.h: the executive of split execution.
+ *
+ * Owns the decision for each trapped call (local, remote, stage, deny,
+ * emulate) and carrying it out: paths are read from guest memory, resolved
+ * against the dirfd or the virtual cwd, normalized and routed by the policy;
+ * fds are looked up in the virtual file table (policy/vft.h); remote work is
+ * done at the shadow over the rpc connection (policy/remote.h). It knows no
+ * tracer or ptrace: guest memory comes through struct exec_guest_mem, and
+ * what to do with the call goes back as a struct exec_action, which the
+ * tracer's split handler (tracer/split_handler.c) maps onto trap verdicts.
+ * docs/architecture.md, "Split execution", describes the design. */
+#ifndef SPLITRUN_POLICY_EXEC_H
+#define SPLITRUN_POLICY_EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "arch/syscall.h"
+
+struct policy;
+struct rpc_conn;
+
+/* Guest memory, as the tracer provides it (tracer/guestmem.h has the same
+ * contract: short reads only at an unmapped page; read_str returns the
+ * length, MAX when the string did not fit, or -1). */
+struct exec_guest_mem {
+	ssize_t (*read)(pid_t tid, uint64_t addr, void *buf, size_t len);
+	ssize_t (*write)(pid_t tid, uint64_t addr, const void *buf, size_t len);
+	ssize_t (*read_str)(pid_t tid, uint64_t addr, char *buf, size_t max);
+};
+
+/* What the trap backend can do beyond running and answering a call. */
+enum exec_caps {
+	EXEC_CAN_SEE_EXIT = 1u << 0,  /* let a call run and learn its result */
+	EXEC_CAN_REWRITE  = 1u << 1,  /* change number, arguments, place strings */
+	EXEC_CAN_INSTALL  = 1u << 2,  /* answer with a new fd on a file the tracer holds */
+};
+
+enum exec_verdict {
+	EXEC_RUN,       /* the call runs in the guest (maybe rewritten) */
+	EXEC_ANSWER,    /* it does not run; the guest sees `result` */
+	EXEC_INSTALL,   /* it does not run; the guest gets a new fd on install_fd */
+	EXEC_FATAL,     /* the shadow is lost: stop the guest now (exec_lost says why) */
+};
+
+/* Where a call went, for --trace marks and the summary. */
+enum exec_route {
+	ROUTE_LOCAL,
+	ROUTE_REMOTE,
+	ROUTE_STAGE,
+	ROUTE_DENY,     /* the policy denied it */
+	ROUTE_REFUSED,  /* it cannot be split: ENOSYS/EOPNOTSUPP/ENOTTY and a warning */
+	ROUTE_COUNT
+};
+
+struct exec_action {
+	enum exec_verdict verdict;
+	enum exec_route route;
+	bool log;                /* a policy rule says: show this call even without --trace */
+	int64_t result;          /* EXEC_ANSWER */
+	bool see_exit;           /* EXEC_RUN and EXEC_INSTALL: exec_exit wants the result */
+	/* EXEC_RUN rewrites (EXEC_CAN_REWRITE), as in tracer/handler.h */
+	bool rewrite_nr;
+	long nr;
+	bool rewrite_args;
+	uint64_t arg[SYSCALL_MAX_ARGS];
+	const void *scratch;
+	size_t scratch_len;
+	uint8_t scratch_args;
+	const uint32_t *fixup;
+	size_t nfixups;
+	/* EXEC_INSTALL */
+	int install_fd;
+	int install_flags;
+};
+
+struct exec_config {
+	const struct policy *policy;
+	struct rpc_conn *conn;          /* connected to the shadow */
+	const struct exec_guest_mem *mem;
+	unsigned caps;                  /* enum exec_caps */
+	const char *cwd;                /* the first process's (virtual) cwd, absolute */
+	mode_t umask;
+	FILE *warn;                     /* one-time warnings ("splitrun: ..."), NULL: stderr */
+};
+
+struct exec;
+
+/* Returns NULL after printing why (out of memory, no staging directory). */
+struct exec *exec_new(const struct exec_config *cfg);
+/* Releases every remote object (closing handles, writing staged files
+ * back) and removes the staging directory. Returns 0, or the -errno of the
+ * first release that failed (a staged file not written back; -EIO when the
+ * shadow was lost). */
+int exec_free(struct exec *x);
+
+/* A trapped call of TID: NR with ARGS. Fills A. */
+void exec_enter(struct exec *x, pid_t tid, long nr, const uint64_t args[SYSCALL_MAX_ARGS], struct exec_action *a);
+/* The result RET of the call TID made (for see_exit). Returns true and sets
+ * *OVERRIDE when the guest must see another result. */
+bool exec_exit(struct exec *x, pid_t tid, int64_t ret, int64_t *override);
+
+/* Processes and threads (tracer/handler.h's trap_new_task, field by field). */
+void exec_task_new(struct exec *x, pid_t tid, pid_t parent, bool shares_files, bool shares_fs);
+void exec_task_gone(struct exec *x, pid_t tid);
+void exec_task_exec(struct exec *x, pid_t tid, pid_t former_tid);
+
+/* Non-NULL once the shadow is lost (a transport error): the reason. */
+const char *exec_lost(const struct exec *x);
+
+/* The seccomp rules of split mode, by syscall number (syscall_max_nr()+1
+ * entries): 0 allow, 1 trap, 2 answer inside the kernel with *errno_out.
+ * Mirrors tracer/filter.h's enum filter_action (the executive does not
+ * include tracer headers). Unknown numbers must trap. */
+enum exec_filter { EXEC_FILTER_ALLOW, EXEC_FILTER_TRAP, EXEC_FILTER_ERRNO };
+void exec_filter_rules(const struct policy *p, uint8_t *action, uint16_t *err);
+
+/* Calls per route so far, and remote round trips. */
+struct exec_stats {
+	unsigned long calls[ROUTE_COUNT];
+	unsigned long round_trips;
+	unsigned long staged_files, written_back;
+};
+void exec_get_stats(const struct exec *x, struct exec_stats *s);
+const char *exec_route_name(enum exec_route r);
+
+#endif

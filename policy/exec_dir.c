@@ -1,0 +1,330 @@
+/* policy/exec_dir.c: names and directories: getdents, mkdir, mknod,
+ * unlink and rmdir, rename, link, symlink; and the cwd: chdir and fchdir
+ * into remote directories make the cwd virtual (the kernel's stays where it
+ * last was local), getcwd reports it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "policy/exec_internal.h"
+#include "rpc/wire.h"
+
+#define ALIGN8(n) (((n) + 7) & ~(size_t)7)
+
+/* Resolves the path argument of index NTH of kind AK_PATH (with the dirfd
+ * right before it, if any); true when remote (route marked). */
+static enum ex_resolved resolve_nth(struct exec_call *c, int nth, int at_flags, struct ex_path *p)
+{
+	int pi = ex_arg_index(c->desc, AK_PATH, nth);
+	int di = pi > 0 && c->desc->arg[pi - 1] == AK_DIRFD ? pi - 1 : -1;
+	return ex_resolve(c, di, pi, at_flags, p);
+}
+
+/* One-path calls that change the namespace: resolves, runs local ones,
+ * refuses readonly ones. True when P is remote and writable. */
+static bool remote_modify(struct exec_call *c, int nth, struct ex_path *p)
+{
+	switch (resolve_nth(c, nth, AT_SYMLINK_NOFOLLOW, p)) {
+	case EX_DONE:
+		return false;
+	case EX_LOCAL:
+		ex_run_local(c, p, NULL);
+		return false;
+	case EX_REMOTE:
+		break;
+	}
+	ex_route_of(c, p);
+	return !ex_readonly(c, p);
+}
+
+/* ---- directory entries ---- */
+
+static size_t reclen_of(bool is64, size_t namelen)
+{
+	/* linux_dirent64: ino, off, reclen, type, name, NUL; linux_dirent:
+	 * ino, off, reclen, name, NUL, type (its last byte). */
+	return is64 ? ALIGN8(19 + namelen + 1) : ALIGN8(18 + namelen + 2);
+}
+
+static size_t put_dirent(uint8_t *buf, bool is64, const struct remote_dirent *e)
+{
+	size_t namelen = strlen(e->name), reclen = reclen_of(is64, namelen);
+	uint64_t ino = e->ino, off = (uint64_t)e->off;
+	unsigned short rl = (unsigned short)reclen;
+	memset(buf, 0, reclen);
+	memcpy(buf, &ino, 8);
+	memcpy(buf + 8, &off, 8);
+	memcpy(buf + 16, &rl, 2);
+	if (is64) {
+		buf[18] = e->type;
+		memcpy(buf + 19, e->name, namelen);
+	} else {
+		memcpy(buf + 18, e->name, namelen);
+		buf[reclen - 1] = e->type;
+	}
+	return reclen;
+}
+
+/* getdents(fd, dirp, count), getdents64(fd, dirp, count) */
+void ex_getdents(struct exec_call *c)
+{
+	struct exec *x = c->x;
+	struct vft_object *o = ex_fd_obj(c, 0);
+	if (!o) {
+		ex_run(c);
+		return;
+	}
+	c->a->route = ROUTE_REMOTE;
+	if (!o->is_dir) {
+		ex_answer(c, -ENOTDIR);
+		return;
+	}
+	bool is64 = c->row->param == DENTS_64;
+	size_t count = (unsigned)c->arg[2];
+	if (count > RPC_MAX_BUF)
+		count = RPC_MAX_BUF;
+	/* Ask for as many entries as could fit if their names were short;
+	 * those that do not fit are given back by seeking to the offset after
+	 * the last one that did. A small buffer asks for one, and remembers
+	 * where the directory was in case even that one does not fit. */
+	size_t max = count / reclen_of(is64, 1);
+	int64_t start = -1;
+	if (max > RPC_MAX_DIRENTS)
+		max = RPC_MAX_DIRENTS;
+	if (count < reclen_of(is64, 255)) {
+		max = max ? 1 : 0;
+		start = remote_lseek(&x->remote, o->handle, 0, SEEK_CUR);
+	}
+	if (max == 0) {
+		ex_answer(c, -EINVAL);
+		return;
+	}
+	struct remote_dirent *ents = malloc(max * sizeof *ents);
+	if (!ents) {
+		ex_answer(c, -ENOMEM);
+		return;
+	}
+	int64_t n = remote_getdents(&x->remote, o->handle, ents, max);
+	if (n < 0) {
+		free(ents);
+		ex_answer(c, n);
+		return;
+	}
+	size_t pos = 0;
+	int64_t k;
+	for (k = 0; k < n; k++) {
+		size_t rl = reclen_of(is64, strlen(ents[k].name));
+		if (pos + rl > count)
+			break;
+		pos += put_dirent(x->iobuf + pos, is64, &ents[k]);
+	}
+	int64_t res = (int64_t)pos;
+	if (k < n) {
+		int64_t back = k > 0 ? ents[k - 1].off : start;
+		if (back >= 0)
+			remote_lseek(&x->remote, o->handle, back, SEEK_SET);
+		if (k == 0)
+			res = -EINVAL;
+	}
+	free(ents);
+	if (res > 0 && ex_write_mem(c, c->arg[1], x->iobuf, pos) < 0)
+		res = -EFAULT;
+	ex_answer(c, res);
+}
+
+/* ---- names ---- */
+
+/* mkdir(path, mode), mkdirat(dirfd, path, mode) */
+void ex_mkdir(struct exec_call *c)
+{
+	struct ex_path p;
+	if (!remote_modify(c, 0, &p))
+		return;
+	mode_t mode = (mode_t)c->arg[ex_arg_index(c->desc, AK_MODE, 0)];
+	ex_answer(c, remote_mkdir(&c->x->remote, p.shadow, mode, c->t->fs->umask));
+}
+
+/* mknod(path, mode, dev), mknodat(dirfd, path, mode, dev): a regular file
+ * is made with an exclusive create; FIFOs, sockets and devices cannot be. */
+void ex_mknod(struct exec_call *c)
+{
+	struct ex_path p;
+	if (!remote_modify(c, 0, &p))
+		return;
+	mode_t mode = (mode_t)c->arg[ex_arg_index(c->desc, AK_MODE, 0)];
+	if ((mode & S_IFMT) != 0 && (mode & S_IFMT) != S_IFREG) {
+		ex_refuse(c, EOPNOTSUPP, "only regular files can be made with mknod at the shadow");
+		return;
+	}
+	int64_t h = remote_open(&c->x->remote, p.shadow, O_WRONLY | O_CREAT | O_EXCL, mode & 07777,
+				c->t->fs->umask, NULL);
+	if (h >= 0)
+		h = remote_close(&c->x->remote, h);
+	ex_answer(c, h);
+}
+
+/* unlink(path), rmdir(path), unlinkat(dirfd, path, flags) */
+void ex_unlink(struct exec_call *c)
+{
+	struct ex_path p;
+	if (!remote_modify(c, 0, &p))
+		return;
+	int flags = c->row->param == UNLINK_DIR ? AT_REMOVEDIR : c->row->param == UNLINK_AT ? (int)c->arg[2] : 0;
+	if (flags & ~AT_REMOVEDIR) {
+		ex_answer(c, -EINVAL);
+		return;
+	}
+	ex_answer(c, remote_unlink(&c->x->remote, p.shadow, flags));
+}
+
+/* Two-path calls: both local run, both remote go to the shadow, one of
+ * each crosses file systems (EXDEV). True when both are remote. */
+static bool two_paths(struct exec_call *c, int at_flags, struct ex_path *from, struct ex_path *to)
+{
+	enum ex_resolved r1 = resolve_nth(c, 0, at_flags, from);
+	if (r1 == EX_DONE)
+		return false;
+	enum ex_resolved r2 = resolve_nth(c, 1, AT_SYMLINK_NOFOLLOW, to);
+	if (r2 == EX_DONE)
+		return false;
+	if (r1 == EX_LOCAL && r2 == EX_LOCAL) {
+		ex_run_local(c, from, to);
+		return false;
+	}
+	if (r1 != r2) {
+		ex_route_of(c, r1 == EX_REMOTE ? from : to);
+		ex_answer(c, -EXDEV);
+		return false;
+	}
+	ex_route_of(c, from);
+	return !ex_readonly(c, from) && !ex_readonly(c, to);
+}
+
+/* rename(old, new), renameat(od, old, nd, new), renameat2(..., flags) */
+void ex_rename(struct exec_call *c)
+{
+	struct ex_path from, to;
+	if (!two_paths(c, AT_SYMLINK_NOFOLLOW, &from, &to))
+		return;
+	unsigned flags = ex_arg_index(c->desc, AK_HEX, 0) == 4 ? (unsigned)c->arg[4] : 0;
+	ex_answer(c, remote_rename(&c->x->remote, from.shadow, to.shadow, flags));
+}
+
+/* link(old, new), linkat(od, old, nd, new, flags) */
+void ex_link(struct exec_call *c)
+{
+	int flags = ex_arg_index(c->desc, AK_AT_FLAGS, 0) == 4 ? (int)c->arg[4] : 0;
+	struct ex_path from, to;
+	if (!two_paths(c, (flags & AT_SYMLINK_FOLLOW) ? 0 : AT_SYMLINK_NOFOLLOW, &from, &to))
+		return;
+	if (flags & ~AT_SYMLINK_FOLLOW) {
+		ex_refuse(c, EOPNOTSUPP, "linkat with AT_EMPTY_PATH on a remote file is not supported");
+		return;
+	}
+	ex_answer(c, remote_link(&c->x->remote, from.shadow, to.shadow, flags));
+}
+
+/* symlink(target, path), symlinkat(target, dirfd, path): the target is
+ * a string stored in the link, not a path to resolve. */
+void ex_symlink(struct exec_call *c)
+{
+	bool at = c->desc->nargs == 3;
+	struct ex_path p;
+	switch (ex_resolve(c, at ? 1 : -1, at ? 2 : 1, AT_SYMLINK_NOFOLLOW, &p)) {
+	case EX_DONE:
+		return;
+	case EX_LOCAL:
+		ex_run_local(c, &p, NULL);
+		return;
+	case EX_REMOTE:
+		break;
+	}
+	ex_route_of(c, &p);
+	if (ex_readonly(c, &p))
+		return;
+	char target[PATH_MAX + 1];
+	ssize_t n = c->x->mem->read_str(c->tid, c->arg[0], target, sizeof target);
+	if (n < 0 || (size_t)n >= sizeof target) {
+		ex_answer(c, n < 0 ? -EFAULT : -ENAMETOOLONG);
+		return;
+	}
+	if (n == 0) {
+		ex_answer(c, -ENOENT);
+		return;
+	}
+	ex_answer(c, remote_symlink(&c->x->remote, target, p.shadow));
+}
+
+/* ---- the cwd ---- */
+
+/* A remote directory becomes the cwd if it is one and may be searched; the
+ * cwd is its physical path (symlinks resolved at the shadow), as getcwd
+ * reports it natively, when that path is a guest path routed there too;
+ * else the path as the guest named it. */
+static int64_t enter_remote_dir(struct exec_call *c, int64_t dirh, const char *path, const char *guest,
+				const char *shadow)
+{
+	char canon[PATH_MAX + 1], physical[PATH_MAX + 1];
+	int64_t rc = remote_enter_dir(&c->x->remote, dirh, path, canon, sizeof canon);
+	if (rc < 0)
+		return rc;
+	if (ex_guest_of_shadow(c->x, guest, shadow, canon, physical, sizeof physical) == 0)
+		guest = physical;
+	return vft_set_cwd(c->t, guest, true);
+}
+
+/* chdir(path) */
+void ex_chdir(struct exec_call *c)
+{
+	struct ex_path p;
+	switch (ex_resolve(c, -1, 0, 0, &p)) {
+	case EX_DONE:
+		return;
+	case EX_LOCAL:
+		ex_run_local(c, &p, NULL);
+		if (c->a->verdict == EXEC_RUN)
+			ex_run_then(c, PEND_CWD_LOCAL);
+		return;
+	case EX_REMOTE:
+		break;
+	}
+	ex_route_of(c, &p);
+	ex_answer(c, enter_remote_dir(c, RPC_HANDLE_CWD, p.shadow, p.guest, p.shadow));
+}
+
+/* fchdir(fd) */
+void ex_fchdir(struct exec_call *c)
+{
+	struct vft_object *o = ex_fd_obj(c, 0);
+	if (!o) {
+		ex_run_then(c, PEND_CWD_LOCAL);
+		return;
+	}
+	c->a->route = ROUTE_REMOTE;
+	if (!o->is_dir) {
+		ex_answer(c, -ENOTDIR);
+		return;
+	}
+	ex_answer(c, enter_remote_dir(c, o->handle, NULL, o->guest_path, o->shadow_path));
+}
+
+/* getcwd(buf, size): the raw call returns the length with the NUL. */
+void ex_getcwd(struct exec_call *c)
+{
+	if (!c->t->fs->cwd_remote) {
+		ex_run(c);
+		return;
+	}
+	c->a->route = ROUTE_REMOTE;
+	const char *cwd = c->t->fs->cwd;
+	size_t len = strlen(cwd) + 1;
+	if (c->arg[1] < len) {
+		ex_answer(c, -ERANGE);
+		return;
+	}
+	ex_answer(c, ex_write_mem(c, c->arg[0], cwd, len) < 0 ? -EFAULT : (int64_t)len);
+}

@@ -1,0 +1,381 @@
+/* policy/exec_fd.c: fd bookkeeping and fd-level calls on remote fds.
+ *
+ * dup, dup2, dup3, F_DUPFD, close_range and the close-on-exec flag run
+ * natively on the placeholders (the kernel picks the numbers); the VFT
+ * learns the outcome at the exit. Status flags (F_GETFL/F_SETFL), locks,
+ * sync, truncate, allocate, mode and owner go to the shadow. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "policy/exec_internal.h"
+
+/* Status flags F_SETFL may change (the kernel's SETFL_MASK). */
+#define SETFL_FLAGS (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME | O_NONBLOCK)
+
+static void route_obj(struct exec_call *c, const struct vft_object *o)
+{
+	c->a->route = o->method == VFT_STAGE ? ROUTE_STAGE : ROUTE_REMOTE;
+}
+
+/* dup(old), dup2(old, new), dup3(old, new, flags) */
+void ex_dup(struct exec_call *c)
+{
+	int old = (int)c->arg[0];
+	struct vft_object *o = vft_fd_get(c->t, old, NULL);
+	if (c->row->param == DUP_ONE) {
+		if (!o) {
+			ex_run(c);
+			return;
+		}
+		route_obj(c, o);
+		ex_run_then(c, PEND_DUP);
+		c->p->fd = old;
+		c->p->cloexec = false;
+		return;
+	}
+	int new = (int)c->arg[1];
+	struct vft_object *target = vft_fd_get(c->t, new, NULL);
+	if (!o && !target) {
+		ex_run(c);
+		return;
+	}
+	route_obj(c, o ? o : target);
+	ex_run_then(c, PEND_DUP_ONTO);
+	c->p->fd = old;
+	c->p->fd2 = new;
+	c->p->cloexec = c->row->param == DUP_THREE && (c->arg[2] & O_CLOEXEC);
+}
+
+/* What F_GETFL reports: the kernel keeps the open's flags but those that
+ * only describe the open, and always shows O_LARGEFILE on 64-bit. */
+static int getfl(const struct vft_object *o)
+{
+	return (o->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE;
+}
+
+static void lock(struct exec_call *c, struct vft_object *o, int cmd)
+{
+	struct flock fl;
+	if (ex_read_mem(c, c->arg[2], &fl, sizeof fl) < 0) {
+		ex_answer(c, -EFAULT);
+		return;
+	}
+	int64_t rc = remote_lock(&c->x->remote, o->handle, cmd, &fl);
+	if (rc >= 0 && (cmd == F_GETLK || cmd == F_OFD_GETLK) && ex_write_mem(c, c->arg[2], &fl, sizeof fl) < 0)
+		rc = -EFAULT;
+	ex_answer(c, rc);
+}
+
+/* fcntl(fd, cmd, arg) */
+void ex_fcntl(struct exec_call *c)
+{
+	int fd = (int)c->arg[0], cmd = (int)c->arg[1];
+	struct vft_object *o = vft_fd_get(c->t, fd, NULL);
+	if (!o) {
+		ex_run(c);
+		return;
+	}
+	route_obj(c, o);
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		ex_run_then(c, PEND_DUP);
+		c->p->fd = fd;
+		c->p->cloexec = cmd == F_DUPFD_CLOEXEC;
+		return;
+	case F_SETFD:
+		ex_run_then(c, PEND_SET_CLOEXEC);
+		c->p->fd = fd;
+		c->p->cloexec = (c->arg[2] & FD_CLOEXEC) != 0;
+		return;
+	case F_GETFD:
+	case F_GETOWN:
+	case F_SETOWN:
+	case F_GETOWN_EX:
+	case F_SETOWN_EX:
+	case F_GETSIG:
+	case F_SETSIG:
+		ex_run(c);   /* fd flags and signal owners are the guest kernel's */
+		return;
+	}
+	if (o->method == VFT_STAGE) {
+		ex_run(c);   /* a local copy: its flags and locks are local */
+		return;
+	}
+	switch (cmd) {
+	case F_GETFL:
+		ex_answer(c, getfl(o));
+		return;
+	case F_SETFL:
+		if (o->flags & O_PATH) {
+			ex_answer(c, -EBADF);
+			return;
+		}
+		o->flags = (o->flags & ~SETFL_FLAGS) | ((int)c->arg[2] & SETFL_FLAGS);
+		ex_answer(c, 0);
+		return;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		lock(c, o, cmd);
+		return;
+	case F_ADD_SEALS:
+	case F_GET_SEALS:
+		ex_answer(c, -EINVAL);   /* a regular file has no seals (the memfd placeholder would) */
+		return;
+	case F_GETPIPE_SZ:
+	case F_SETPIPE_SZ:
+		ex_answer(c, -EBADF);
+		return;
+	default:
+		ex_refuse(c, EINVAL, "this fcntl command on a remote file is not supported");
+		return;
+	}
+}
+
+/* close_range(first, last, flags) */
+void ex_close_range(struct exec_call *c)
+{
+	unsigned first = (unsigned)c->arg[0], last = (unsigned)c->arg[1];
+	unsigned flags = (unsigned)c->arg[2];
+	struct vft_table *tab = c->t->files;
+	bool touches = (flags & CLOSE_RANGE_UNSHARE) && tab->users > 1;
+	for (unsigned fd = first; !touches && fd <= last && fd < (unsigned)tab->nfds; fd++)
+		touches = tab->fd[fd].obj != NULL;
+	if (!touches) {
+		ex_run(c);
+		return;
+	}
+	c->a->route = ROUTE_REMOTE;
+	ex_run_then(c, PEND_CLOSE_RANGE);
+	c->p->fd = (int)first;
+	c->p->fd2 = (int)last;
+	c->p->flags = flags;
+}
+
+/* ioctl(fd, request, arg): the fd flags ones run (and are learnt), the
+ * file ones that have a meaning for a regular file are answered, the rest
+ * fail with ENOTTY as for a file that has no such ioctl. */
+void ex_ioctl(struct exec_call *c)
+{
+	int fd = (int)c->arg[0];
+	unsigned long req = (unsigned long)c->arg[1];
+	struct vft_object *o = vft_fd_get(c->t, fd, NULL);
+	if (!o) {
+		ex_run(c);
+		return;
+	}
+	route_obj(c, o);
+	if (req == FIOCLEX || req == FIONCLEX) {
+		ex_run_then(c, PEND_SET_CLOEXEC);
+		c->p->fd = fd;
+		c->p->cloexec = req == FIOCLEX;
+		return;
+	}
+	if (o->method == VFT_STAGE) {
+		ex_run(c);
+		return;
+	}
+	int on;
+	switch (req) {
+	case FIONBIO:
+	case FIOASYNC:
+		if (ex_read_mem(c, c->arg[2], &on, sizeof on) < 0) {
+			ex_answer(c, -EFAULT);
+			return;
+		}
+		int bit = req == FIONBIO ? O_NONBLOCK : O_ASYNC;
+		o->flags = on ? o->flags | bit : o->flags & ~bit;
+		ex_answer(c, 0);
+		return;
+	case FIONREAD: {
+		struct stat st;
+		int64_t rc = remote_fstat(&c->x->remote, o->handle, &st);
+		int64_t pos = rc < 0 ? rc : remote_lseek(&c->x->remote, o->handle, 0, SEEK_CUR);
+		if (pos < 0) {
+			ex_answer(c, pos);
+			return;
+		}
+		int avail = st.st_size > pos ? (int)(st.st_size - pos) : 0;
+		ex_answer(c, ex_write_mem(c, c->arg[2], &avail, sizeof avail) < 0 ? -EFAULT : 0);
+		return;
+	}
+	/* What a file system without these features answers, quietly: a
+	 * program asks them to find out (cp tries a reflink, isatty asks
+	 * for terminal modes, lsattr for inode flags). */
+	case FICLONE:
+	case FICLONERANGE:
+	case FIDEDUPERANGE:
+	case FS_IOC_FIEMAP:
+		ex_answer(c, -EOPNOTSUPP);
+		return;
+	case FS_IOC_GETFLAGS:
+	case FS_IOC_SETFLAGS:
+	case FS_IOC_FSGETXATTR:
+	case FS_IOC_FSSETXATTR:
+		ex_answer(c, -ENOTTY);
+		return;
+	default:
+		if (_IOC_TYPE(req) == 'T') {
+			ex_answer(c, -ENOTTY);   /* a regular file is no terminal */
+			return;
+		}
+		ex_refuse(c, ENOTTY, "an ioctl on a remote file is not supported");
+		return;
+	}
+}
+
+/* The remote object of fd argument 0 for a call that acts on the file
+ * itself (staged ones too: their handle is the real file). NULL: run. */
+static struct vft_object *file_obj(struct exec_call *c)
+{
+	struct vft_object *o = ex_fd_obj(c, 0);
+	if (!o) {
+		ex_run(c);
+		return NULL;
+	}
+	route_obj(c, o);
+	return o;
+}
+
+/* fsync, fdatasync, sync_file_range, syncfs */
+void ex_fsync(struct exec_call *c)
+{
+	struct vft_object *o = file_obj(c);
+	if (!o)
+		return;
+	if (o->method == VFT_STAGE) {
+		ex_run(c);   /* the copy reaches home at the last close */
+		return;
+	}
+	bool data = c->row->param == SYNC_DATA || c->row->param == SYNC_RANGE;
+	ex_answer(c, remote_fsync(&c->x->remote, o->handle, data));
+}
+
+void ex_ftruncate(struct exec_call *c)
+{
+	struct vft_object *o = file_obj(c);
+	if (!o)
+		return;
+	if (o->method == VFT_STAGE) {
+		ex_run(c);
+		return;
+	}
+	if ((int64_t)c->arg[1] < 0) {
+		ex_answer(c, -EINVAL);
+		return;
+	}
+	ex_answer(c, remote_ftruncate(&c->x->remote, o->handle, (int64_t)c->arg[1]));
+}
+
+void ex_fallocate(struct exec_call *c)
+{
+	struct vft_object *o = file_obj(c);
+	if (!o)
+		return;
+	if (o->method == VFT_STAGE) {
+		ex_run(c);
+		return;
+	}
+	ex_answer(c, remote_fallocate(&c->x->remote, o->handle, (int)c->arg[1], (int64_t)c->arg[2],
+				      (int64_t)c->arg[3]));
+}
+
+void ex_fchmod(struct exec_call *c)
+{
+	struct vft_object *o = file_obj(c);
+	if (o)
+		ex_answer(c, remote_fchmod(&c->x->remote, o->handle, (mode_t)c->arg[1]));
+}
+
+void ex_fchown(struct exec_call *c)
+{
+	struct vft_object *o = file_obj(c);
+	if (o)
+		ex_answer(c, remote_fchown(&c->x->remote, o->handle, (uid_t)c->arg[1], (gid_t)c->arg[2]));
+}
+
+/* flock(fd, op): an open-file-description lock on the whole file at the
+ * shadow (flock locks are per open file description too). */
+void ex_flock(struct exec_call *c)
+{
+	struct vft_object *o = file_obj(c);
+	if (!o)
+		return;
+	if (o->method == VFT_STAGE) {
+		ex_run(c);
+		return;
+	}
+	int op = (int)c->arg[1];
+	struct flock fl = { .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+	switch (op & ~LOCK_NB) {
+	case LOCK_SH:
+		fl.l_type = F_RDLCK;
+		break;
+	case LOCK_EX:
+		fl.l_type = F_WRLCK;
+		break;
+	case LOCK_UN:
+		fl.l_type = F_UNLCK;
+		break;
+	default:
+		ex_answer(c, -EINVAL);
+		return;
+	}
+	int64_t rc = remote_lock(&c->x->remote, o->handle, (op & LOCK_NB) ? F_OFD_SETLK : F_OFD_SETLKW, &fl);
+	ex_answer(c, rc == -EACCES ? -EWOULDBLOCK : rc);
+}
+
+/* fadvise64, readahead: advice about a file the guest does not hold. */
+void ex_hint(struct exec_call *c)
+{
+	struct vft_object *o = file_obj(c);
+	if (!o)
+		return;
+	if (o->method == VFT_STAGE)
+		ex_run(c);
+	else
+		ex_answer(c, o->is_dir || (o->flags & O_PATH) ? -EBADF : 0);
+}
+
+/* The xattr calls on remote paths and fds: the shadow has no such ops, so
+ * remote files have no extended attributes, as on a file system without
+ * them (ENOTSUP): programs that copy or list them carry on. */
+void ex_xattr(struct exec_call *c)
+{
+	int fi = ex_arg_index(c->desc, AK_FD, 0);
+	if (fi >= 0) {
+		struct vft_object *o = ex_fd_obj(c, fi);
+		if (!o || o->method == VFT_STAGE) {
+			ex_run(c);
+			return;
+		}
+		route_obj(c, o);
+		ex_answer(c, -EOPNOTSUPP);
+		return;
+	}
+	struct ex_path p;
+	int at = c->desc->name[0] == 'l' ? AT_SYMLINK_NOFOLLOW : 0;
+	switch (ex_resolve(c, -1, ex_arg_index(c->desc, AK_PATH, 0), at, &p)) {
+	case EX_DONE:
+		return;
+	case EX_LOCAL:
+		ex_run_local(c, &p, NULL);
+		return;
+	case EX_REMOTE:
+		break;
+	}
+	ex_route_of(c, &p);
+	ex_answer(c, -EOPNOTSUPP);
+}

@@ -1,0 +1,225 @@
+/* policy/exec_internal.h: what the executive's files share. exec.c holds
+ * the core (tasks, pending exits, the release of remote objects, warnings,
+ * the filter rules); exec_path.c resolves and routes paths; exec_table.c is
+ * the table of calls with a handler; the handlers live by family in
+ * exec_file.c (open, close, stage), exec_io.c (data), exec_meta.c
+ * (attributes), exec_dir.c (names and directories, cwd), exec_fd.c (fd
+ * bookkeeping: dup, fcntl, close_range, ...) and exec_proc.c (execve,
+ * clone, umask, identity and clock). */
+#ifndef SPLITRUN_POLICY_EXEC_INTERNAL_H
+#define SPLITRUN_POLICY_EXEC_INTERNAL_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/syscall.h"
+#include "policy/exec.h"
+#include "policy/policy.h"
+#include "policy/remote.h"
+#include "policy/vft.h"
+
+/* What a call that runs in the guest leaves to do at its exit. */
+enum pend_kind {
+	PEND_NONE,
+	PEND_INSTALL,       /* obj: the new fd (the result) refers to it */
+	PEND_DUP,           /* the new fd (the result) is a copy of fd (cloexec) */
+	PEND_DUP_ONTO,      /* fd2 is now a copy of fd, if the result is fd2 */
+	PEND_SET_CLOEXEC,   /* fd's close-on-exec flag is now cloexec, if the result is 0 */
+	PEND_CLOSE_RANGE,   /* close_range(fd, fd2, flags) succeeded if the result is 0 */
+	PEND_CWD_LOCAL,     /* a local chdir/fchdir: the cwd is the kernel's now, if 0 */
+	PEND_UNSHARE,       /* unshare(flags) */
+	PEND_OVERRIDE,      /* the guest sees `result` instead, if the call returned 0 */
+	PEND_RESULT,        /* the guest sees `result` instead, if the call did not fail */
+	PEND_ADVANCE,       /* obj's shadow offset moves to result + what the call returned */
+};
+
+struct exec_pending {
+	enum pend_kind kind;
+	struct vft_object *obj;   /* a reference held until the exit */
+	int fd, fd2;
+	bool cloexec;
+	uint64_t flags;
+	int64_t result;
+};
+
+/* The per-thread state the executive hangs on a vft_task. */
+struct exec_thread {
+	struct exec_pending pending;
+};
+
+#define EX_SCRATCH_MAX (2 * (PATH_MAX + 2))
+
+struct exec {
+	const struct policy *policy;
+	struct remote remote;
+	const struct exec_guest_mem *mem;
+	unsigned caps;
+	FILE *warn;
+	struct vft *vft;
+	const struct exec_row **rows;   /* by syscall number */
+	struct policy_route *call_route; /* by syscall number: the policy's rule for its name */
+	long max_nr;
+	uint8_t *warned;                /* by syscall number: a warning was given */
+	struct exec_stats stats;
+	char stage_dir[PATH_MAX];       /* "" until first needed */
+	unsigned long stage_seq;
+	int release_error;              /* -errno of the last failed release (write-back) */
+	char scratch[EX_SCRATCH_MAX];   /* strings placed in the guest for a rewritten call */
+	uint8_t *iobuf;                 /* RPC_MAX_BUF bytes of data on its way */
+	bool have_ids;
+	uid_t uid, euid;
+	gid_t gid, egid;
+};
+
+/* One trapped call being decided. */
+struct exec_call {
+	struct exec *x;
+	struct vft_task *t;
+	pid_t tid;
+	long nr;
+	const struct syscall_desc *desc;
+	const uint64_t *arg;
+	struct exec_action *a;
+	struct exec_pending *p;
+	const struct exec_row *row;
+};
+
+typedef void exec_fn(struct exec_call *c);
+
+/* One row of the table of calls with a handler (exec_table.c). PARAM is the
+ * handler's: a variant (stat vs lstat, read vs pread, ...). */
+struct exec_row {
+	const char *name;
+	exec_fn *fn;
+	int param;
+};
+
+extern const struct exec_row exec_rows[];
+extern const size_t exec_row_count;
+
+/* ---- answers (exec.c) ---- */
+void ex_answer(struct exec_call *c, int64_t result);
+/* Answers -ERR and warns once per call name: "splitrun: NAME: WHY". */
+void ex_refuse(struct exec_call *c, int err, const char *why);
+/* The call runs in the guest untouched. */
+void ex_run(struct exec_call *c);
+/* The call runs, and KIND is done at its exit (the pending block is c->p). */
+void ex_run_then(struct exec_call *c, enum pend_kind kind);
+/* The call is answered with a new fd open on OBJ's placeholder, FLAGS being
+ * the guest's open flags; OBJ's reference passes to the pending block. */
+void ex_install(struct exec_call *c, struct vft_object *obj, int flags);
+/* A one-time warning about this call (by number). */
+void ex_warn_once(struct exec_call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- arguments (exec.c) ---- */
+/* Index of the NTH argument of kind K in the call's row, or -1. */
+int ex_arg_index(const struct syscall_desc *d, enum arg_kind k, int nth);
+/* The remote object the fd argument at index I refers to, or NULL. */
+struct vft_object *ex_fd_obj(struct exec_call *c, int i);
+/* Guest memory: 0 or -EFAULT when not all LEN bytes could be moved. */
+int ex_read_mem(struct exec_call *c, uint64_t addr, void *buf, size_t len);
+int ex_write_mem(struct exec_call *c, uint64_t addr, const void *buf, size_t len);
+
+/* ---- paths (exec_path.c) ---- */
+struct ex_path {
+	char guest[PATH_MAX + 2];     /* normalized absolute guest path */
+	char shadow[PATH_MAX + 2];    /* remote/stage: the path at the shadow */
+	struct policy_route route;
+	struct vft_object *fd_obj;    /* an empty path with AT_EMPTY_PATH on a remote fd */
+	bool rewrite;                 /* to run locally the path must be given absolute */
+	bool trailing_slash;          /* the guest wrote "dir/": it must be a directory */
+	int path_arg, dirfd_arg;      /* argument indices (-1: none) */
+};
+
+enum ex_resolved {
+	EX_LOCAL,    /* route local; the caller runs it (ex_run_local) */
+	EX_REMOTE,   /* remote or stage (p->route.method says which) */
+	EX_DONE,     /* answered already (denied, bad path, bad dirfd) */
+};
+
+/* Reads the path argument PATH_ARG (relative to DIRFD_ARG, -1: the cwd),
+ * resolves and routes it. AT_FLAGS: AT_EMPTY_PATH lets "" name the fd
+ * itself. */
+enum ex_resolved ex_resolve(struct exec_call *c, int dirfd_arg, int path_arg, int at_flags, struct ex_path *p);
+/* Resolves a path given as a string (no guest memory). */
+enum ex_resolved ex_resolve_str(struct exec_call *c, const char *path, struct ex_path *p);
+/* Runs the call locally, giving P1 (and P2) absolute where needed. */
+void ex_run_local(struct exec_call *c, const struct ex_path *p1, const struct ex_path *p2);
+/* Answers -EROFS if P's rule is readonly; returns whether it did. */
+bool ex_readonly(struct exec_call *c, const struct ex_path *p);
+/* Marks the call's route from P's method (remote or stage). */
+void ex_route_of(struct exec_call *c, const struct ex_path *p);
+/* The guest path of CANON, a path at the shadow, when GUEST routes to
+ * SHADOW: the same prefix substitution backwards, if the result routes to
+ * CANON again. Returns 0 with it in OUT, or -EXDEV when there is none. */
+int ex_guest_of_shadow(struct exec *x, const char *guest, const char *shadow, const char *canon, char *out,
+		       size_t size);
+/* What GUEST (normalized) names when it is a magic link to something
+ * remote (/proc/self/fd/N of a remote fd, /proc/self/cwd under a remote
+ * cwd, /dev/stdin of a remote fd 0...), else NULL. */
+const char *ex_magic_link(struct exec_call *c, const char *guest);
+
+/* ---- objects (exec_file.c) ---- */
+/* The release callback of the VFT: closes the handle, writes back a staged
+ * file, closes the placeholder. */
+void ex_release(void *ctx, struct vft_object *o);
+/* A new remote object for an open shadow handle H of guest path P. */
+struct vft_object *ex_object_new(struct exec *x, int64_t h, const struct ex_path *p, int flags, bool is_dir);
+/* Makes O's placeholder a memfd holding the file's bytes (for mmap).
+ * Returns 0 or -errno. */
+int ex_fill_placeholder(struct exec *x, struct vft_object *o);
+/* A new private file in the staging directory (0600) for guest path GUEST;
+ * its path goes to PATH. Returns the fd or -errno. */
+int ex_stage_file(struct exec *x, const char *guest, char *path, size_t size);
+/* Copies SIZE bytes of the shadow's file H into local FD. */
+int ex_fetch(struct exec *x, int64_t h, int fd, off_t size);
+/* The guest's local fd FD, opened anew by the tracer through /proc (a
+ * new open file description: it has its own offset). Returns fd or -errno. */
+int ex_open_guest_fd(struct exec_call *c, int fd, int flags);
+/* The file offset of the guest's local fd FD (from /proc/TID/fdinfo). */
+int64_t ex_guest_fd_pos(struct exec_call *c, int fd);
+
+/* ---- handlers, by family ---- */
+exec_fn ex_open, ex_close;
+exec_fn ex_read, ex_write, ex_readv, ex_writev, ex_lseek, ex_sendfile, ex_copy_file_range, ex_splice, ex_mmap;
+exec_fn ex_stat, ex_statx, ex_statfs, ex_access, ex_readlink, ex_chmod, ex_chown, ex_utimes, ex_truncate;
+exec_fn ex_getdents, ex_mkdir, ex_mknod, ex_unlink, ex_rename, ex_link, ex_symlink, ex_chdir, ex_fchdir,
+	ex_getcwd;
+exec_fn ex_dup, ex_fcntl, ex_close_range, ex_ioctl, ex_fsync, ex_ftruncate, ex_fallocate, ex_fchmod, ex_fchown,
+	ex_fstatfs, ex_flock, ex_hint, ex_xattr;
+exec_fn ex_execve, ex_clone, ex_unshare, ex_umask, ex_uname, ex_ids, ex_clock, ex_sendmsg;
+
+/* Row parameters. */
+enum {
+	/* ex_open */
+	OPEN_PLAIN, OPEN_AT, OPEN_CREAT, OPEN_HOW,
+	/* ex_read / ex_write */
+	IO_PLAIN, IO_POS,
+	/* ex_readv / ex_writev */
+	IOV_PLAIN, IOV_POS, IOV_POS2,
+	/* ex_stat */
+	STAT_FOLLOW, STAT_NOFOLLOW, STAT_AT, STAT_FD,
+	/* ex_getdents */
+	DENTS_OLD, DENTS_64,
+	/* ex_dup */
+	DUP_ONE, DUP_TWO, DUP_THREE,
+	/* ex_unlink */
+	UNLINK_FILE, UNLINK_DIR, UNLINK_AT,
+	/* ex_access */
+	ACCESS_PLAIN, ACCESS_AT, ACCESS_AT2,
+	/* ex_chmod, ex_chown */
+	ATTR_FOLLOW, ATTR_NOFOLLOW, ATTR_AT,
+	/* ex_utimes */
+	UTIME_SEC, UTIME_USEC, UTIME_USEC_AT, UTIME_NSEC_AT,
+	/* ex_fsync */
+	SYNC_FULL, SYNC_DATA, SYNC_RANGE, SYNC_FS,
+	/* ex_ids */
+	IDS_UID, IDS_EUID, IDS_GID, IDS_EGID, IDS_RESUID, IDS_RESGID, IDS_GROUPS,
+	/* ex_clock */
+	CLOCK_GETTIME, CLOCK_TIMEOFDAY, CLOCK_TIME,
+	/* ex_execve */
+	EXECVE_PLAIN, EXECVE_AT,
+};
+
+#endif
