@@ -1,5 +1,6 @@
-/* tracer/main.c: splitrun's command line. Picks the mode (untraced, or
- * trace mode with the ptrace backend), starts the guest and exits like it. */
+/* tracer/main.c: splitrun's command line. Picks the mode (untraced, trace
+ * mode, split mode with --shadow, or --check-policy), starts the guest and
+ * exits like it. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -13,6 +14,7 @@
 #include "tracer/backend.h"
 #include "tracer/launch.h"
 #include "tracer/loop.h"
+#include "tracer/split_run.h"
 #include "tracer/trace.h"
 #include "tracer/trace_handler.h"
 
@@ -20,10 +22,20 @@
 #define MAX_EXPRS 64
 
 static const char usage_text[] =
-	"Usage: splitrun [OPTIONS] [--] PROGRAM [ARGS...]\n"
+	"Usage: splitrun --shadow HOST:PORT [--policy FILE] [-C DIR] [OPTIONS] [--] PROGRAM [ARGS...]\n"
+	"       splitrun [OPTIONS] [--] PROGRAM [ARGS...]\n"
 	"       splitrun --check-policy FILE\n"
-	"Run PROGRAM under a seccomp filter; with --trace, show its system calls.\n"
+	"Run PROGRAM under a seccomp filter. With --shadow, its files live on the\n"
+	"shadow's side (split execution); with --trace, show its system calls.\n"
 	"\n"
+	"  --shadow HOST:PORT   split execution: the calls the policy sends home are\n"
+	"                       done by the splitrun-shadow at HOST:PORT (numeric\n"
+	"                       IPv4, or [IPv6]); the line splitrun-shadow prints\n"
+	"  --policy FILE        the routing policy (splitrun-policy(5)); default: the\n"
+	"                       built-in one (system files local, the rest remote)\n"
+	"  -C, --cwd DIR        start PROGRAM in DIR, which may be a remote directory\n"
+	"  --summary            at the end, count the calls by where they went\n"
+	"                       (local, remote, staged, denied, refused)\n"
 	"  --trace              trace mode: print each trapped call like strace\n"
 	"                       (implied by -f, -o, -e, -s, -c, -y, -k)\n"
 	"  -f                   show children and threads too, with [pid N]\n"
@@ -41,9 +53,16 @@ static const char usage_text[] =
 	"  -h, --help           show this help and exit\n"
 	"  -V, --version        show the version and exit\n"
 	"\n"
+	"With --shadow and --trace each line ends with where the call went:\n"
+	"[local], [remote], [stage], [deny] or [refused].\n"
+	"\n"
 	"Exit status: PROGRAM's; if a signal killed it, splitrun dies by the same\n"
-	"signal. 127: PROGRAM not found; 126: not executable; 2: usage error;\n"
-	"1: splitrun itself failed (ptrace or seccomp unavailable).\n";
+	"signal. 127: PROGRAM not found; 126: not executable; 2: usage error, a bad\n"
+	"policy or a bad -C DIR; 1: splitrun itself failed (ptrace or seccomp\n"
+	"unavailable); 121: the shadow could not be reached or refused the\n"
+	"handshake; 122: the shadow was lost while PROGRAM ran (PROGRAM was killed:\n"
+	"no write it was told had succeeded is lost) or files could not be\n"
+	"written back at the end.\n";
 
 static noreturn void usage_error(const char *fmt, const char *what)
 {
@@ -60,9 +79,13 @@ struct settings {
 	const char *exprs[MAX_EXPRS];
 	int nexprs;
 	const char *check_policy;
+	const char *shadow;
+	const char *policy;
+	const char *cwd;
+	bool summary;
 };
 
-enum { OPT_TRACE = 256, OPT_BACKEND, OPT_CHECK_POLICY };
+enum { OPT_TRACE = 256, OPT_BACKEND, OPT_CHECK_POLICY, OPT_SHADOW, OPT_POLICY, OPT_SUMMARY };
 
 static int parse_options(int argc, char **argv, struct settings *s)
 {
@@ -70,6 +93,10 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		{ "trace", no_argument, NULL, OPT_TRACE },
 		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "check-policy", required_argument, NULL, OPT_CHECK_POLICY },
+		{ "shadow", required_argument, NULL, OPT_SHADOW },
+		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "cwd", required_argument, NULL, 'C' },
+		{ "summary", no_argument, NULL, OPT_SUMMARY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -77,7 +104,7 @@ static int parse_options(int argc, char **argv, struct settings *s)
 	s->topts.string_limit = 32;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+:fo:e:s:cykhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:fo:e:s:cykhVC:", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_TRACE:
 			s->trace = true;
@@ -88,6 +115,18 @@ static int parse_options(int argc, char **argv, struct settings *s)
 			break;
 		case OPT_CHECK_POLICY:
 			s->check_policy = optarg;
+			break;
+		case OPT_SHADOW:
+			s->shadow = optarg;
+			break;
+		case OPT_POLICY:
+			s->policy = optarg;
+			break;
+		case 'C':
+			s->cwd = optarg;
+			break;
+		case OPT_SUMMARY:
+			s->summary = true;
 			break;
 		case 'f':
 			s->trace = s->topts.follow_forks = true;
@@ -146,25 +185,38 @@ static int parse_options(int argc, char **argv, struct settings *s)
 	}
 	if (optind >= argc)
 		usage_error("no program to run%s", "");
+	if (s->policy && !s->shadow)
+		usage_error("--policy needs --shadow (it routes calls to a shadow)%s", "");
+	if (s->summary && !s->shadow)
+		usage_error("--summary needs --shadow%s", "");
 	return optind;
 }
 
-static int run_traced(const struct settings *s, struct launch_spec *spec)
+/* The calls -e selects (NULL when none was given: all), and the printer
+ * writing to -o FILE or stderr. */
+static bool *trace_selection(const struct settings *s)
 {
+	if (s->nexprs == 0)
+		return NULL;
 	long max = syscall_max_nr();
-	bool *trapped = malloc((size_t)max + 1);
-	if (!trapped) {
+	bool *selected = malloc((size_t)max + 1);
+	if (!selected) {
 		fprintf(stderr, "splitrun: out of memory\n");
-		return -1;
+		exit(1);
 	}
-	memset(trapped, true, (size_t)max + 1);
+	memset(selected, true, (size_t)max + 1);
 	for (int i = 0; i < s->nexprs; i++) {
 		char err[256];
-		if (trace_select_parse(s->exprs[i], trapped, err, sizeof err) < 0) {
+		if (trace_select_parse(s->exprs[i], selected, err, sizeof err) < 0) {
 			fprintf(stderr, "splitrun: -e %s: %s\n", s->exprs[i], err);
 			exit(2);
 		}
 	}
+	return selected;
+}
+
+static struct trace_printer *open_printer(const struct settings *s, FILE **out)
+{
 	struct trace_options topts = s->topts;
 	topts.out = stderr;
 	if (s->output) {
@@ -174,9 +226,39 @@ static int run_traced(const struct settings *s, struct launch_spec *spec)
 			exit(1);
 		}
 	}
+	*out = topts.out;
 	struct trace_printer *printer = trace_printer_new(&topts);
+	if (!printer) {
+		fprintf(stderr, "splitrun: out of memory\n");
+		exit(1);
+	}
+	return printer;
+}
+
+static void close_printer(struct trace_printer *printer, FILE *out)
+{
+	trace_finish(printer);
+	trace_printer_free(printer);
+	if (out != stderr)
+		fclose(out);
+}
+
+static int run_traced(const struct settings *s, struct launch_spec *spec)
+{
+	long max = syscall_max_nr();
+	bool *trapped = trace_selection(s);
+	if (!trapped) {
+		trapped = malloc((size_t)max + 1);
+		if (!trapped) {
+			fprintf(stderr, "splitrun: out of memory\n");
+			return -1;
+		}
+		memset(trapped, true, (size_t)max + 1);
+	}
+	FILE *out;
+	struct trace_printer *printer = open_printer(s, &out);
 	struct trap_backend *backend = ptrace_backend_new();
-	if (!printer || !backend) {
+	if (!backend) {
 		fprintf(stderr, "splitrun: out of memory\n");
 		return -1;
 	}
@@ -185,26 +267,71 @@ static int run_traced(const struct settings *s, struct launch_spec *spec)
 	if (backend->ops->launch(backend, spec) == 0) {
 		struct trace_mode mode = {
 			.printer = printer,
-			.follow_forks = topts.follow_forks,
+			.follow_forks = s->topts.follow_forks,
 			.leader = backend->guest,
 		};
 		struct trap_handler handler = trace_handler(&mode);
 		if (trap_loop_run(backend, &handler) == 0 && backend->guest_done)
 			status = backend->guest_status;
 	}
-	trace_finish(printer);
-	trace_printer_free(printer);
-	if (topts.out != stderr)
-		fclose(topts.out);
+	close_printer(printer, out);
 	backend->ops->destroy(backend);
 	free(trapped);
 	return status;
+}
+
+static int run_split(const struct settings *s, char **argv)
+{
+	struct split_opts o = {
+		.shadow = s->shadow,
+		.policy_file = s->policy,
+		.cwd = s->cwd,
+		.summary = s->summary,
+		.follow_forks = s->topts.follow_forks,
+		.argv = argv,
+	};
+	bool *selected = NULL;
+	FILE *out = NULL;
+	struct settings shown = *s;
+	if (!s->trace) {
+		/* Only the policy's "log" rules print: every process's calls. */
+		memset(&shown.topts, 0, sizeof shown.topts);
+		shown.topts.string_limit = 32;
+		shown.topts.follow_forks = true;
+		shown.output = NULL;
+	}
+	o.trace = s->trace;
+	o.printer = open_printer(&shown, &out);
+	if (s->trace) {
+		selected = trace_selection(s);
+		o.selected = selected;
+	}
+	int status = split_run(&o);
+	close_printer(o.printer, out);
+	free(selected);
+	return status;
+}
+
+/* -C DIR without --shadow: a plain change of directory, like env -C. */
+static void change_dir(const char *dir)
+{
+	if (dir && chdir(dir) < 0) {
+		fprintf(stderr, "splitrun: -C %s: %s\n", dir, strerror(errno));
+		exit(2);
+	}
 }
 
 int main(int argc, char **argv)
 {
 	struct settings s = { 0 };
 	int first = parse_options(argc, argv, &s);
+	if (s.shadow) {
+		int status = run_split(&s, &argv[first]);
+		if (status < 0)
+			return 1;
+		exit_like(status);
+	}
+	change_dir(s.cwd);
 	int exit_code;
 	char *path = launch_resolve(argv[first], &exit_code);
 	if (!path)

@@ -1,0 +1,159 @@
+#!/usr/bin/env bats
+# Split execution, the basics: real programs run twice, natively on a tree
+# and through splitrun on the same tree held only by a splitrun-shadow;
+# stdout, stderr, exit status and the resulting tree (content hash, mode,
+# symlink target of every entry) must be the same. Then what is split mode's
+# own: the cwd under a remote directory, /proc/self/fd and /proc/self/cwd,
+# --trace marks, the lost-shadow rule and the command line's errors.
+
+load split_helpers
+
+setup_file() {
+	split_start_shadow
+}
+
+teardown_file() {
+	split_stop_shadow
+}
+
+setup() {
+	split_fixture "t$BATS_TEST_NUMBER"
+}
+
+@test "cat: small files, a missing one, a 3 MB one through a pipe" {
+	split_both 'cat a.txt sub/b.txt "with space.txt" empty'
+	split_both 'cat a.txt missing.txt; echo "status $?"'
+	split_both 'cat big.bin | sha256sum; wc -c < big.bin'
+}
+
+@test "cat writes: a 3 MB copy, appends, truncation" {
+	split_both 'cat big.bin > copy.bin && cat a.txt >> copy.bin && cat sub/b.txt > a.txt'
+}
+
+@test "ls -l, ls -la, ls -R, ls of a missing name" {
+	split_both 'ls -l'
+	split_both 'ls -la sub'
+	split_both 'ls -R'
+	split_both 'ls -l no-such-dir; echo "status $?"'
+}
+
+@test "cp: a file, cp -r, cp -a (modes, symlinks), onto an existing file" {
+	split_both 'cp a.txt a2.txt && cp -r sub sub2 && cp -a . ../../ignored 2>/dev/null; cp -a sub sub3 && cp sub/b.txt a.txt'
+	split_both 'cp big.bin big2.bin && cmp big.bin big2.bin && cp -a link-to-a dangling empty-dir copies/ 2>&1; mkdir copies && cp -a link-to-a dangling empty-dir copies/'
+}
+
+@test "mkdir -p, mkdir of an existing directory, rmdir" {
+	split_both 'mkdir -p x/y/z && mkdir -p x/y/z sub/new && mkdir sub; echo "status $?"; rmdir sub/new x/y/z && rmdir x/y x; rmdir sub; echo "status $?"'
+}
+
+@test "rm -r, rm -rf, rm of a missing file" {
+	split_both 'rm -r sub && rm -rf empty-dir link-to-sub && rm missing; echo "status $?"; rm -f empty dangling'
+}
+
+@test "sh redirections: <, >, >>, 2>&1 and pipelines" {
+	split_both 'wc -l < a.txt > count.txt; echo more >> count.txt; ls missing > out.txt 2>&1; cat a.txt | sort -r | head -2 > sorted.txt; cat count.txt out.txt sorted.txt'
+	split_both 'exec 3< a.txt; exec 0<&3; read first; echo "read $first"; exec 1> redirected.txt; echo into-file; exec 2>&1; ls missing'
+}
+
+@test "cd into a remote directory, then relative paths" {
+	split_both 'cd sub && cat b.txt && ls && cd deeper && pwd && /bin/pwd && ls .. && cat ../b.txt > ../../from-deep.txt && cd ../.. && cat from-deep.txt'
+	split_both 'cd link-to-sub && /bin/pwd -P; pwd; cat b.txt'
+	split_both 'cd missing; echo "status $?"; cd a.txt; echo "status $?"'
+}
+
+@test "-C a remote directory through a symlink: getcwd reports the physical path" {
+	split_run -C "/t$BATS_TEST_NUMBER/link-to-sub" -- sh -c '/bin/pwd; cat b.txt'
+	printf '/t%s/sub\nline1\nline2\n' "$BATS_TEST_NUMBER" > "$BATS_TEST_TMPDIR/want"
+	[ "$split_status" = 0 ] && differ "-C through a symlink" "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/split.out"
+}
+
+@test "symlinks: readlink, following, creating" {
+	split_both 'readlink link-to-a dangling; cat link-to-a; ln -s sub/b.txt newlink && cat newlink && ln -s x dangling; echo "status $?"; ls -l newlink link-to-sub'
+}
+
+@test "modes and the umask reach the shadow" {
+	split_both 'umask 077; touch new && mkdir newdir && chmod 640 a.txt && chmod u+x sub/b.txt; umask 022; echo x > other; ls -l new other a.txt sub/b.txt; stat -c "%a %n" newdir'
+}
+
+@test "running a remote script and a shell loop over remote files" {
+	split_both './script.sh one two; sh script.sh three'
+	split_both 'for f in a.txt sub/b.txt; do wc -c < "$f"; done; i=0; while [ $i -lt 20 ]; do echo $i >> loop.txt; i=$((i+1)); done; tail -1 loop.txt'
+}
+
+@test "a local path under a remote cwd is given to the kernel absolute" {
+	split_run -C "/t$BATS_TEST_NUMBER" -- sh -c 'cat ../etc/hostname; cd ../tmp && /bin/pwd'
+	[ "$split_status" = 0 ] || { cat "$BATS_TEST_TMPDIR/split.err" >&2; return 1; }
+	printf '%s\n/tmp\n' "$(cat /etc/hostname)" > "$BATS_TEST_TMPDIR/want"
+	differ "local files from a remote cwd" "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/split.out"
+}
+
+@test "/proc/self/cwd and /proc/self/fd/N name the remote files" {
+	split_both 'readlink /proc/self/cwd; exec 3< a.txt 4> out.txt; readlink /proc/self/fd/3 /proc/self/fd/4; cat /proc/self/fd/3 /dev/fd/3; echo via-dev-fd > /dev/fd/4; cat out.txt'
+}
+
+@test "--trace marks each call with where it went" {
+	split_run -C "/t$BATS_TEST_NUMBER" --trace -e trace=openat,read -- head -n 4 a.txt
+	[ "$split_status" = 0 ]
+	grep -q 'openat(AT_FDCWD, "a.txt", O_RDONLY) *= [0-9]* \[remote\]' "$BATS_TEST_TMPDIR/split.err" ||
+		{ echo "no [remote] openat of a.txt:"; cat "$BATS_TEST_TMPDIR/split.err"; return 1; } >&2
+	grep -q 'openat(AT_FDCWD, "/etc/ld.so.cache", .*) *= [0-9]* \[local\]' "$BATS_TEST_TMPDIR/split.err" ||
+		{ echo "no [local] openat of ld.so.cache:"; cat "$BATS_TEST_TMPDIR/split.err"; return 1; } >&2
+	grep -q '^read([0-9]*, "alpha\\nbeta\\ngamma\\ndelta\\n", .*) *= 23 \[remote\]' "$BATS_TEST_TMPDIR/split.err" ||
+		{ echo "no [remote] read of a.txt's bytes:"; cat "$BATS_TEST_TMPDIR/split.err"; return 1; } >&2
+}
+
+@test "--summary counts where the calls went" {
+	split_run -C "/t$BATS_TEST_NUMBER" --summary -- cat a.txt
+	[ "$split_status" = 0 ]
+	grep -Eq '^splitrun: [0-9]+ calls trapped: [0-9]+ local, [1-9][0-9]* remote, 0 staged, 0 denied, 0 refused; [1-9][0-9]* round trips' \
+		"$BATS_TEST_TMPDIR/split.err" || { cat "$BATS_TEST_TMPDIR/split.err" >&2; return 1; }
+}
+
+@test "a lost shadow stops the program: status 122 and one line why" {
+	local root=$BATS_TEST_TMPDIR/lost-root
+	mkdir -p "$root/w"
+	"${SPLITRUN_BINDIR}/splitrun-shadow" --root "$root" --listen 127.0.0.1:0 > "$BATS_TEST_TMPDIR/lost.out" 2>/dev/null &
+	echo $! > "$BATS_TEST_TMPDIR/lost.pid"
+	local i addr=
+	for i in $(seq 100); do
+		addr=$(awk '/^splitrun --shadow / { print $3 }' "$BATS_TEST_TMPDIR/lost.out" 2>/dev/null)
+		[ -n "$addr" ] && break
+		sleep 0.05
+	done
+	[ -n "$addr" ]
+	# The guest appends a line every 50 ms, for at most 30 s.
+	timeout -k 5 60 "$SPLITRUN" --shadow "$addr" -C /w -- \
+		sh -c 'i=0; while [ $i -lt 600 ]; do echo $i >> log.txt; i=$((i+1)); sleep 0.05; done' \
+		> "$BATS_TEST_TMPDIR/guest.out" 2> "$BATS_TEST_TMPDIR/guest.err" &
+	local guest=$!
+	for i in $(seq 100); do
+		[ -s "$root/w/log.txt" ] && break
+		sleep 0.05
+	done
+	[ -s "$root/w/log.txt" ]
+	split_stop "$BATS_TEST_TMPDIR/lost.pid"
+	local status=0
+	wait "$guest" || status=$?
+	[ "$status" = 122 ] || { echo "status $status, want 122"; cat "$BATS_TEST_TMPDIR/guest.err"; return 1; } >&2
+	grep -q '^splitrun: the connection to the shadow was lost during .*; the program was stopped$' \
+		"$BATS_TEST_TMPDIR/guest.err" || { cat "$BATS_TEST_TMPDIR/guest.err" >&2; return 1; }
+	[ "$(wc -l < "$root/w/log.txt")" -lt 600 ]
+}
+
+@test "command line: no shadow there (121), bad policy (2, file:line:col), bad -C (2), --policy alone (2)" {
+	local closed
+	closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	run timeout 20 "$SPLITRUN" --shadow "127.0.0.1:$closed" -- true
+	[ "$status" = 121 ] && [[ "$output" == "splitrun: cannot use the shadow at 127.0.0.1:$closed: Connection refused" ]] ||
+		{ echo "status $status: $output"; return 1; } >&2
+	run timeout 20 "$SPLITRUN" --shadow "localhost:$closed" -- true
+	[ "$status" = 2 ] && [[ "$output" == *"not HOST:PORT"* ]] || { echo "status $status: $output"; return 1; } >&2
+	printf 'path /** remote\npath /x bogus\n' > "$BATS_TEST_TMPDIR/bad.policy"
+	run timeout 20 "$SPLITRUN" --shadow "$SPLIT_ADDR" --policy "$BATS_TEST_TMPDIR/bad.policy" -- true
+	[ "$status" = 2 ] && [[ "$output" == *"bad.policy:2:"* ]] || { echo "status $status: $output"; return 1; } >&2
+	run timeout 20 "$SPLITRUN" --shadow "$SPLIT_ADDR" -C /no-such-dir -- true
+	[ "$status" = 2 ] && [[ "$output" == "splitrun: -C /no-such-dir: No such file or directory (at the shadow)" ]] ||
+		{ echo "status $status: $output"; return 1; } >&2
+	run timeout 20 "$SPLITRUN" --policy "$BATS_TEST_TMPDIR/bad.policy" -- true
+	[ "$status" = 2 ] && [[ "$output" == *"--policy needs --shadow"* ]] || { echo "status $status: $output"; return 1; } >&2
+}

@@ -1,0 +1,259 @@
+/* tracer/split_run.c: implements tracer/split_run.h. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdnoreturn.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arch/syscall.h"
+#include "policy/exec.h"
+#include "policy/policy.h"
+#include "policy/remote.h"
+#include "rpc/client.h"
+#include "rpc/wire.h"
+#include "tracer/backend.h"
+#include "tracer/filter.h"
+#include "tracer/guestmem.h"
+#include "tracer/launch.h"
+#include "tracer/loop.h"
+#include "tracer/split_handler.h"
+#include "tracer/split_run.h"
+
+struct split_state {
+	struct exec *exec;
+	struct trace_printer *printer;
+};
+
+static noreturn void on_fatal(void *ctx, const char *why)
+{
+	struct split_state *st = ctx;
+	trace_finish(st->printer);
+	fflush(NULL);
+	fprintf(stderr, "splitrun: %s; the program was stopped\n", why);
+	/* Leaving kills every guest process (PTRACE_O_EXITKILL) before the
+	 * call that found the shadow gone can return. */
+	exec_free(st->exec);
+	exit(SPLITRUN_EXIT_SHADOW_LOST);
+}
+
+static void on_fatal_hook(void *ctx, const char *why)
+{
+	on_fatal(ctx, why);
+}
+
+static noreturn void bad_input(const char *fmt, const char *a, const char *b)
+{
+	fputs("splitrun: ", stderr);
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+	exit(SPLITRUN_EXIT_BAD_INPUT);
+}
+
+static int connect_shadow(struct rpc_conn *conn, const char *addr)
+{
+	int rc = rpc_connect(conn, addr);
+	if (rc == 0)
+		return 0;
+	if (rc == -EINVAL)
+		bad_input("--shadow %s: not HOST:PORT with a numeric IPv4 address or [IPv6] address%s", addr, "");
+	fprintf(stderr, "splitrun: cannot use the shadow at %s: %s\n", addr,
+		rc == -EPROTONOSUPPORT ? "it speaks no protocol version this splitrun knows"
+		: rc == -ECONNRESET ? "it closed the connection during the handshake"
+		: rc == -EPROTO ? "its handshake is malformed (is it a splitrun-shadow?)"
+		: strerror(-rc));
+	exit(SPLITRUN_EXIT_NO_SHADOW);
+}
+
+/* The first process's cwd: splitrun's, or -C DIR, which may be remote (it
+ * is then virtual: the guest's kernel cwd stays here). */
+static bool initial_cwd(const struct split_opts *o, const struct policy *pol, struct remote *r, char *out,
+			size_t size)
+{
+	char here[PATH_MAX];
+	if (!getcwd(here, sizeof here)) {
+		fprintf(stderr, "splitrun: cannot tell the current directory: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (!o->cwd) {
+		snprintf(out, size, "%s", here);
+		return false;
+	}
+	char joined[2 * PATH_MAX + 2];
+	snprintf(joined, sizeof joined, "%s%s%s", o->cwd[0] == '/' ? "" : here, o->cwd[0] == '/' ? "" : "/", o->cwd);
+	if (policy_normalize(joined, out, size) < 0)
+		bad_input("-C %s: %s", o->cwd, strerror(ENAMETOOLONG));
+	struct policy_route route;
+	char shadow[PATH_MAX];
+	if (policy_route_path(pol, out, &route, shadow, sizeof shadow) < 0)
+		bad_input("-C %s: %s", o->cwd, strerror(ENAMETOOLONG));
+	if (route.method == POLICY_DENY)
+		bad_input("-C %s: %s (the policy denies it)", o->cwd, strerror(route.deny_errno));
+	if (route.method == POLICY_LOCAL) {
+		if (chdir(out) < 0 || !getcwd(out, size))
+			bad_input("-C %s: %s", o->cwd, strerror(errno));
+		return false;
+	}
+	struct stat st;
+	int64_t rc = remote_stat(r, RPC_HANDLE_CWD, shadow, 0, &st);
+	if (rc == 0 && !S_ISDIR(st.st_mode))
+		rc = -ENOTDIR;
+	if (rc < 0)
+		bad_input("-C %s: %s (at the shadow)", o->cwd, strerror((int)-rc));
+	return true;
+}
+
+/* The program to exec: a name is looked up in PATH here; a path that
+ * routes remote is left to the executive (the guest's execve stages it). */
+static char *program_path(const char *prog, const char *cwd, const struct policy *pol, int *exit_code)
+{
+	if (!strchr(prog, '/'))
+		return launch_resolve(prog, exit_code);
+	char joined[2 * PATH_MAX + 2], abs[PATH_MAX];
+	snprintf(joined, sizeof joined, "%s%s%s", prog[0] == '/' ? "" : cwd, prog[0] == '/' ? "" : "/", prog);
+	struct policy_route route;
+	char shadow[PATH_MAX];
+	if (policy_normalize(joined, abs, sizeof abs) == 0 &&
+	    policy_route_path(pol, abs, &route, shadow, sizeof shadow) == 0 &&
+	    (route.method == POLICY_REMOTE || route.method == POLICY_STAGE))
+		return strdup(prog);
+	return launch_resolve(prog, exit_code);
+}
+
+static struct filter_rule *filter_rules(const struct policy *pol, const bool *traced_too)
+{
+	long max = syscall_max_nr();
+	uint8_t *action = malloc((size_t)max + 1);
+	uint16_t *err = malloc(((size_t)max + 1) * sizeof *err);
+	struct filter_rule *rules = calloc((size_t)max + 1, sizeof *rules);
+	if (!action || !err || !rules) {
+		free(action);
+		free(err);
+		free(rules);
+		return NULL;
+	}
+	exec_filter_rules(pol, action, err);
+	for (long nr = 0; nr <= max; nr++) {
+		rules[nr].action = action[nr] == EXEC_FILTER_TRAP ? FILTER_TRACE
+				 : action[nr] == EXEC_FILTER_ERRNO ? FILTER_ERRNO : FILTER_ALLOW;
+		rules[nr].err = err[nr];
+		if (traced_too && traced_too[nr] && rules[nr].action == FILTER_ALLOW)
+			rules[nr].action = FILTER_TRACE;
+	}
+	free(action);
+	free(err);
+	return rules;
+}
+
+static void print_summary(const struct exec_stats *s)
+{
+	unsigned long total = 0;
+	for (int r = 0; r < ROUTE_COUNT; r++)
+		total += s->calls[r];
+	fprintf(stderr,
+		"splitrun: %lu calls trapped: %lu local, %lu remote, %lu staged, %lu denied, %lu refused; "
+		"%lu round trips to the shadow; %lu files staged, %lu written back\n",
+		total, s->calls[ROUTE_LOCAL], s->calls[ROUTE_REMOTE], s->calls[ROUTE_STAGE], s->calls[ROUTE_DENY],
+		s->calls[ROUTE_REFUSED], s->round_trips, s->staged_files, s->written_back);
+}
+
+/* Placeholders are fds of splitrun's own, one per open remote file. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static const struct exec_guest_mem guest_memory = {
+	.read = guest_read,
+	.write = guest_write,
+	.read_str = guest_read_str,
+};
+
+int split_run(const struct split_opts *o)
+{
+	struct policy *pol = policy_load(o->policy_file, stderr);
+	if (!pol)
+		exit(SPLITRUN_EXIT_BAD_INPUT);
+	struct rpc_conn conn;
+	connect_shadow(&conn, o->shadow);
+	struct remote probe = { .conn = &conn };
+	char cwd[PATH_MAX];
+	initial_cwd(o, pol, &probe, cwd, sizeof cwd);
+	if (probe.lost) {
+		fprintf(stderr, "splitrun: %s\n", probe.lost);
+		exit(SPLITRUN_EXIT_NO_SHADOW);
+	}
+	int exit_code;
+	char *path = program_path(o->argv[0], cwd, pol, &exit_code);
+	if (!path)
+		exit(exit_code);
+	mode_t mask = umask(0);
+	umask(mask);
+
+	struct trap_backend *backend = ptrace_backend_new();
+	struct filter_rule *rules = filter_rules(pol, o->trace ? o->selected : NULL);
+	if (!backend || !rules) {
+		fprintf(stderr, "splitrun: out of memory\n");
+		return -1;
+	}
+	if (o->trace && !o->selected) {
+		/* --trace with no -e: every call is shown, so every call traps. */
+		for (long nr = 0; nr <= syscall_max_nr(); nr++)
+			if (rules[nr].action == FILTER_ALLOW)
+				rules[nr].action = FILTER_TRACE;
+	}
+	struct exec_config cfg = {
+		.policy = pol,
+		.conn = &conn,
+		.mem = &guest_memory,
+		.caps = split_exec_caps(backend->caps),
+		.cwd = cwd,
+		.umask = mask,
+	};
+	struct exec *exec = exec_new(&cfg);
+	if (!exec)
+		return -1;
+	struct launch_spec spec = { .path = path, .argv = o->argv, .rules = rules, .unknown_trap = true };
+	struct split_state state = { .exec = exec, .printer = o->printer };
+	int status = -1;
+	if (backend->ops->launch(backend, &spec) == 0) {
+		raise_fd_limit();
+		struct split_mode mode = {
+			.exec = exec,
+			.printer = o->printer,
+			.trace = o->trace,
+			.selected = o->selected,
+			.follow_forks = o->follow_forks,
+			.leader = backend->guest,
+			.on_fatal = on_fatal_hook,
+			.fatal_ctx = &state,
+		};
+		struct trap_handler handler = split_handler(&mode);
+		if (trap_loop_run(backend, &handler) == 0 && backend->guest_done)
+			status = backend->guest_status;
+	}
+	struct exec_stats stats;
+	exec_get_stats(exec, &stats);
+	/* Whatever is still open is released now: staged files go home. */
+	int rc = exec_free(exec);
+	if (o->summary)
+		print_summary(&stats);
+	rpc_close(&conn);
+	backend->ops->destroy(backend);
+	free(rules);
+	free(path);
+	policy_free(pol);
+	if (rc < 0) {
+		fprintf(stderr, "splitrun: files left open by the program could not all be written back: %s\n",
+			strerror(-rc));
+		exit(SPLITRUN_EXIT_SHADOW_LOST);
+	}
+	return status;
+}
