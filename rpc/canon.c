@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include <linux/falloc.h>
 #include <linux/openat2.h>
+#include <sys/file.h>
 
 extern const int64_t canon_kernel_o_largefile;
 
@@ -307,10 +308,13 @@ static const struct canon_entry resolve_entries[] = {
 };
 static const struct canon_table resolve_table = { "resolve_flags", CANON_FLAGS, resolve_entries, COUNT(resolve_entries), 0, 0, NULL, 0 };
 
+static const struct canon_entry flock_entries[] = { E(LOCK_SH), E(LOCK_EX), E(LOCK_NB), E(LOCK_UN) };
+static const struct canon_table flock_table = { "flock_op", CANON_FLAGS, flock_entries, COUNT(flock_entries), 0, 0, NULL, 0 };
+
 const struct canon_table *const canon_tables[] = {
 	&open_table, &errno_table, &whence_table, &at_table, &access_table, &mode_table, &rename_table,
 	&statx_table, &dirent_table, &lock_type_table, &lock_cmd_table, &utime_table, &falloc_table,
-	&resolve_table, NULL,
+	&resolve_table, &flock_table, NULL,
 };
 
 /* Runs before main, so open_table is complete before any thread can read it
@@ -340,6 +344,7 @@ PAIR(lock_type, lock_type_table)
 PAIR(lock_cmd, lock_cmd_table)
 PAIR(fallocate_mode, falloc_table)
 PAIR(resolve_flags, resolve_table)
+PAIR(flock_op, flock_table)
 
 int canon_utime_nsec_encode(int64_t native, int64_t *canon)
 {

@@ -270,6 +270,12 @@
 #define CANON_F_OFD_SETLK  INT64_C(5)
 #define CANON_F_OFD_SETLKW INT64_C(6)
 
+/* ---- flock operation: one of SH, EX, UN, with NB or not ---- */
+#define CANON_LOCK_SH INT64_C(0x1)
+#define CANON_LOCK_EX INT64_C(0x2)
+#define CANON_LOCK_NB INT64_C(0x4)
+#define CANON_LOCK_UN INT64_C(0x8)
+
 /* ---- utimensat nanoseconds: 0..999999999 are themselves ---- */
 #define CANON_UTIME_NOW  INT64_C(-1)
 #define CANON_UTIME_OMIT INT64_C(-2)
@@ -337,6 +343,7 @@ CANON_PAIR(lock_cmd)
 CANON_PAIR(utime_nsec)
 CANON_PAIR(fallocate_mode)
 CANON_PAIR(resolve_flags)
+CANON_PAIR(flock_op)
 #undef CANON_PAIR
 
 /* "ENOENT" for CANON_ENOENT; NULL for a number with no canonical errno. */

@@ -90,7 +90,8 @@
 	X(GETHOSTNAME,41, "",      "n") \
 	X(IDS,       42, "",       "iiiiG") \
 	X(CLOCK_GETTIME,43, "i",   "T") \
-	X(COMPOUND,  44, "",       "")
+	X(COMPOUND,  44, "",       "") \
+	X(FLOCK,     45, "ii",     "")
 
 enum rpc_op {
 #define RPC_OP_ENUM(name, num, args, res) RPC_OP_##name = num,

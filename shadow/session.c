@@ -496,6 +496,20 @@ static int64_t op_lock(struct session *s, const struct rpc_val *a)
 	return 0;
 }
 
+/* flock(2) on the handle's open file: a lock shared by nothing but the
+ * handles DUPed from it, as for the agent's process. */
+static int64_t op_flock(struct session *s, const struct rpc_val *a)
+{
+	int fd = handle_fd(s, a[0].i);
+	if (fd < 0)
+		return fd;
+	int64_t op;
+	DECODE(flock_op, a[1].i, op);
+	if (!(op & LOCK_UN))
+		MODIFYING();
+	return flock(fd, (int)op) < 0 ? -errno : 0;
+}
+
 static int64_t op_utimens(struct session *s, const struct rpc_val *a)
 {
 	MODIFYING();
@@ -805,6 +819,8 @@ static int64_t run_op(struct session *s, int64_t op, const struct rpc_val *a)
 		return put_statfs(s, fd);
 	case RPC_OP_LOCK:
 		return op_lock(s, a);
+	case RPC_OP_FLOCK:
+		return op_flock(s, a);
 	case RPC_OP_FALLOCATE: {
 		MODIFYING();
 		if ((fd = handle_fd(s, a[0].i)) < 0)

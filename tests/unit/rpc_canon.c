@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include <linux/falloc.h>
 #include <linux/openat2.h>
+#include <sys/file.h>
 
 static void test_tables_round_trip(void)
 {
@@ -123,6 +124,7 @@ static void test_completeness(void)
 		X(resolve_flags, RESOLVE_NO_XDEV), X(resolve_flags, RESOLVE_NO_MAGICLINKS),
 		X(resolve_flags, RESOLVE_NO_SYMLINKS), X(resolve_flags, RESOLVE_BENEATH),
 		X(resolve_flags, RESOLVE_IN_ROOT), X(resolve_flags, RESOLVE_CACHED),
+		X(flock_op, LOCK_SH), X(flock_op, LOCK_EX), X(flock_op, LOCK_NB), X(flock_op, LOCK_UN),
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		const struct canon_table *tab = NULL;
@@ -252,6 +254,10 @@ static void test_golden(void)
 	CHECK(canon_mode_encode(S_IFLNK | 0777, &c) == 0 && c == 0120777, "golden mode symlink");
 	CHECK(canon_lock_cmd_encode(F_OFD_SETLKW, &c) == 0 && c == 6, "golden F_OFD_SETLKW = 6");
 	CHECK(canon_lock_cmd_encode(F_SETLK, &c) == 0 && c == 2, "golden F_SETLK = 2");
+	CHECK(canon_flock_op_encode(LOCK_EX | LOCK_NB, &c) == 0 && c == (CANON_LOCK_EX | CANON_LOCK_NB) && c == 6,
+	      "golden LOCK_EX|LOCK_NB = 6");
+	CHECK(canon_flock_op_decode(CANON_LOCK_UN, &c) == 0 && c == LOCK_UN, "canonical LOCK_UN decodes");
+	CHECK_EQ_INT(canon_flock_op_encode(0x40, &c), -EINVAL, "an unknown flock bit is refused");
 	CHECK(canon_utime_nsec_encode(UTIME_NOW, &c) == 0 && c == -1, "golden UTIME_NOW = -1");
 	CHECK(canon_utime_nsec_encode(UTIME_OMIT, &c) == 0 && c == -2, "golden UTIME_OMIT = -2");
 	CHECK(canon_utime_nsec_encode(123456789, &c) == 0 && c == 123456789, "nsec passes as itself");

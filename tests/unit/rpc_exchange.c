@@ -285,6 +285,56 @@ static void test_pipelined(void)
 	CHECK_EQ_INT(session_end(&s), 0, "pipelined session ends cleanly");
 }
 
+/* FLOCK: a lock through one session's handle holds off another session's
+ * non-blocking attempt (EAGAIN), until it is released; an unknown bit is
+ * refused. */
+static void test_flock(void)
+{
+	struct session a, b;
+	struct rpc_conn ca, cb;
+	struct rpc_reply r;
+	session_start(&a);
+	session_start(&b);
+	rpc_attach(&ca, dup(a.fd));
+	rpc_attach(&cb, dup(b.fd));
+	struct rpc_val open_args[] = { rpc_int(RPC_HANDLE_CWD), rpc_str("f"), rpc_int(CANON_O_RDONLY), rpc_int(0),
+				       rpc_int(0), rpc_int(0) };
+	int64_t ha = -1, hb = -1;
+	if (rpc_call(&ca, RPC_OP_OPEN, open_args, 6, &r) == 0)
+		ha = r.result;
+	rpc_reply_free(&r);
+	if (rpc_call(&cb, RPC_OP_OPEN, open_args, 6, &r) == 0)
+		hb = r.result;
+	rpc_reply_free(&r);
+	CHECK(ha >= 0 && hb >= 0, "both sessions open f read-only");
+	struct rpc_val ex_a[] = { rpc_int(ha), rpc_int(CANON_LOCK_EX) };
+	struct rpc_val exnb_b[] = { rpc_int(hb), rpc_int(CANON_LOCK_EX | CANON_LOCK_NB) };
+	struct rpc_val un_a[] = { rpc_int(ha), rpc_int(CANON_LOCK_UN) };
+	struct rpc_val bad[] = { rpc_int(ha), rpc_int(0x40) };
+	const struct {
+		int who;
+		struct rpc_val *args;
+		int64_t want;
+		const char *what;
+	} steps[] = {
+		{ 0, ex_a, 0, "FLOCK LOCK_EX through a read-only handle" },
+		{ 1, exnb_b, -CANON_EAGAIN, "the other session's LOCK_EX|LOCK_NB fails with EAGAIN" },
+		{ 0, un_a, 0, "LOCK_UN" },
+		{ 1, exnb_b, 0, "then the other session gets it" },
+		{ 0, bad, -CANON_EINVAL, "an operation with an unknown bit is EINVAL" },
+	};
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		int64_t got = -999;
+		if (rpc_call(steps[i].who ? &cb : &ca, RPC_OP_FLOCK, steps[i].args, 2, &r) == 0)
+			got = r.result;
+		rpc_reply_free(&r);
+		CHECK_EQ_INT(got, steps[i].want, "%s", steps[i].what);
+	}
+	rpc_close(&ca);
+	rpc_close(&cb);
+	CHECK(session_end(&a) == 0 && session_end(&b) == 0, "FLOCK sessions end cleanly");
+}
+
 /* Counts the entries (ino, off, type, name each) of a GETDENTS reply named
  * "...-NNNN" in seen[NNNN], skipping "." and ".."; an unexpected name or
  * one seen before counts in *bad. */
@@ -581,6 +631,7 @@ int main(void)
 		test_handshake();
 		test_golden_replies();
 		test_pipelined();
+		test_flock();
 		test_data_budget();
 		test_refusals();
 	}

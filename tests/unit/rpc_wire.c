@@ -612,7 +612,7 @@ static void bounds(void)
 	/* The op numbers are part of the wire. */
 	CHECK(RPC_OP_HELLO == 1 && RPC_OP_NULL == 2 && RPC_OP_OPEN == 3 && RPC_OP_GETDENTS == 17 &&
 	      RPC_OP_STATFS == 31 && RPC_OP_LOCK == 33 && RPC_OP_CLOCK_GETTIME == 43 && RPC_OP_COMPOUND == 44 &&
-	      RPC_OP_MAX == 45, "op numbers");
+	      RPC_OP_FLOCK == 45 && RPC_OP_MAX == 46, "op numbers");
 }
 
 /* The worked examples of docs/wire-format.md are these vectors: each
