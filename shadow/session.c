@@ -246,7 +246,8 @@ static int open_in_root(struct session *s, const char *abs, int64_t flags, mode_
 {
 	struct open_how how = {
 		.flags = (uint64_t)flags | O_CLOEXEC,
-		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+		/* O_TMPFILE includes O_DIRECTORY's bit: test it whole. */
+		.mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd = (int)syscall(SYS_openat2, s->root->fd, abs, &how, sizeof how);
@@ -683,6 +684,13 @@ static int64_t run_op(struct session *s, int64_t op, const struct rpc_val *a)
 		r = readlinkat(fd, "", (char *)s->iobuf, a[2].i < RPC_MAX_PATH ? (size_t)a[2].i : RPC_MAX_PATH);
 		if (r < 0)
 			r = -errno;
+		/* readlinkat(fd, "") of what is no symlink says ENOENT;
+		 * readlink(2) of its path says EINVAL. */
+		if (r == -ENOENT) {
+			struct stat st;
+			if (fstat(fd, &st) == 0 && !S_ISLNK(st.st_mode))
+				r = -EINVAL;
+		}
 		else
 			rpc_put_bytes(&s->out, s->iobuf, (size_t)r, RPC_MAX_BUF);
 		close(fd);

@@ -335,6 +335,33 @@ static void test_flock(void)
 	CHECK(session_end(&a) == 0 && session_end(&b) == 0, "FLOCK sessions end cleanly");
 }
 
+/* What the shadow answers as the kernel would: OPEN with O_DIRECTORY (whose
+ * bit O_TMPFILE shares) ignores a mode, as open(2) does when not creating;
+ * READLINK of a file that is no symlink is EINVAL. */
+static void test_kernel_answers(void)
+{
+	struct session s;
+	struct rpc_conn c;
+	struct rpc_reply r;
+	session_start(&s);
+	rpc_attach(&c, dup(s.fd));
+	struct rpc_val open_dir[] = { rpc_int(RPC_HANDLE_CWD), rpc_str("many"), rpc_int(CANON_O_RDONLY | CANON_O_DIRECTORY),
+				      rpc_int(0644), rpc_int(0), rpc_int(0) };
+	int64_t got = -999;
+	if (rpc_call(&c, RPC_OP_OPEN, open_dir, 6, &r) == 0)
+		got = r.result;
+	rpc_reply_free(&r);
+	CHECK(got >= 0, "OPEN O_DIRECTORY with a mode (ignored) gives a handle (result %lld)", (long long)got);
+	struct rpc_val link_args[] = { rpc_int(RPC_HANDLE_CWD), rpc_str("f"), rpc_int(64) };
+	got = -999;
+	if (rpc_call(&c, RPC_OP_READLINK, link_args, 3, &r) == 0)
+		got = r.result;
+	rpc_reply_free(&r);
+	CHECK_EQ_INT(got, -CANON_EINVAL, "READLINK of a regular file");
+	rpc_close(&c);
+	CHECK_EQ_INT(session_end(&s), 0, "the session ends cleanly");
+}
+
 /* Counts the entries (ino, off, type, name each) of a GETDENTS reply named
  * "...-NNNN" in seen[NNNN], skipping "." and ".."; an unexpected name or
  * one seen before counts in *bad. */
@@ -632,6 +659,7 @@ int main(void)
 		test_golden_replies();
 		test_pipelined();
 		test_flock();
+		test_kernel_answers();
 		test_data_budget();
 		test_refusals();
 	}
