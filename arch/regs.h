@@ -45,6 +45,11 @@ int arch_set_call(pid_t tid, long nr, const uint64_t args[SYSCALL_MAX_ARGS]);
  * register the signal code still needs. */
 int arch_restore_for_restart(pid_t tid, long nr, const uint64_t args[SYSCALL_MAX_ARGS]);
 
+/* At a syscall-exit stop: makes the thread, once resumed, execute its
+ * system-call instruction again as call NR with ARGS (the instruction
+ * pointer goes back over it), so the call is made, and trapped, anew. */
+int arch_redo_call(pid_t tid, long nr, const uint64_t args[SYSCALL_MAX_ARGS]);
+
 /* Bytes below the stack pointer that the ABI lets a function use without
  * moving it (x86_64: 128; aarch64: none). Scratch data a tracer writes into
  * a stopped thread's stack goes below this. */

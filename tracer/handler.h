@@ -63,6 +63,10 @@ struct trap_control {
 	/* Set by on_exit: the guest sees `result` instead of the call's own
 	 * result (a call that ran, was skipped or installed an fd). */
 	bool override_result;
+	/* Set by on_exit of a call that ran (TRAP_CAP_REWRITE): the thread
+	 * makes the original call again, as the guest made it, and it is
+	 * trapped anew (the call that ran, a rewritten one, was a wait). */
+	bool redo_call;
 };
 
 /* A new traced process or thread, announced before it runs any code. */

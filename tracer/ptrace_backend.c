@@ -626,6 +626,8 @@ static int pt_resume(struct trap_backend *b, struct trap_event *ev,
 	int rc = 0;
 	if (ev->kind == TRAP_EV_ENTER)
 		rc = resume_entry(pb, t, verdict, ctl);
+	else if (ev->kind == TRAP_EV_EXIT && ctl && ctl->redo_call)
+		rc = arch_redo_call(t->tid, t->call.nr, t->call.arg);
 	else if (ev->kind == TRAP_EV_EXIT && ctl && ctl->override_result)
 		rc = arch_set_result(t->tid, ctl->result);
 	restart(t, s->signal);

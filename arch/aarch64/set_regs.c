@@ -75,3 +75,16 @@ int arch_restore_for_restart(pid_t tid, long nr, const uint64_t args[SYSCALL_MAX
 		regs.regs[i] = args[i];
 	return set_regs(tid, &regs);
 }
+
+/* "svc #0" is four bytes; it reads the number from x8. */
+int arch_redo_call(pid_t tid, long nr, const uint64_t args[SYSCALL_MAX_ARGS])
+{
+	struct user_pt_regs regs;
+	if (get_regs(tid, &regs) < 0)
+		return -1;
+	regs.pc -= 4;
+	regs.regs[8] = (uint64_t)nr;
+	for (int i = 0; i < SYSCALL_MAX_ARGS; i++)
+		regs.regs[i] = args[i];
+	return set_regs(tid, &regs);
+}

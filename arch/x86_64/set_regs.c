@@ -79,3 +79,21 @@ int arch_restore_for_restart(pid_t tid, long nr, const uint64_t args[SYSCALL_MAX
 {
 	return arch_set_call(tid, nr, args);
 }
+
+/* "syscall" is two bytes (0f 05); it reads the number from rax. */
+int arch_redo_call(pid_t tid, long nr, const uint64_t args[SYSCALL_MAX_ARGS])
+{
+	struct user_regs_struct regs;
+	if (get_regs(tid, &regs) < 0)
+		return -1;
+	regs.rip -= 2;
+	regs.rax = (unsigned long long)nr;
+	regs.orig_rax = (unsigned long long)-1;
+	regs.rdi = args[0];
+	regs.rsi = args[1];
+	regs.rdx = args[2];
+	regs.r10 = args[3];
+	regs.r8 = args[4];
+	regs.r9 = args[5];
+	return set_regs(tid, &regs);
+}

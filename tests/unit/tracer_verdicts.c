@@ -43,12 +43,13 @@
 #define FORK_ROUNDS 20
 #define REPORT_BASE 0x40000000
 #define SLOW_MARK 999996
+#define REDO_MARK 999995
 
 enum guest_failure {
 	F_SKIP = 1 << 0, F_REWRITE = 1 << 1, F_EPERM = 1 << 2, F_INSTALL = 1 << 3,
 	F_INSTALL_FLAGS = 1 << 4, F_INSTALL_DUP = 1 << 5, F_NR = 1 << 6, F_STRING = 1 << 7,
 	F_FIXUP = 1 << 8, F_OVERRIDE = 1 << 9, F_OVERRIDE_SKIP = 1 << 10, F_RESTART = 1 << 11,
-	F_CHILDREN = 1 << 12,
+	F_CHILDREN = 1 << 12, F_REDO = 1 << 13,
 };
 
 static void *thread_body(void *arg)
@@ -197,6 +198,10 @@ static int guest(void)
 		bad |= F_OVERRIDE_SKIP;
 	if (!restarted_read())
 		bad |= F_RESTART;
+	/* The handler lets the first run of this call happen and has the
+	 * thread make it again at its exit; the second run is rewritten. */
+	if (syscall(SYS_getpgid, REDO_MARK) != getpgid(0))
+		bad |= F_REDO;
 	if (!make_children())
 		bad |= F_CHILDREN;
 	syscall(SYS_getsid, REPORT_BASE | bad);
@@ -213,6 +218,7 @@ struct seen {
 	int install_exit_fd;      /* the fd on_exit saw for the openat install */
 	int report;               /* the guest's failure mask, -1 until reported */
 	int restart_marked_enters;
+	int redo_enters;
 	int enters_from_unannounced;
 	int memfd_open, memfd_dup;
 	struct trap_new_task tasks[MAX_TASKS];
@@ -265,8 +271,10 @@ static enum trap_verdict on_enter(void *ctx, struct trace_call *call, struct tra
 	}
 	if (nr == SYS_getpgid && call->arg[0] == SLOW_MARK)
 		usleep(200 * 1000);
+	if (nr == SYS_getpgid && call->arg[0] == REDO_MARK && s->redo_enters++ == 0)
+		return TRAP_CONTINUE_SEE_EXIT;   /* ESRCH, then redone at the exit */
 	if (nr == SYS_getpgid && (call->arg[0] == BOGUS_PGID_PID || call->arg[0] == OVERRIDE_PGID_PID ||
-				  call->arg[0] == SLOW_MARK)) {
+				  call->arg[0] == SLOW_MARK || call->arg[0] == REDO_MARK)) {
 		memcpy(ctl->arg, call->arg, sizeof ctl->arg);
 		ctl->arg[0] = 0;
 		ctl->rewrite_args = true;
@@ -349,6 +357,8 @@ static void on_exit_call(void *ctx, struct trace_call *call, struct trap_control
 	}
 	if (call->nr == SYS_openat)
 		s->install_exit_fd = (int)call->ret;
+	if (call->nr == SYS_getpgid && call->arg[0] == REDO_MARK && s->redo_enters == 1)
+		ctl->redo_call = call->ret == -ESRCH;
 }
 
 static void on_new(void *ctx, const struct trap_new_task *task)
@@ -438,6 +448,7 @@ int main(int argc, char **argv)
 		{ F_OVERRIDE_SKIP, "on_exit overrides the result of a skipped call" },
 		{ F_RESTART, "a rewritten call interrupted and restarted by SA_RESTART still works" },
 		{ F_CHILDREN, "fork, vfork, a thread and three kinds of clone ran and exited 0" },
+		{ F_REDO, "a call redone at its exit runs again, and its second run is what the guest sees" },
 	};
 	for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)
 		CHECK(!(bad & checks[i].bit), "guest: %s (failure mask %#x)", checks[i].what, bad);
@@ -447,6 +458,7 @@ int main(int argc, char **argv)
 	CHECK_EQ_INT(s.restart_marked_enters, 2,
 		     "the restarted read was trapped again with the guest's own arguments (entries seen)");
 	CHECK_EQ_INT(s.enters_from_unannounced, 0, "no call came from a thread before its NEW event");
+	CHECK_EQ_INT(s.redo_enters, 2, "the redone call was trapped twice");
 
 	/* NEW events: the guest first, then in the order the guest made them. */
 	CHECK(s.ntasks >= 7 + FORK_ROUNDS + 1, "%d NEW events", s.ntasks);
