@@ -78,6 +78,31 @@ void ex_install(struct exec_call *c, struct vft_object *obj, int flags)
 	c->p->cloexec = (flags & O_CLOEXEC) != 0;
 }
 
+bool ex_park(struct exec_call *c)
+{
+	struct exec *x = c->x;
+	if ((x->caps & (EXEC_CAN_REWRITE | EXEC_CAN_SEE_EXIT)) != (EXEC_CAN_REWRITE | EXEC_CAN_SEE_EXIT) ||
+	    x->ppoll_nr < 0)
+		return false;
+	unsigned k = c->th->retries < 4 ? c->th->retries : 4;
+	c->th->retries++;
+	c->th->parked = true;
+	struct timespec ts = { 0, (10L << k) * 1000000L };
+	memcpy(x->scratch, &ts, sizeof ts);
+	struct exec_action *a = c->a;
+	a->rewrite_nr = true;
+	a->nr = x->ppoll_nr;
+	a->rewrite_args = true;
+	memset(a->arg, 0, sizeof a->arg);
+	a->arg[2] = 0;   /* the timeout: offset 0 of the scratch data */
+	a->arg[4] = 8;   /* sizeof the kernel's sigset (no mask is given) */
+	a->scratch = x->scratch;
+	a->scratch_len = sizeof ts;
+	a->scratch_args = 1u << 2;
+	ex_run_then(c, PEND_RETRY);
+	return true;
+}
+
 /* ---- arguments ---- */
 
 int ex_arg_index(const struct syscall_desc *d, enum arg_kind k, int nth)
@@ -254,6 +279,9 @@ void exec_enter(struct exec *x, pid_t tid, long nr, const uint64_t args[SYSCALL_
 		return;
 	}
 	pending_drop(x, &th->pending);
+	if (!th->parked)
+		th->retries = 0;
+	th->parked = false;
 	if (nr >= 0 && nr <= x->max_nr) {
 		const struct policy_route *cr = &x->call_route[nr];
 		a->log = cr->log;
@@ -268,7 +296,7 @@ void exec_enter(struct exec *x, pid_t tid, long nr, const uint64_t args[SYSCALL_
 	}
 	struct exec_call c = {
 		.x = x, .t = t, .tid = tid, .nr = nr, .desc = syscall_by_nr(nr), .arg = args, .a = a,
-		.p = &th->pending,
+		.p = &th->pending, .th = th,
 	};
 	c.row = nr >= 0 && nr <= x->max_nr ? x->rows[nr] : NULL;
 	if (c.row)
@@ -296,13 +324,13 @@ static void exit_cwd_local(struct exec *x, struct vft_task *t)
 	vft_set_cwd(t, cwd, false);
 }
 
-bool exec_exit(struct exec *x, pid_t tid, int64_t ret, int64_t *override)
+enum exec_exit_action exec_exit(struct exec *x, pid_t tid, int64_t ret, int64_t *override)
 {
 	struct vft_task *t = vft_task_find(x->vft, tid);
 	if (!t || !t->exec)
-		return false;
+		return EXEC_EXIT_KEEP;
 	struct exec_pending *p = &((struct exec_thread *)t->exec)->pending;
-	bool overridden = false;
+	enum exec_exit_action what = EXEC_EXIT_KEEP;
 	/* A call the kernel restarts is trapped again: nothing happened. */
 	bool restarting = ret >= -516 && ret <= -512;
 	switch (restarting ? PEND_NONE : p->kind) {
@@ -342,14 +370,20 @@ bool exec_exit(struct exec *x, pid_t tid, int64_t ret, int64_t *override)
 	case PEND_OVERRIDE:
 		if (ret == 0 && p->result < 0) {
 			*override = p->result;
-			overridden = true;
+			what = EXEC_EXIT_OVERRIDE;
 		}
 		break;
 	case PEND_RESULT:
 		if (ret >= 0) {
 			*override = p->result;
-			overridden = true;
+			what = EXEC_EXIT_OVERRIDE;
 		}
+		break;
+	case PEND_RETRY:
+		/* Timed out: try again. A signal (EINTR, or a restart the
+		 * backend has already put back) is the guest's own business. */
+		if (ret == 0)
+			what = EXEC_EXIT_REDO;
 		break;
 	case PEND_ADVANCE:
 		if (ret > 0 && p->obj)
@@ -357,7 +391,7 @@ bool exec_exit(struct exec *x, pid_t tid, int64_t ret, int64_t *override)
 		break;
 	}
 	pending_drop(x, p);
-	return overridden;
+	return what;
 }
 
 /* ---- setup ---- */
@@ -376,6 +410,7 @@ struct exec *exec_new(const struct exec_config *cfg)
 	x->rows = calloc((size_t)x->max_nr + 1, sizeof *x->rows);
 	x->warned = calloc((size_t)x->max_nr + 1, 1);
 	x->iobuf = malloc(RPC_MAX_BUF);
+	x->ppoll_nr = syscall_nr("ppoll");
 	x->call_route = calloc((size_t)x->max_nr + 1, sizeof *x->call_route);
 	for (long nr = 0; x->call_route && nr <= x->max_nr; nr++) {
 		const struct syscall_desc *d = syscall_by_nr(nr);

@@ -99,9 +99,14 @@ int exec_free(struct exec *x);
 
 /* A trapped call of TID: NR with ARGS. Fills A. */
 void exec_enter(struct exec *x, pid_t tid, long nr, const uint64_t args[SYSCALL_MAX_ARGS], struct exec_action *a);
-/* The result RET of the call TID made (for see_exit). Returns true and sets
- * *OVERRIDE when the guest must see another result. */
-bool exec_exit(struct exec *x, pid_t tid, int64_t ret, int64_t *override);
+enum exec_exit_action {
+	EXEC_EXIT_KEEP,      /* the guest sees RET */
+	EXEC_EXIT_OVERRIDE,  /* the guest sees *override */
+	EXEC_EXIT_REDO,      /* the thread makes its original call again (EXEC_CAN_REWRITE) */
+};
+
+/* The result RET of the call TID made (for see_exit). */
+enum exec_exit_action exec_exit(struct exec *x, pid_t tid, int64_t ret, int64_t *override);
 
 /* Processes and threads (tracer/handler.h's trap_new_task, field by field). */
 void exec_task_new(struct exec *x, pid_t tid, pid_t parent, bool shares_files, bool shares_fs);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "policy/exec_internal.h"
+#include "rpc/canon.h"
 
 /* Status flags F_SETFL may change (the kernel's SETFL_MASK). */
 #define SETFL_FLAGS (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME | O_NONBLOCK)
@@ -55,12 +56,18 @@ void ex_dup(struct exec_call *c)
 }
 
 /* What F_GETFL reports: the kernel keeps the open's flags but those that
- * only describe the open, and always shows O_LARGEFILE on 64-bit. */
+ * only describe the open, and shows its O_LARGEFILE bit on 64-bit (but for
+ * O_PATH fds, which keep only O_PATH and the lookup flags). */
 static int getfl(const struct vft_object *o)
 {
-	return (o->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE;
+	if (o->flags & O_PATH)
+		return o->flags & (O_PATH | O_NOFOLLOW | O_DIRECTORY);
+	return (o->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | (int)canon_kernel_o_largefile;
 }
 
+/* A lock: a waiting one (F_SETLKW) is tried without waiting at the shadow,
+ * and the thread is parked here while someone else holds it, so that the
+ * tracer serves everyone (the holder's unlock included) meanwhile. */
 static void lock(struct exec_call *c, struct vft_object *o, int cmd)
 {
 	struct flock fl;
@@ -68,7 +75,20 @@ static void lock(struct exec_call *c, struct vft_object *o, int cmd)
 		ex_answer(c, -EFAULT);
 		return;
 	}
-	int64_t rc = remote_lock(&c->x->remote, o->handle, cmd, &fl);
+	/* Taken at the shadow as open-file-description locks: two opens of
+	 * the file (by two guest processes, or two agents) conflict there,
+	 * whatever process of the shadow serves them (docs/limits.md). */
+	int shadow_cmd = cmd == F_GETLK ? F_OFD_GETLK : cmd == F_SETLK ? F_OFD_SETLK
+		       : cmd == F_SETLKW ? F_OFD_SETLKW : cmd;
+	int try = shadow_cmd == F_OFD_SETLKW ? F_OFD_SETLK : shadow_cmd;
+	int64_t rc = remote_lock(&c->x->remote, o->handle, try, &fl);
+	if ((rc == -EAGAIN || rc == -EACCES) && try != shadow_cmd) {
+		if (ex_park(c))
+			return;
+		rc = remote_lock(&c->x->remote, o->handle, shadow_cmd, &fl);   /* no parking: wait there */
+	}
+	if (rc >= 0 && (cmd == F_GETLK || cmd == F_OFD_GETLK) && fl.l_type != F_UNLCK)
+		fl.l_pid = cmd == F_GETLK ? 0 : -1;   /* a holder at home has no pid here */
 	if (rc >= 0 && (cmd == F_GETLK || cmd == F_OFD_GETLK) && ex_write_mem(c, c->arg[2], &fl, sizeof fl) < 0)
 		rc = -EFAULT;
 	ex_answer(c, rc);
@@ -306,8 +326,8 @@ void ex_fchown(struct exec_call *c)
 		ex_answer(c, remote_fchown(&c->x->remote, o->handle, (uid_t)c->arg[1], (gid_t)c->arg[2]));
 }
 
-/* flock(fd, op): an open-file-description lock on the whole file at the
- * shadow (flock locks are per open file description too). */
+/* flock(fd, op): flock at the shadow on the remote file's handle; a
+ * waiting one is tried without waiting and parked like F_SETLKW. */
 void ex_flock(struct exec_call *c)
 {
 	struct vft_object *o = file_obj(c);
@@ -318,23 +338,12 @@ void ex_flock(struct exec_call *c)
 		return;
 	}
 	int op = (int)c->arg[1];
-	struct flock fl = { .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
-	switch (op & ~LOCK_NB) {
-	case LOCK_SH:
-		fl.l_type = F_RDLCK;
-		break;
-	case LOCK_EX:
-		fl.l_type = F_WRLCK;
-		break;
-	case LOCK_UN:
-		fl.l_type = F_UNLCK;
-		break;
-	default:
-		ex_answer(c, -EINVAL);
+	int64_t rc = remote_flock(&c->x->remote, o->handle, op | LOCK_NB);
+	if (rc == -EWOULDBLOCK && !(op & LOCK_NB) && ex_park(c))
 		return;
-	}
-	int64_t rc = remote_lock(&c->x->remote, o->handle, (op & LOCK_NB) ? F_OFD_SETLK : F_OFD_SETLKW, &fl);
-	ex_answer(c, rc == -EACCES ? -EWOULDBLOCK : rc);
+	if (rc == -EWOULDBLOCK && !(op & LOCK_NB))
+		rc = remote_flock(&c->x->remote, o->handle, op);
+	ex_answer(c, rc);
 }
 
 /* fadvise64, readahead: advice about a file the guest does not hold. */

@@ -32,6 +32,7 @@ enum pend_kind {
 	PEND_OVERRIDE,      /* the guest sees `result` instead, if the call returned 0 */
 	PEND_RESULT,        /* the guest sees `result` instead, if the call did not fail */
 	PEND_ADVANCE,       /* obj's shadow offset moves to result + what the call returned */
+	PEND_RETRY,         /* a parked wait: when it times out, the original call is made again */
 };
 
 struct exec_pending {
@@ -46,6 +47,8 @@ struct exec_pending {
 /* The per-thread state the executive hangs on a vft_task. */
 struct exec_thread {
 	struct exec_pending pending;
+	bool parked;              /* the last call was parked (ex_park) */
+	unsigned retries;         /* parks in a row, for the back-off */
 };
 
 #define EX_SCRATCH_MAX (2 * (PATH_MAX + 2))
@@ -67,6 +70,7 @@ struct exec {
 	int release_error;              /* -errno of the last failed release (write-back) */
 	char scratch[EX_SCRATCH_MAX];   /* strings placed in the guest for a rewritten call */
 	uint8_t *iobuf;                 /* RPC_MAX_BUF bytes of data on its way */
+	long ppoll_nr;
 	bool have_ids;
 	uid_t uid, euid;
 	gid_t gid, egid;
@@ -82,6 +86,7 @@ struct exec_call {
 	const uint64_t *arg;
 	struct exec_action *a;
 	struct exec_pending *p;
+	struct exec_thread *th;
 	const struct exec_row *row;
 };
 
@@ -109,6 +114,12 @@ void ex_run_then(struct exec_call *c, enum pend_kind kind);
 /* The call is answered with a new fd open on OBJ's placeholder, FLAGS being
  * the guest's open flags; OBJ's reference passes to the pending block. */
 void ex_install(struct exec_call *c, struct vft_object *obj, int flags);
+/* The call would block at the shadow (a lock held by someone else): the
+ * thread waits here a little (a ppoll with a timeout, backing off from 10 to
+ * 160 ms) and then makes the call again. A signal during the wait behaves as
+ * during the call: its handler runs and the call fails with EINTR, or it
+ * restarts. Returns false when the backend cannot do it. */
+bool ex_park(struct exec_call *c);
 /* A one-time warning about this call (by number). */
 void ex_warn_once(struct exec_call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -65,6 +65,10 @@ int64_t remote_open(struct remote *r, const char *path, int flags, mode_t mode, 
 {
 	int64_t cflags, cmode, cumask;
 	ENCODE(open_flags, flags & ~O_CLOEXEC, cflags);
+	/* The mode argument means something only when the open creates; the
+	 * guest's register holds whatever was there otherwise. */
+	if (!(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE)
+		mode = 0;
 	ENCODE(mode, mode & 07777, cmode);
 	ENCODE(mode, umask & 0777, cumask);
 	struct rpc_val open_args[] = {
@@ -414,6 +418,14 @@ int64_t remote_lock(struct remote *r, int64_t h, int cmd, struct flock *fl)
 	}
 	rpc_reply_free(&rep);
 	return res;
+}
+
+int64_t remote_flock(struct remote *r, int64_t h, int op)
+{
+	int64_t cop;
+	ENCODE(flock_op, op, cop);
+	struct rpc_val a[] = { rpc_int(h), rpc_int(cop) };
+	return call0(r, RPC_OP_FLOCK, a, 2);
 }
 
 int64_t remote_fallocate(struct remote *r, int64_t h, int mode, int64_t off, int64_t len)

@@ -72,6 +72,8 @@ int64_t remote_statfs(struct remote *r, const char *path, struct statfs *sf);
 int64_t remote_fstatfs(struct remote *r, int64_t h, struct statfs *sf);
 /* fcntl lock CMD (F_GETLK, F_SETLK, F_SETLKW, F_OFD_*) with FL in and out. */
 int64_t remote_lock(struct remote *r, int64_t h, int cmd, struct flock *fl);
+/* flock(2) OP on H (FLOCK). */
+int64_t remote_flock(struct remote *r, int64_t h, int op);
 int64_t remote_fallocate(struct remote *r, int64_t h, int mode, int64_t off, int64_t len);
 /* COPY_RANGE between two handles; an offset < 0 means the handle's own. */
 int64_t remote_copy_range(struct remote *r, int64_t in, int64_t off_in, int64_t out, int64_t off_out,

@@ -346,6 +346,10 @@ CANON_PAIR(resolve_flags)
 CANON_PAIR(flock_op)
 #undef CANON_PAIR
 
+/* The kernel's O_LARGEFILE bit (glibc's O_LARGEFILE is 0 on 64-bit
+ * targets; the kernel sets its own bit in every open file's flags there). */
+extern const int64_t canon_kernel_o_largefile;
+
 /* "ENOENT" for CANON_ENOENT; NULL for a number with no canonical errno. */
 const char *canon_errno_name(int64_t canon);
 

@@ -6,5 +6,5 @@
 #include <stdint.h>
 #include <asm/fcntl.h>
 
-extern const int64_t canon_kernel_o_largefile;
+extern const int64_t canon_kernel_o_largefile;   /* rpc/canon.h, which includes <fcntl.h> */
 const int64_t canon_kernel_o_largefile = O_LARGEFILE;

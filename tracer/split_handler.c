@@ -76,10 +76,19 @@ static void split_on_exit(void *ctx, struct trace_call *call, struct trap_contro
 {
 	struct split_mode *m = ctx;
 	int64_t override;
-	if (!call->skipped && exec_exit(m->exec, call->pid, call->ret, &override)) {
+	switch (call->skipped ? EXEC_EXIT_KEEP : exec_exit(m->exec, call->pid, call->ret, &override)) {
+	case EXEC_EXIT_KEEP:
+		break;
+	case EXEC_EXIT_OVERRIDE:
 		ctl->override_result = true;
 		ctl->result = override;
 		call->ret = override;
+		break;
+	case EXEC_EXIT_REDO:
+		/* A wait, not the call: nothing to show yet. */
+		ctl->redo_call = true;
+		check_lost(m);
+		return;
 	}
 	check_lost(m);
 	if (call->route)
