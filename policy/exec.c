@@ -6,6 +6,7 @@
 #include <linux/close_range.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -195,6 +196,13 @@ void exec_task_exec(struct exec *x, pid_t tid, pid_t former_tid)
 	if (t)
 		thread_free(x, t);
 	vft_task_exec(x->vft, tid, former_tid);
+	if (x->remote_clock) {
+		int rc = ex_hide_vdso(x, tid);
+		if (rc < 0 && rc != -ENOENT)
+			fprintf(x->warn ? x->warn : stderr,
+				"splitrun: process %d: cannot hide the vDSO (%s): its clock stays this machine's\n",
+				(int)tid, strerror(-rc));
+	}
 }
 
 const char *exec_lost(const struct exec *x)
@@ -339,6 +347,10 @@ enum exec_exit_action exec_exit(struct exec *x, pid_t tid, int64_t ret, int64_t 
 	case PEND_INSTALL:
 		if (ret >= 0)
 			vft_fd_set(x->vft, t, (int)ret, p->obj, p->cloexec);
+		/* The guest holds its own fd on a staged copy now: the copy
+		 * may have the home file's exact mode (fstat shows it). */
+		if (ret >= 0 && p->obj->method == VFT_STAGE)
+			(void)fchmod(p->obj->placeholder, p->obj->stage_mode);
 		break;
 	case PEND_DUP:
 		if (ret >= 0)
@@ -414,8 +426,11 @@ struct exec *exec_new(const struct exec_config *cfg)
 	x->call_route = calloc((size_t)x->max_nr + 1, sizeof *x->call_route);
 	for (long nr = 0; x->call_route && nr <= x->max_nr; nr++) {
 		const struct syscall_desc *d = syscall_by_nr(nr);
-		if (d)
-			policy_route_call(x->policy, d->name, &x->call_route[nr]);
+		if (!d)
+			continue;
+		policy_route_call(x->policy, d->name, &x->call_route[nr]);
+		if (x->call_route[nr].method == POLICY_REMOTE && (d->classes & SC_CLOCK))
+			x->remote_clock = true;
 	}
 	char cwd[PATH_MAX];
 	bool cwd_ok = cfg->cwd && policy_normalize(cfg->cwd, cwd, sizeof cwd) == 0;

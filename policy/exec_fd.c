@@ -312,18 +312,30 @@ void ex_fallocate(struct exec_call *c)
 				      (int64_t)c->arg[3]));
 }
 
+/* fchmod and fchown change the home file; a staged copy follows, so that
+ * the guest's fstat of it agrees. */
 void ex_fchmod(struct exec_call *c)
 {
 	struct vft_object *o = file_obj(c);
-	if (o)
-		ex_answer(c, remote_fchmod(&c->x->remote, o->handle, (mode_t)c->arg[1]));
+	if (!o)
+		return;
+	int64_t rc = remote_fchmod(&c->x->remote, o->handle, (mode_t)c->arg[1]);
+	if (rc == 0 && o->method == VFT_STAGE) {
+		o->stage_mode = (mode_t)c->arg[1] & 07777;
+		(void)fchmod(o->placeholder, o->stage_mode);
+	}
+	ex_answer(c, rc);
 }
 
 void ex_fchown(struct exec_call *c)
 {
 	struct vft_object *o = file_obj(c);
-	if (o)
-		ex_answer(c, remote_fchown(&c->x->remote, o->handle, (uid_t)c->arg[1], (gid_t)c->arg[2]));
+	if (!o)
+		return;
+	int64_t rc = remote_fchown(&c->x->remote, o->handle, (uid_t)c->arg[1], (gid_t)c->arg[2]);
+	if (rc == 0 && o->method == VFT_STAGE)
+		(void)fchown(o->placeholder, (uid_t)c->arg[1], (gid_t)c->arg[2]);
+	ex_answer(c, rc);
 }
 
 /* flock(fd, op): flock at the shadow on the remote file's handle; a

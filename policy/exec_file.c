@@ -163,6 +163,11 @@ static int write_back(struct exec *x, struct vft_object *o)
 			rc = -EIO;
 		off += n;
 	}
+	/* The copy's times go home too: the write-back would otherwise be
+	 * the file's last change, not what the guest did or set. */
+	if (rc >= 0 && fstat(o->placeholder, &st) == 0)
+		rc = remote_utimens(&x->remote, o->handle, "", (struct timespec[2]){ st.st_atim, st.st_mtim },
+				    AT_EMPTY_PATH);
 	if (rc >= 0)
 		x->stats.written_back++;
 	return rc < 0 ? (int)rc : 0;
@@ -219,6 +224,7 @@ static bool stage_open(struct exec_call *c, const struct ex_path *p, int flags, 
 	}
 	o->method = VFT_STAGE;
 	o->placeholder = fd;
+	o->stage_mode = st->st_mode & 07777;
 	o->stage_path = strdup(path);
 	o->stage_dirty_check = (flags & O_ACCMODE) != O_RDONLY;
 	staged_state(fd, &o->staged_mtime, &o->staged_size);

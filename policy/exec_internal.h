@@ -71,6 +71,7 @@ struct exec {
 	char scratch[EX_SCRATCH_MAX];   /* strings placed in the guest for a rewritten call */
 	uint8_t *iobuf;                 /* RPC_MAX_BUF bytes of data on its way */
 	long ppoll_nr;
+	bool remote_clock;              /* some clock call goes home: hide the vDSO */
 	bool have_ids;
 	uid_t uid, euid;
 	gid_t gid, egid;
@@ -190,6 +191,11 @@ int ex_fetch(struct exec *x, int64_t h, int fd, off_t size);
 int ex_open_guest_fd(struct exec_call *c, int fd, int flags);
 /* The file offset of the guest's local fd FD (from /proc/TID/fdinfo). */
 int64_t ex_guest_fd_pos(struct exec_call *c, int fd);
+
+/* Removes the vDSO from the auxiliary vector of the program TID has just
+ * exec'd (AT_SYSINFO_EHDR becomes AT_IGNORE), so that libc's clock calls
+ * enter the kernel and can be trapped. Returns 0 or -errno. */
+int ex_hide_vdso(struct exec *x, pid_t tid);
 
 /* ---- handlers, by family ---- */
 exec_fn ex_open, ex_close;

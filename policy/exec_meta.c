@@ -284,7 +284,10 @@ void ex_utimes(struct exec_call *c)
 			ex_answer(c, rc);
 			return;
 		}
-		ex_answer(c, remote_utimens(&c->x->remote, o->handle, "", ts, AT_EMPTY_PATH));
+		int64_t r = remote_utimens(&c->x->remote, o->handle, "", ts, AT_EMPTY_PATH);
+		if (r == 0 && o->method == VFT_STAGE)
+			(void)futimens(o->placeholder, ts);   /* the copy's times go home at the close */
+		ex_answer(c, r);
 		return;
 	}
 	if (!remote_target(c, at_flags, &p) || ex_readonly(c, &p))

@@ -43,6 +43,7 @@ struct vft_object {
 	bool stage_dirty_check;  /* compare with the staged state at the last close */
 	struct timespec staged_mtime;
 	off_t staged_size;
+	mode_t stage_mode;       /* the home file's permissions, given to the copy once installed */
 	char *stage_path;
 };
 
