@@ -9,7 +9,10 @@
 #   split_both 'SHELL COMMAND'            runs it in both trees (sh -c, in the
 #                                         tree's top directory) and compares
 #                                         stdout, stderr, exit status and the
-#                                         resulting trees
+#                                         resulting trees ($SPLIT_POLICY, if
+#                                         set, is the policy of the split run)
+#   split_policy RULE...                  a policy file: RULEs (one per
+#                                         argument), then the built-in rules
 #
 # The guest path /NAME routes remote under the built-in policy ("/**
 # remote"); native output has the $SPLIT_NATIVE prefix taken out so that
@@ -122,7 +125,9 @@ split_both() {
 		> "$d/native.raw" 2> "$d/native.err.raw" || native_status=$?
 	sed "s|$SPLIT_NATIVE||g" "$d/native.raw" > "$d/native.out"
 	sed "s|$SPLIT_NATIVE||g" "$d/native.err.raw" > "$d/native.err"
-	split_run -C "/$SPLIT_NAME" -- sh -c "$cmd"
+	local policy=()
+	[ -z "${SPLIT_POLICY:-}" ] || policy=(--policy "$SPLIT_POLICY")
+	split_run "${policy[@]}" -C "/$SPLIT_NAME" -- sh -c "$cmd"
 	local bad=0
 	differ "stdout of '$cmd'" "$d/native.out" "$d/split.out" || bad=1
 	differ "stderr of '$cmd'" "$d/native.err" "$d/split.err" || bad=1
@@ -134,4 +139,11 @@ split_both() {
 	tree_digest "$SPLIT_ROOT/$SPLIT_NAME" > "$d/split.tree"
 	differ "resulting tree after '$cmd'" "$d/native.tree" "$d/split.tree" || bad=1
 	return $bad
+}
+
+split_policy() {
+	local f=$BATS_TEST_TMPDIR/test.policy
+	printf '%s\n' "$@" > "$f"
+	"$SPLITRUN" --check-policy - >> "$f"
+	echo "$f"
 }

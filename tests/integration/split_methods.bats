@@ -1,0 +1,169 @@
+#!/usr/bin/env bats
+# Split execution beyond plain remote files: programs and #! scripts stored
+# at home (staged before they run), the stage method (open-to-close
+# consistency, write-back only of what changed), the policy's deny,
+# readonly and log rules, identity and clock sent home (the vDSO hidden),
+# and the calls split mode refuses (each with a one-time warning).
+
+load split_helpers
+
+setup_file() {
+	split_start_shadow
+	mkdir -p "$BATS_FILE_TMPDIR/bin"
+	cp "${SPLITRUN_TESTBIN:?}/progs/split_calls" "$BATS_FILE_TMPDIR/bin/"
+	export CALLS=$BATS_FILE_TMPDIR/bin/split_calls
+}
+
+teardown_file() {
+	split_stop_shadow
+}
+
+setup() {
+	split_fixture "t$BATS_TEST_NUMBER"
+	T=t$BATS_TEST_NUMBER
+	SPLIT_POLICY=
+}
+
+# Adds a program and scripts to both trees.
+add_programs() {
+	local d
+	for d in "$SPLIT_NATIVE/$T" "$SPLIT_ROOT/$T"; do
+		cp /bin/echo "$d/myecho"
+		printf '#!./myecho hello\n' > "$d/hello.sh"
+		printf '#!/bin/sh\necho "zero=$0 args=$*"\n' > "$d/zero.sh"
+		chmod 755 "$d/hello.sh" "$d/zero.sh"
+		printf 'not executable\n' > "$d/plain.txt"
+	done
+}
+
+@test "a remote program, a #! script with a remote interpreter, \$0 of a remote script, PATH search" {
+	add_programs
+	split_both './myecho a b; ./hello.sh x y; ./zero.sh p q; sh -c "./zero.sh r"; PATH=.:/usr/bin:/bin myecho via-path'
+	split_both './plain.txt; echo "status $?"; ./missing; echo "status $?"; ./sub; echo "status $?"'
+}
+
+@test "the program splitrun starts may be remote itself" {
+	add_programs
+	split_run -C "/$T" -- ./hello.sh first
+	[ "$split_status" = 0 ] && [ "$(cat "$BATS_TEST_TMPDIR/split.out")" = "hello ./hello.sh first" ] ||
+		{ echo "status $split_status: $(cat "$BATS_TEST_TMPDIR/split.out") $(cat "$BATS_TEST_TMPDIR/split.err")"; return 1; } >&2
+	split_run -- "/$T/myecho" absolute
+	[ "$split_status" = 0 ] && [ "$(cat "$BATS_TEST_TMPDIR/split.out")" = "absolute" ]
+	split_run -- "/$T/missing-program"
+	[ "$split_status" = 127 ] || { echo "status $split_status, want 127"; return 1; } >&2
+}
+
+@test "stage: the same outcomes as native for open, stat, names, directories, data, fd flags and mmap" {
+	SPLIT_POLICY=$(split_policy "path /$T/** stage")
+	local s
+	for s in open stat change names dirs io fdflags map copy; do
+		split_both "$CALLS $s"
+	done
+}
+
+@test "stage: open-to-close consistency, write-back only of a changed file, and of a new one" {
+	local pol
+	pol=$(split_policy "path /$T/** stage")
+	split_run --policy "$pol" -C "/$T" --summary -- sh -c '
+		exec 3<> a.txt; printf NEW >&3
+		echo "while open: $(head -c 5 a.txt)"
+		exec 3>&-
+		echo "after close: $(head -c 5 a.txt)"
+		exec 4< sub/b.txt; exec 4<&-
+		echo created > new.txt'
+	printf 'while open: alpha\nafter close: NEWha\n' > "$BATS_TEST_TMPDIR/want"
+	differ "staged reads" "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/split.out"
+	[ "$(cat "$SPLIT_ROOT/$T/new.txt")" = created ]
+	# b.txt was only read: not written back (its mtime is the fixture's).
+	[ "$(stat -c %Y "$SPLIT_ROOT/$T/sub/b.txt")" = "$(stat -c %Y "$SPLIT_NATIVE/$T/sub/b.txt")" ]
+	grep -Eq 'splitrun: .* [1-9][0-9]* staged, .*; [1-9][0-9]* files staged, 2 written back$' "$BATS_TEST_TMPDIR/split.err" ||
+		{ cat "$BATS_TEST_TMPDIR/split.err" >&2; return 1; }
+}
+
+@test "stage: a shared writable mapping of a staged file reaches home at the close" {
+	local pol
+	pol=$(split_policy "path /$T/** stage")
+	split_run --policy "$pol" -C "/$T" -- python3 -c '
+import mmap
+with open("a.txt", "r+b") as f:
+    m = mmap.mmap(f.fileno(), 0)
+    m[0:5] = b"ALPHA"
+    m.close()
+print(open("a.txt").read().split()[0])'
+	[ "$split_status" = 0 ] || { cat "$BATS_TEST_TMPDIR/split.err" >&2; return 1; }
+	[ "$(head -c 5 "$SPLIT_ROOT/$T/a.txt")" = ALPHA ]
+}
+
+@test "policy rules: deny ERRNO, readonly, log, call deny" {
+	local pol
+	pol=$(split_policy "path /$T/sub/** deny EACCES" "path /$T/empty-dir/** remote readonly" \
+		"path /$T/a.txt remote log" "call getppid deny EPERM")
+	split_run --policy "$pol" -C "/$T" -- sh -c '
+		cat sub/b.txt; echo "status $?"
+		touch empty-dir/x; echo "status $?"
+		ls empty-dir; echo "status $?"
+		cat a.txt > /dev/null
+		cat /proc/self/status > /dev/null'
+	grep -q 'cat: sub/b.txt: Permission denied' "$BATS_TEST_TMPDIR/split.err"
+	grep -q "touch: cannot touch 'empty-dir/x': Read-only file system" "$BATS_TEST_TMPDIR/split.err"
+	grep -q '^openat(AT_FDCWD, "a.txt", O_RDONLY) *= [0-9]* \[remote\]$' "$BATS_TEST_TMPDIR/split.err" ||
+		{ echo "no logged openat of a.txt:"; cat "$BATS_TEST_TMPDIR/split.err"; return 1; } >&2
+	printf 'status 1\nstatus 1\nstatus 0\n' > "$BATS_TEST_TMPDIR/want"
+	differ "statuses" "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/split.out"
+	split_run --policy "$pol" -- "$CALLS" open
+	[ "$split_status" = 0 ]
+	split_run --policy "$pol" -- python3 -c 'import os; print(os.getppid())'
+	[ "$(cat "$BATS_TEST_TMPDIR/split.out")" = -1 ] || [[ "$(cat "$BATS_TEST_TMPDIR/split.err")" == *PermissionError* ]] ||
+		{ echo "getppid was not denied:"; cat "$BATS_TEST_TMPDIR/split.out" "$BATS_TEST_TMPDIR/split.err"; return 1; } >&2
+}
+
+@test "identity and clock sent home: the calls go remote, the vDSO is out of the way" {
+	local pol
+	pol=$(split_policy "call clock_gettime,gettimeofday,time remote" \
+		"call uname,getuid,geteuid,getgid,getegid,getgroups remote")
+	split_run --policy "$pol" --trace -f -e trace=clock_gettime,uname,getuid,getgroups -- \
+		sh -c 'id; uname -n; date +%s'
+	[ "$split_status" = 0 ] || { cat "$BATS_TEST_TMPDIR/split.err" >&2; return 1; }
+	local e=$BATS_TEST_TMPDIR/split.err
+	grep -q 'clock_gettime(CLOCK_REALTIME, .*) *= 0 \[remote\]' "$e" &&
+		grep -q 'uname(.*) *= 0 \[remote\]' "$e" && grep -q 'getuid() *= [0-9]* \[remote\]' "$e" &&
+		grep -q 'getgroups(.*) *= [0-9]* \[remote\]' "$e" ||
+		{ echo "a call did not go home:"; cat "$e"; return 1; } >&2
+	# This machine is home too: the answers are this machine's.
+	printf '%s\n%s\n' "$(id)" "$(uname -n)" > "$BATS_TEST_TMPDIR/want"
+	head -2 "$BATS_TEST_TMPDIR/split.out" > "$BATS_TEST_TMPDIR/got"
+	differ "id and uname -n" "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	local then now
+	then=$(tail -1 "$BATS_TEST_TMPDIR/split.out")
+	now=$(date +%s)
+	[ $((now - then)) -ge 0 ] && [ $((now - then)) -lt 60 ]
+	# Without a remote clock rule the vDSO answers: no clock_gettime trap.
+	split_run --trace -f -e trace=clock_gettime -- date +%s
+	! grep -q 'CLOCK_REALTIME' "$BATS_TEST_TMPDIR/split.err"
+}
+
+@test "refused calls: each fails with its errno and one warning; xattrs quietly ENOTSUP; clone3 ENOSYS" {
+	split_run -C "/$T" -- "$CALLS" refused
+	cat > "$BATS_TEST_TMPDIR/want" <<-EOF
+	== refused
+	getxattrat: -1 ENOSYS
+	inotify_add_watch on a remote path: -1 EOPNOTSUPP
+	mmap shared writable: ENODEV
+	ioctl BLKGETSIZE64: -1 ENOTTY
+	sendmsg of a remote fd: -1 EOPNOTSUPP
+	getxattr on a remote path (no warning): -1 EOPNOTSUPP
+	clone3 (libc falls back to clone): -1 ENOSYS
+	EOF
+	differ "refusals" "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/split.out"
+	local e=$BATS_TEST_TMPDIR/split.err
+	[ "$(grep -c '^splitrun: ' "$e")" = 5 ] && grep -q '^splitrun: getxattrat: .*ENOSYS (docs/limits.md)$' "$e" &&
+		grep -q '^splitrun: inotify_add_watch: .*EOPNOTSUPP' "$e" && grep -q '^splitrun: mmap: .*ENODEV' "$e" &&
+		grep -q '^splitrun: ioctl: .*ENOTTY' "$e" && grep -q '^splitrun: sendmsg: .*EOPNOTSUPP' "$e" ||
+		{ echo "warnings:"; cat "$e"; return 1; } >&2
+}
+
+@test "a CLONE_UNTRACED child is followed all the same" {
+	split_run -C "/$T" -- "$CALLS" untraced
+	grep -qx 'a CLONE_UNTRACED child read a remote file: yes' "$BATS_TEST_TMPDIR/split.out" ||
+		{ cat "$BATS_TEST_TMPDIR/split.out" "$BATS_TEST_TMPDIR/split.err" >&2; return 1; }
+}
