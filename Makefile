@@ -5,7 +5,7 @@
 #   make check-fast      the plain suite only
 #   make check SANITIZE=1 / make check-asan   the suite under ASan+UBSan only
 #   make cross           aarch64 build with aarch64-linux-gnu-gcc (build/aarch64/bin)
-#   make demo            build and trace a real program
+#   make demo            build and run real programs whose files are on a local shadow
 #   make bench           benchmarks (not tests): docs/performance.md
 #   make install PREFIX=/usr/local DESTDIR=
 #
