@@ -63,7 +63,7 @@ static int connect_shadow(struct rpc_conn *conn, const char *addr)
 	fprintf(stderr, "splitrun: cannot use the shadow at %s: %s\n", addr,
 		rc == -EPROTONOSUPPORT ? "it speaks no protocol version this splitrun knows"
 		: rc == -ECONNRESET ? "it closed the connection during the handshake"
-		: rc == -EPROTO ? "its handshake is malformed (is it a splitrun-shadow?)"
+		: rc == -EPROTO || rc == -E2BIG ? "its handshake is malformed (is it a splitrun-shadow?)"
 		: strerror(-rc));
 	exit(SPLITRUN_EXIT_NO_SHADOW);
 }

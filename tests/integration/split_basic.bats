@@ -89,6 +89,8 @@ setup() {
 
 @test "/proc/self/cwd and /proc/self/fd/N name the remote files" {
 	split_both 'readlink /proc/self/cwd; exec 3< a.txt 4> out.txt; readlink /proc/self/fd/3 /proc/self/fd/4; cat /proc/self/fd/3 /dev/fd/3; echo via-dev-fd > /dev/fd/4; cat out.txt'
+	# Another process's fds and cwd: the shell's, read by its child.
+	split_both 'cd sub; exec 5< b.txt; readlink /proc/$$/fd/5 /proc/$$/cwd; cat /proc/$$/fd/5'
 }
 
 @test "--trace marks each call with where it went" {
@@ -156,4 +158,26 @@ setup() {
 		{ echo "status $status: $output"; return 1; } >&2
 	run timeout 20 "$SPLITRUN" --policy "$BATS_TEST_TMPDIR/bad.policy" -- true
 	[ "$status" = 2 ] && [[ "$output" == *"--policy needs --shadow"* ]] || { echo "status $status: $output"; return 1; } >&2
+}
+
+@test "command line: a listener that is no shadow fails the handshake (121, one line why)" {
+	# Accepts once, answers with bytes that are no HELLO reply, and exits.
+	python3 -c '
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True)
+s.settimeout(20)
+c, _ = s.accept(); c.recv(4096); c.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n" + bytes(64)); c.close()
+' > "$BATS_TEST_TMPDIR/port" &
+	local i port=
+	for i in $(seq 100); do
+		port=$(cat "$BATS_TEST_TMPDIR/port" 2>/dev/null)
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+	run timeout 20 "$SPLITRUN" --shadow "127.0.0.1:$port" -- true
+	wait
+	[ "$status" = 121 ] &&
+		[[ "$output" == "splitrun: cannot use the shadow at 127.0.0.1:$port: its handshake is malformed (is it a splitrun-shadow?)" ]] &&
+		[ "$(printf '%s\n' "$output" | wc -l)" = 1 ] || { echo "status $status: $output"; return 1; } >&2
 }
