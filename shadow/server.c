@@ -1,8 +1,9 @@
 /* shadow/server.c: listening socket, sessions in threads or processes,
- * signals (SIGTERM drains, SIGHUP reopens the log) and the log itself. */
+ * signals (SIGTERM/SIGINT drain, SIGHUP reopens the log) and the log. */
 #include "shadow/shadow.h"
 
 #include "rpc/wire.h"
+#include "shadow/resolve.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,11 +18,14 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* ---- log ---- */
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *log_file;
@@ -59,8 +63,8 @@ static void vlog(const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	pthread_mutex_lock(&log_lock);
 	FILE *f = log_file ? log_file : stderr;
-	fprintf(f, "%02d:%02d:%02d.%03ld splitrun-shadow[%d]: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		ts.tv_nsec / 1000000, (int)getpid(), msg);
+	fprintf(f, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ splitrun-shadow[%d]: %s\n", tm.tm_year + 1900,
+		tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, (int)getpid(), msg);
 	fflush(f);
 	pthread_mutex_unlock(&log_lock);
 }
@@ -83,25 +87,155 @@ void shadow_debug(const struct shadow_root *root, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void log_reopen(const char *why)
+{
+	if (!log_path_saved)
+		return;
+	int rc = shadow_log_open(log_path_saved);
+	if (rc)
+		shadow_log("%s: cannot reopen %s: %s; logging on to the old file", why, log_path_saved, strerror(-rc));
+	else
+		shadow_log("%s: log reopened", why);
+}
+
+/* ---- root ---- */
+
 int shadow_root_open(struct shadow_root *r, const char *path)
 {
 	memset(r, 0, sizeof *r);
+	r->fd = -1;
 	if (!realpath(path, r->real))
 		return -errno;
 	r->fd = open(r->real, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return r->fd < 0 ? -errno : 0;
 }
 
-static volatile sig_atomic_t got_term, got_hup;
+/* ---- signals and draining ----
+ * The signals the server acts on are blocked everywhere and only let in
+ * while waiting (ppoll with wait_mask), in the threads that handle them: the
+ * main thread, and the one thread of a session process. Session threads
+ * keep them blocked; they see a drain through drain_pipe, whose write end
+ * the main thread closes. */
+
+static volatile sig_atomic_t got_term, got_hup, got_chld;
+static sigset_t wait_mask;
+static _Thread_local bool signals_here;
+static int drain_pipe[2] = { -1, -1 };
+
 static void on_signal(int sig)
 {
 	if (sig == SIGTERM || sig == SIGINT)
 		got_term = 1;
 	else if (sig == SIGHUP)
 		got_hup = 1;
+	else if (sig == SIGCHLD)
+		got_chld = 1;
 }
 
+static void signals_setup(void)
+{
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &block, &wait_mask);
+	sigdelset(&wait_mask, SIGTERM);
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGHUP);
+	sigdelset(&wait_mask, SIGCHLD);
+	struct sigaction sa = { .sa_handler = on_signal };   /* no SA_RESTART: ppoll returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signals_here = true;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int shadow_wait_input(int fd, int timeout_ms, bool stop_on_drain)
+{
+	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	for (;;) {
+		if (stop_on_drain && signals_here && got_term)
+			return 0;
+		struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = drain_pipe[0], .events = POLLIN } };
+		nfds_t n = stop_on_drain && drain_pipe[0] >= 0 ? 2 : 1;
+		struct timespec ts, *tsp = NULL;
+		if (deadline >= 0) {
+			int64_t left = deadline - now_ms();
+			if (left < 0)
+				left = 0;
+			ts.tv_sec = left / 1000;
+			ts.tv_nsec = (left % 1000) * 1000000;
+			tsp = &ts;
+		}
+		int r = ppoll(p, n, tsp, signals_here ? &wait_mask : NULL);
+		if (r < 0) {
+			if (errno != EINTR)
+				return -errno;
+			if (got_hup) {
+				got_hup = 0;
+				log_reopen("SIGHUP");
+			}
+			continue;
+		}
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (p[0].revents)
+			return 1;
+		if (n == 2 && p[1].revents)
+			return 0;
+	}
+}
+
+/* ---- sessions ---- */
+
 static atomic_int live_threads;
+
+/* Session processes, for SIGHUP forwarding and the end of a drain. */
+static pid_t *children;
+static size_t nchildren, children_cap;
+
+static void child_add(pid_t pid)
+{
+	if (nchildren == children_cap) {
+		size_t cap = children_cap ? 2 * children_cap : 16;
+		pid_t *n = realloc(children, cap * sizeof *n);
+		if (!n)
+			return;   /* the child still runs; it is reaped by waitpid(-1) */
+		children = n;
+		children_cap = cap;
+	}
+	children[nchildren++] = pid;
+}
+
+static void reap(void)
+{
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (size_t k = 0; k < nchildren; k++)
+			if (children[k] == pid) {
+				children[k] = children[--nchildren];
+				break;
+			}
+		if (WIFSIGNALED(status))
+			shadow_log("session process %d killed by signal %d (%s); other sessions go on", (int)pid,
+				   WTERMSIG(status), strsignal(WTERMSIG(status)));
+		else if (WIFEXITED(status) && WEXITSTATUS(status))
+			shadow_log("session process %d exited with status %d", (int)pid, WEXITSTATUS(status));
+	}
+}
 
 struct thread_arg {
 	const struct shadow_root *root;
@@ -111,11 +245,10 @@ struct thread_arg {
 
 static void run_logged(const struct shadow_root *root, int fd, const char *peer)
 {
+	char why[512];
 	shadow_debug(root, "session from %s: start", peer);
-	int rc = shadow_session_run(root, fd);
-	if (rc)
-		shadow_log("session from %s closed: %s", peer,
-			   rc == -E2BIG ? "oversized frame or field" : rc == -EPROTO ? "malformed frame" : strerror(-rc));
+	if (shadow_session_run(root, fd, why, sizeof why))
+		shadow_log("session from %s dropped: %s", peer, why);
 	else
 		shadow_debug(root, "session from %s: end", peer);
 }
@@ -129,25 +262,98 @@ static void *thread_main(void *p)
 	return NULL;
 }
 
-static int listen_on(const char *spec, char *shown, size_t shown_size)
+static void start_thread(const struct shadow_root *root, int cfd, const char *peer)
+{
+	struct thread_arg *a = malloc(sizeof *a);
+	if (!a) {
+		shadow_log("session from %s refused: no memory", peer);
+		close(cfd);
+		return;
+	}
+	a->root = root;
+	a->fd = cfd;
+	snprintf(a->peer, sizeof a->peer, "%s", peer);
+	atomic_fetch_add(&live_threads, 1);
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_t t;
+	int rc = pthread_create(&t, &attr, thread_main, a);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		shadow_log("session from %s refused: pthread_create: %s", peer, strerror(rc));
+		atomic_fetch_sub(&live_threads, 1);
+		close(cfd);
+		free(a);
+	}
+}
+
+static void start_process(const struct shadow_root *root, int lfd, int cfd, const char *peer)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(lfd);
+		close(drain_pipe[1]);
+		drain_pipe[1] = -1;
+		nchildren = 0;
+		run_logged(root, cfd, peer);
+		_exit(0);
+	}
+	if (pid < 0)
+		shadow_log("session from %s refused: fork: %s", peer, strerror(errno));
+	else
+		child_add(pid);
+	close(cfd);
+}
+
+/* ---- listening ---- */
+
+static int split_listen(const char *spec, char *host, size_t host_size, char *port, size_t port_size)
+{
+	const char *colon = strrchr(spec, ':');
+	if (!colon)
+		return -EINVAL;
+	size_t hl = (size_t)(colon - spec);
+	const char *h = spec;
+	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	const char *p = colon + 1;
+	if (hl == 0 || hl >= host_size || !*p || strlen(p) >= port_size || strspn(p, "0123456789") != strlen(p) ||
+	    atol(p) > 65535)
+		return -EINVAL;
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	strcpy(port, p);
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
+	struct addrinfo *ai;
+	if (getaddrinfo(host, port, &hints, &ai))
+		return -EINVAL;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+int shadow_listen_valid(const char *spec)
+{
+	char host[256], port[16];
+	return split_listen(spec, host, sizeof host, port, sizeof port);
+}
+
+static bool is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+	if (ss->ss_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+	return false;
+}
+
+static int listen_on(const char *spec, char *shown, size_t shown_size, bool *loopback)
 {
 	char host[256] = "127.0.0.1", port[16] = "0";
-	if (spec) {
-		const char *colon = strrchr(spec, ':');
-		if (!colon)
-			return -EINVAL;
-		size_t hl = (size_t)(colon - spec);
-		const char *h = spec;
-		if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
-			h++;
-			hl -= 2;
-		}
-		if (hl >= sizeof host || strlen(colon + 1) >= sizeof port)
-			return -EINVAL;
-		memcpy(host, h, hl);
-		host[hl] = 0;
-		strcpy(port, colon + 1);
-	}
+	if (spec && split_listen(spec, host, sizeof host, port, sizeof port))
+		return -EINVAL;
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE };
 	struct addrinfo *ai;
 	if (getaddrinfo(host, port, &hints, &ai))
@@ -168,25 +374,62 @@ static int listen_on(const char *spec, char *shown, size_t shown_size)
 	socklen_t sl = sizeof ss;
 	getsockname(fd, (struct sockaddr *)&ss, &sl);
 	char addr[INET6_ADDRSTRLEN];
-	int p;
+	*loopback = is_loopback(&ss);
 	if (ss.ss_family == AF_INET6) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 		inet_ntop(AF_INET6, &s6->sin6_addr, addr, sizeof addr);
-		p = ntohs(s6->sin6_port);
-		snprintf(shown, shown_size, "[%s]:%d", addr, p);
+		snprintf(shown, shown_size, "[%s]:%d", addr, ntohs(s6->sin6_port));
 	} else {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 		inet_ntop(AF_INET, &s4->sin_addr, addr, sizeof addr);
-		p = ntohs(s4->sin_port);
-		snprintf(shown, shown_size, "%s:%d", addr, p);
+		snprintf(shown, shown_size, "%s:%d", addr, ntohs(s4->sin_port));
 	}
 	return fd;
 }
 
-static void reap(void)
+/* Every session may hold SHADOW_MAX_HANDLES descriptors, and with threads
+ * they all share one table: take the whole hard limit. */
+static void raise_fd_limit(void)
 {
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* ---- the server ---- */
+
+static void drain(const struct shadow_config *cfg)
+{
+	int sessions = cfg->multiprocess ? (int)nchildren : atomic_load(&live_threads);
+	shadow_log("draining: %d session%s open", sessions, sessions == 1 ? "" : "s");
+	close(drain_pipe[1]);
+	drain_pipe[1] = -1;
+	int64_t deadline = now_ms() + SHADOW_DRAIN_TIMEOUT_MS;
+	for (;;) {
+		if (cfg->multiprocess)
+			reap();
+		int left = cfg->multiprocess ? (int)nchildren : atomic_load(&live_threads);
+		if (left == 0)
+			break;
+		if (now_ms() >= deadline) {
+			shadow_log("cutting %d session%s still open after %d s", left, left == 1 ? "" : "s",
+				   SHADOW_DRAIN_TIMEOUT_MS / 1000);
+			if (!cfg->multiprocess) {
+				shadow_log("exiting");
+				_exit(0);   /* the threads go with the process */
+			}
+			for (size_t k = 0; k < nchildren; k++)
+				kill(children[k], SIGKILL);
+			for (size_t k = 0; k < nchildren; k++)
+				waitpid(children[k], NULL, 0);
+			nchildren = 0;
+			break;
+		}
+		struct timespec ts = { 0, 20 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
 }
 
 int shadow_serve(const struct shadow_config *cfg)
@@ -199,45 +442,65 @@ int shadow_serve(const struct shadow_config *cfg)
 	}
 	root.read_only = cfg->read_only;
 	root.debug = cfg->debug;
+	root.frame_timeout_ms = cfg->frame_timeout_ms > 0 ? cfg->frame_timeout_ms : SHADOW_FRAME_TIMEOUT_MS;
 	if ((rc = shadow_log_open(cfg->log_path))) {
 		fprintf(stderr, "splitrun-shadow: --log %s: %s\n", cfg->log_path, strerror(-rc));
 		return 1;
 	}
-	/* Create modes arrive with the guest's umask already applied. */
+	/* Create modes arrive with the agent's umask as a separate argument. */
 	umask(0);
+	raise_fd_limit();
 	char shown[128];
-	int lfd = listen_on(cfg->listen, shown, sizeof shown);
+	bool loopback = true;
+	int lfd = listen_on(cfg->listen, shown, sizeof shown, &loopback);
 	if (lfd < 0) {
 		fprintf(stderr, "splitrun-shadow: --listen %s: %s\n", cfg->listen ? cfg->listen : "127.0.0.1:0",
 			strerror(-lfd));
 		return 1;
 	}
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	if (pipe2(drain_pipe, O_CLOEXEC) < 0) {
+		fprintf(stderr, "splitrun-shadow: pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	signals_setup();
 	printf("splitrun --shadow %s\n", shown);
 	fflush(stdout);
-	shadow_log("serving %s%s on %s (%s)", root.real, root.read_only ? " read-only" : "", shown,
-		   cfg->multiprocess ? "multiprocess" : "multithread");
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	shadow_log("serving %s%s on %s (%s%s), path resolution: %s, descriptor limit %llu", root.real,
+		   root.read_only ? " read-only" : "", shown, cfg->multiprocess ? "multiprocess" : "multithread",
+		   cfg->once ? ", one session" : "", resolve_uses_fallback() ? "by hand (no openat2)" : "openat2",
+		   (unsigned long long)rl.rlim_cur);
+	if (!loopback)
+		shadow_log("warning: %s is not a loopback address and sessions are not authenticated yet: "
+			   "anyone who can connect reads and writes %s", shown, root.real);
 
 	while (!got_term) {
 		if (got_hup) {
 			got_hup = 0;
-			shadow_log_open(log_path_saved);
-			shadow_log("log reopened");
+			log_reopen("SIGHUP");
+			for (size_t k = 0; k < nchildren; k++)
+				kill(children[k], SIGHUP);
 		}
-		if (cfg->multiprocess)
+		if (got_chld) {
+			got_chld = 0;
 			reap();
+		}
 		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
-		if (poll(&pfd, 1, 200) <= 0)
+		int r = ppoll(&pfd, 1, NULL, &wait_mask);
+		if (r <= 0)
 			continue;
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof ss;
 		int cfd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
-		if (cfd < 0)
+		if (cfd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS) {
+				shadow_log("accept: %s; waiting 100 ms", strerror(errno));
+				struct timespec ts = { 0, 100 * 1000000 };
+				nanosleep(&ts, NULL);
+			}
 			continue;
+		}
 		int one = 1;
 		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		char peer[64] = "?";
@@ -251,50 +514,17 @@ int shadow_serve(const struct shadow_config *cfg)
 			run_logged(&root, cfd, peer);
 			break;
 		}
-		if (cfg->multiprocess) {
-			pid_t pid = fork();
-			if (pid == 0) {
-				close(lfd);
-				signal(SIGTERM, SIG_DFL);
-				run_logged(&root, cfd, peer);
-				_exit(0);
-			}
-			if (pid < 0)
-				shadow_log("fork: %s", strerror(errno));
-			close(cfd);
-			continue;
-		}
-		struct thread_arg *a = malloc(sizeof *a);
-		pthread_t t;
-		if (!a) {
-			close(cfd);
-			continue;
-		}
-		a->root = &root;
-		a->fd = cfd;
-		snprintf(a->peer, sizeof a->peer, "%s", peer);
-		atomic_fetch_add(&live_threads, 1);
-		pthread_attr_t attr;
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&t, &attr, thread_main, a)) {
-			atomic_fetch_sub(&live_threads, 1);
-			close(cfd);
-			free(a);
-		}
-		pthread_attr_destroy(&attr);
+		if (cfg->multiprocess)
+			start_process(&root, lfd, cfd, peer);
+		else
+			start_thread(&root, cfd, peer);
 	}
 	if (lfd >= 0)
 		close(lfd);
-	/* Drain: sessions in progress finish (their agents hang up). */
-	shadow_log("draining");
-	for (int k = 0; k < 100 && atomic_load(&live_threads) > 0; k++)
-		usleep(50000);
-	if (cfg->multiprocess)
-		while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
-			if (errno == ECHILD)
-				break;
+	drain(cfg);
 	shadow_log("exiting");
+	close(drain_pipe[0]);
 	close(root.fd);
+	free(children);
 	return 0;
 }

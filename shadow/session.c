@@ -1,42 +1,77 @@
-/* shadow/session.c: one agent connection: decoding requests, confining
- * paths beneath the root, running the ops and encoding canonical replies. */
+/* shadow/session.c: one agent connection: reading frames, decoding
+ * requests, confining paths beneath the root, running the ops and encoding
+ * canonical replies. docs/shadow.md describes the session model. */
 #include "shadow/shadow.h"
 
 #include "rpc/canon.h"
 #include "rpc/client.h"
 #include "rpc/wire.h"
+#include "shadow/resolve.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_HANDLES 1024
+/* An open file of the session. Handles are indexes into the session's table;
+ * DUP makes a second handle on the same entry, CLOSE drops one reference. */
+struct ofile {
+	int fd;
+	int refs;
+};
+
+/* Classic (per-process) record locks of the session on one file. They are
+ * taken as OFD locks on one open file description per file that belongs to
+ * the session, so the session owns them as a process owns classic locks,
+ * whether sessions are threads or processes. */
+struct lockfile {
+	dev_t dev;
+	ino_t ino;
+	int fd;
+};
 
 struct session {
 	const struct shadow_root *root;
-	int fds[MAX_HANDLES];
-	char cwd[PATH_MAX];      /* "/" or "/a/b", relative to the root */
-	struct rpc_enc out;              /* the reply being built */
+	struct ofile *handles[SHADOW_MAX_HANDLES];
+	int cwd_fd;                      /* O_PATH, beneath the root */
+	struct lockfile *locks;
+	size_t nlocks, locks_cap;
+	struct rpc_reader in;            /* frames read ahead */
+	struct rpc_enc out;              /* the reply being built; ops append their values */
 	uint8_t *iobuf;                  /* RPC_MAX_BUF bytes */
 	struct rpc_val *args;            /* RPC_MAX_VALS */
 	/* Bytes of data (buffers, dirent entries) the reply being built may
 	 * still carry: RPC_MAX_BUF per frame, so that a COMPOUND's reply always
 	 * fits in RPC_MAX_FRAME (docs/wire-format.md, "The data budget"). */
 	size_t data_left;
+	bool handshaken;
+	char *why;                       /* why the session was dropped */
+	size_t why_size;
 };
+
+__attribute__((format(printf, 2, 3)))
+static int drop(struct session *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->why, s->why_size, fmt, ap);
+	va_end(ap);
+	return -EPROTO;
+}
 
 static int64_t neg_canon_errno(int native)
 {
@@ -48,61 +83,107 @@ static int64_t neg_canon_errno(int native)
 	return -c;
 }
 
-/* Handles. */
+/* ---- handles ---- */
 
 static int handle_fd(struct session *s, int64_t h)
 {
-	if (h < 0 || h >= MAX_HANDLES || s->fds[h] < 0)
+	if (h < 0 || h >= SHADOW_MAX_HANDLES || !s->handles[h])
 		return -EBADF;
-	return s->fds[h];
+	return s->handles[h]->fd;
+}
+
+static int64_t handle_add(struct session *s, struct ofile *of)
+{
+	for (int h = 0; h < SHADOW_MAX_HANDLES; h++)
+		if (!s->handles[h]) {
+			s->handles[h] = of;
+			of->refs++;
+			return h;
+		}
+	return -EMFILE;
 }
 
 static int64_t handle_new(struct session *s, int fd)
 {
-	for (int h = 0; h < MAX_HANDLES; h++)
-		if (s->fds[h] < 0) {
-			s->fds[h] = fd;
-			return h;
-		}
-	close(fd);
-	return -EMFILE;
+	struct ofile *of = calloc(1, sizeof *of);
+	if (!of) {
+		close(fd);
+		return -ENOMEM;
+	}
+	of->fd = fd;
+	int64_t h = handle_add(s, of);
+	if (h < 0) {
+		close(fd);
+		free(of);
+	}
+	return h;
 }
 
-/* Path resolution. Every path the agent sends is turned into one absolute
- * path relative to the root and opened with RESOLVE_IN_ROOT from the root's
- * fd, so neither "..", absolute symlinks nor magic links can leave it. */
+static void locks_release(struct session *s, int fd);
 
-static int fd_root_path(struct session *s, int fd, char *out, size_t size)
+static int handle_close(struct session *s, int64_t h)
 {
+	int fd = handle_fd(s, h);
+	if (fd < 0)
+		return fd;
+	struct ofile *of = s->handles[h];
+	s->handles[h] = NULL;
+	/* Closing any descriptor of a file releases the process's classic
+	 * locks on it (POSIX); the session is the process here. */
+	locks_release(s, fd);
+	if (--of->refs > 0)
+		return 0;
+	int rc = close(of->fd) < 0 ? -errno : 0;
+	free(of);
+	return rc;
+}
+
+/* ---- paths ---- */
+
+/* The path of fd relative to the root ("/" or "/a/b"). fd must be a
+ * directory that still exists and is still beneath the root. */
+static int dir_root_path(struct session *s, int fd, char *out, size_t size)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (st.st_nlink == 0)
+		return -ENOENT;   /* removed: its /proc name ends in " (deleted)" */
 	char proc[64], target[PATH_MAX];
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
 	ssize_t n = readlink(proc, target, sizeof target - 1);
 	if (n < 0)
 		return -errno;
 	target[n] = 0;
-	size_t rl = strlen(s->root->real);
-	if (strcmp(s->root->real, "/") == 0)
-		rl = 0;
+	size_t rl = strcmp(s->root->real, "/") == 0 ? 0 : strlen(s->root->real);
 	if (strncmp(target, s->root->real, rl) != 0 || (target[rl] != '/' && target[rl] != 0))
-		return -ENOENT;   /* moved out of the root, or deleted */
+		return -ENOENT;   /* moved out of the root by someone on this machine */
 	if ((size_t)snprintf(out, size, "%s", target[rl] ? target + rl : "/") >= size)
 		return -ENAMETOOLONG;
 	return 0;
 }
 
-/* dirh + path -> an absolute path within the root (not yet resolved). */
+/* The directory a dir handle (or RPC_HANDLE_CWD) stands for. */
+static int dirh_fd(struct session *s, int64_t dirh)
+{
+	return dirh == RPC_HANDLE_CWD ? s->cwd_fd : handle_fd(s, dirh);
+}
+
+/* dirh + path -> one absolute path within the root (not yet resolved). */
 static int combine(struct session *s, int64_t dirh, const struct rpc_val *path, char *out, size_t size)
 {
+	if (path->i == 0)
+		return -ENOENT;
 	char base[PATH_MAX];
-	if (path->i > 0 && path->p[0] == '/') {
+	if (path->p[0] == '/') {
 		base[0] = 0;
-	} else if (dirh == RPC_HANDLE_CWD) {
-		memcpy(base, s->cwd, sizeof base);
 	} else {
-		int fd = handle_fd(s, dirh);
+		int fd = dirh_fd(s, dirh);
 		if (fd < 0)
 			return fd;
-		int rc = fd_root_path(s, fd, base, sizeof base);
+		int rc = dir_root_path(s, fd, base, sizeof base);
 		if (rc)
 			return rc;
 	}
@@ -114,206 +195,80 @@ static int combine(struct session *s, int64_t dirh, const struct rpc_val *path, 
 		out[bl++] = '/';
 	memcpy(out + bl, path->p, (size_t)path->i);
 	out[bl + (size_t)path->i] = 0;
-	if (!out[0])
-		strcpy(out, "/");
 	return 0;
 }
 
-/* RESOLVE_IN_ROOT done by hand, one component at a time with O_NOFOLLOW,
- * for where openat2 is missing (qemu-user does not emulate it). Same rules:
- * ".." stops at the root, absolute symlinks restart at the root, at most 40
- * symlinks. Other processes renaming inside the root concurrently can race
- * it, which openat2 cannot; docs/shadow.md says so. */
-static int resolve_by_hand(int rootfd, const char *abs, int flags, mode_t mode)
+static int open_in_root(struct session *s, const char *abs, int flags, mode_t mode, uint64_t extra_resolve)
 {
-	enum { MAX_DEPTH = 256 };
-	int stack[MAX_DEPTH], depth = 0, links = 0, rc;
-	char *rest = malloc(2 * PATH_MAX + 2), *tmp = malloc(2 * PATH_MAX + 2);
-	if (!rest || !tmp) {
-		free(rest);
-		free(tmp);
-		return -ENOMEM;
-	}
-	snprintf(rest, 2 * PATH_MAX + 2, "%s", abs);
-	int want_dir = strlen(rest) > 0 && rest[strlen(rest) - 1] == '/';
-	stack[0] = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
-	if (stack[0] < 0) {
-		rc = -errno;
-		goto out;
-	}
-	for (;;) {
-		char *p = rest;
-		while (*p == '/')
-			p++;
-		if (!*p) {   /* the path named the directory on top */
-			rc = openat(stack[depth], ".", flags & ~(O_CREAT | O_EXCL), mode);
-			rc = rc < 0 ? -errno : rc;
-			goto out;
-		}
-		char *end = strchr(p, '/');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		char name[NAME_MAX + 1];
-		if (len > NAME_MAX) {
-			rc = -ENAMETOOLONG;
-			goto out;
-		}
-		memcpy(name, p, len);
-		name[len] = 0;
-		char *after = p + len;
-		while (*after == '/')
-			after++;
-		int last = !*after;
-		memmove(rest, after, strlen(after) + 1);
-		if (!strcmp(name, "."))
-			continue;
-		if (!strcmp(name, "..")) {
-			if (depth > 0)
-				close(stack[depth--]);
-			continue;
-		}
-		int fd = openat(stack[depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			rc = -errno;
-			if (rc == -ENOENT && last && (flags & O_CREAT)) {
-				rc = openat(stack[depth], name, flags | O_NOFOLLOW, mode);
-				rc = rc < 0 ? -errno : rc;
-			}
-			goto out;
-		}
-		struct stat st;
-		if (fstat(fd, &st) < 0) {
-			rc = -errno;
-			close(fd);
-			goto out;
-		}
-		if (S_ISLNK(st.st_mode) && !(last && (flags & (O_NOFOLLOW | O_EXCL)) && !want_dir)) {
-			char target[PATH_MAX];
-			ssize_t n = readlinkat(fd, "", target, sizeof target - 1);
-			close(fd);
-			if (n < 0 || ++links > 40) {
-				rc = n < 0 ? -errno : -ELOOP;
-				goto out;
-			}
-			target[n] = 0;
-			if (target[0] == '/')
-				while (depth > 0)
-					close(stack[depth--]);
-			snprintf(tmp, 2 * PATH_MAX + 2, "%s%s%s", target, *rest ? "/" : "", rest);
-			memcpy(rest, tmp, strlen(tmp) + 1);
-			continue;
-		}
-		if (last) {
-			if (S_ISLNK(st.st_mode) && (flags & O_EXCL) && (flags & O_CREAT)) {
-				close(fd);
-				rc = -EEXIST;
-				goto out;
-			}
-			if (S_ISLNK(st.st_mode) && (flags & O_NOFOLLOW) && !(flags & O_PATH)) {
-				close(fd);
-				rc = -ELOOP;
-				goto out;
-			}
-			if ((flags & O_PATH) && (flags & O_NOFOLLOW)) {
-				rc = fd;
-				goto out;
-			}
-			close(fd);
-			rc = openat(stack[depth], name, (flags | O_NOFOLLOW) | (want_dir ? O_DIRECTORY : 0), mode);
-			rc = rc < 0 ? -errno : rc;
-			goto out;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			close(fd);
-			rc = -ENOTDIR;
-			goto out;
-		}
-		if (depth + 1 >= MAX_DEPTH) {
-			close(fd);
-			rc = -ENAMETOOLONG;
-			goto out;
-		}
-		stack[++depth] = fd;
-	}
-out:
-	while (depth >= 0 && stack[0] >= 0)
-		close(stack[depth--]);
-	free(rest);
-	free(tmp);
-	return rc;
-}
-
-static int open_in_root(struct session *s, const char *abs, int64_t flags, mode_t mode)
-{
-	struct open_how how = {
-		.flags = (uint64_t)flags | O_CLOEXEC,
-		/* O_TMPFILE includes O_DIRECTORY's bit: test it whole. */
-		.mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd = (int)syscall(SYS_openat2, s->root->fd, abs, &how, sizeof how);
-	if (fd < 0 && errno == ENOSYS) {
-		fd = resolve_by_hand(s->root->fd, abs, (int)how.flags, (mode_t)how.mode);
-		if (fd < 0)
-			errno = -fd;
-	}
-	if (fd < 0) {
-		int e = errno;
-		shadow_debug(s->root, "openat2(root, \"%s\", %#llo) failed: %s", abs,
-			     (unsigned long long)how.flags, strerror(e));
-		return -e;
-	}
+	int fd = resolve_open(s->root->fd, abs, flags | O_CLOEXEC, mode, RESOLVE_IN_ROOT | extra_resolve);
+	if (fd < 0)
+		shadow_debug(s->root, "resolve(root, \"%s\", %#o) failed: %s", abs, (unsigned)flags, strerror(-fd));
 	return fd;
 }
 
-/* Opens dirh+path (for stat-like ops) as O_PATH; empty path with
- * AT_EMPTY_PATH dups the handle itself. */
+/* Opens dirh+path as O_PATH, for the ops that act on what a path names.
+ * An empty path with AT_EMPTY_PATH names the handle itself. */
 static int open_target(struct session *s, int64_t dirh, const struct rpc_val *path, int at_flags)
 {
 	if (path->i == 0) {
 		if (!(at_flags & AT_EMPTY_PATH))
 			return -ENOENT;
-		int fd = dirh == RPC_HANDLE_CWD ? open_in_root(s, s->cwd, O_PATH, 0) : handle_fd(s, dirh);
-		if (fd < 0 || dirh == RPC_HANDLE_CWD)
+		int fd = dirh_fd(s, dirh);
+		if (fd < 0)
 			return fd;
 		fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 		return fd < 0 ? -errno : fd;
 	}
-	char abs[PATH_MAX];
+	char abs[PATH_MAX + 1];
 	int rc = combine(s, dirh, path, abs, sizeof abs);
 	if (rc)
 		return rc;
-	return open_in_root(s, abs, O_PATH | ((at_flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0), 0);
+	return open_in_root(s, abs, O_PATH | ((at_flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0), 0, 0);
 }
 
-/* Opens the parent of dirh+path and gives its last component in last. The
- * last component is never "" (the path had one), and "." / ".." are
- * reported through *dots (1 or 2) for the op to refuse as Linux does. */
-static int open_parent(struct session *s, int64_t dirh, const struct rpc_val *path, char *last, int *dots)
+/* What open_parent found. */
+struct parent {
+	int fd;                   /* O_PATH directory */
+	char last[NAME_MAX + 2];  /* last component, with one '/' if the path had trailing slashes */
+	int dots;                 /* 1 for ".", 2 for "..", 3 for the root itself */
+};
+
+/* Opens the parent of dirh+path for the ops that create or remove a name.
+ * The last component is handed to the *at() call as is (with its trailing
+ * slash, so the kernel applies its own rules for those); none of those calls
+ * follows a symlink in the last component. */
+static int open_parent(struct session *s, int64_t dirh, const struct rpc_val *path, struct parent *p)
 {
-	if (path->i == 0)
-		return -ENOENT;
-	char abs[PATH_MAX];
+	char abs[PATH_MAX + 1];
 	int rc = combine(s, dirh, path, abs, sizeof abs);
 	if (rc)
 		return rc;
 	size_t n = strlen(abs);
-	while (n > 1 && abs[n - 1] == '/')
+	bool slash = false;
+	while (n > 1 && abs[n - 1] == '/') {
 		abs[--n] = 0;
-	char *slash = strrchr(abs, '/');
-	if (!slash[1]) {     /* the root itself */
-		strcpy(last, ".");
-		*dots = 1;
-		return open_in_root(s, "/", O_PATH | O_DIRECTORY, 0);
+		slash = true;
 	}
-	if (strlen(slash + 1) > NAME_MAX)
+	char *sep = strrchr(abs, '/');
+	const char *name = sep ? sep + 1 : abs;
+	if (!*name) {           /* "/" */
+		strcpy(p->last, ".");
+		p->dots = 3;
+		p->fd = open_in_root(s, "/", O_PATH | O_DIRECTORY, 0, 0);
+		return p->fd < 0 ? p->fd : 0;
+	}
+	if (strlen(name) > NAME_MAX)
 		return -ENAMETOOLONG;
-	strcpy(last, slash + 1);
-	*dots = strcmp(last, ".") == 0 ? 1 : strcmp(last, "..") == 0 ? 2 : 0;
-	if (slash == abs)
-		slash[1] = 0;
+	p->dots = !strcmp(name, ".") ? 1 : !strcmp(name, "..") ? 2 : 0;
+	snprintf(p->last, sizeof p->last, "%s%s", name, slash ? "/" : "");
+	if (!sep)
+		strcpy(abs, ".");
+	else if (sep == abs)
+		abs[1] = 0;
 	else
-		*slash = 0;
-	return open_in_root(s, abs, O_PATH | O_DIRECTORY, 0);
+		*sep = 0;
+	p->fd = open_in_root(s, abs, O_PATH | O_DIRECTORY, 0, 0);
+	return p->fd < 0 ? p->fd : 0;
 }
 
 /* Canonical conversions of arguments; each fails with EINVAL. */
@@ -333,21 +288,23 @@ static void put_int(struct session *s, int64_t v)
 	rpc_put_i64(&s->out, v);
 }
 
-static int put_statx(struct session *s, const struct statx *st)
+static void proc_path(char *buf, size_t size, int fd)
 {
-	struct canon_stat c;
-	int rc = canon_stat_from_statx(st, &c);
-	if (!rc)
-		rpc_put_stat(&s->out, &c);
-	return rc;
+	snprintf(buf, size, "/proc/self/fd/%d", fd);
 }
+
+/* ---- ops ---- */
 
 static int64_t stat_fd(struct session *s, int fd, unsigned mask)
 {
 	struct statx st;
 	if (statx(fd, "", AT_EMPTY_PATH, mask, &st) < 0)
 		return -errno;
-	return put_statx(s, &st);   /* a mode with no canonical form: EINVAL */
+	struct canon_stat c;
+	if (canon_stat_from_statx(&st, &c))
+		return -EINVAL;   /* a field with no canonical form */
+	rpc_put_stat(&s->out, &c);
+	return 0;
 }
 
 static int64_t put_statfs(struct session *s, int fd)
@@ -362,21 +319,6 @@ static int64_t put_statfs(struct session *s, int fd)
 	return 0;
 }
 
-/* Reads up to count bytes (at offset at when positional) straight into
- * the reply. */
-static int64_t read_reply(struct session *s, int fd, int64_t count, int64_t at, bool positional)
-{
-	uint8_t *p = rpc_put_buf_begin(&s->out, (size_t)count);
-	if (!p)
-		return -ENOMEM;
-	ssize_t n = positional ? pread(fd, p, (size_t)count, at) : read(fd, p, (size_t)count);
-	if (n < 0)
-		return -errno;
-	rpc_put_buf_end(&s->out, p, (size_t)n);
-	s->data_left -= (size_t)n;
-	return n;
-}
-
 /* The count a data-returning op may use: at most what the reply can still
  * carry. With nothing left the op does not run (E2BIG ends a COMPOUND);
  * a short count is a short read, never a false end of file. */
@@ -389,27 +331,82 @@ static int64_t data_count(struct session *s, int64_t n)
 	return n > (int64_t)s->data_left ? (int64_t)s->data_left : n;
 }
 
+/* Reads up to count bytes (at offset at when positional) straight into
+ * the reply. */
+static int64_t read_reply(struct session *s, int fd, int64_t count, int64_t at, bool positional)
+{
+	if (count < 0)
+		return count;
+	uint8_t *p = rpc_put_buf_begin(&s->out, (size_t)count);
+	if (!p)
+		return -ENOMEM;
+	ssize_t n = positional ? pread(fd, p, (size_t)count, at) : read(fd, p, (size_t)count);
+	if (n < 0)
+		return -errno;
+	rpc_put_buf_end(&s->out, p, (size_t)n);
+	s->data_left -= (size_t)n;
+	return n;
+}
+
+/* A byte count from the wire for an op that returns no data, clamped to
+ * one buffer (a short transfer, as the kernel may make). */
 static size_t io_count(int64_t n)
 {
-	return n > RPC_MAX_BUF ? RPC_MAX_BUF : (size_t)n;
+	return n < 0 ? 0 : n > RPC_MAX_BUF ? RPC_MAX_BUF : (size_t)n;
+}
+
+/* Flags open(2) accepts and ignores, which openat2 refuses. */
+static int64_t lenient_open_flags(int64_t flags)
+{
+	if (flags & O_PATH)
+		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	return flags;
 }
 
 static int64_t op_open(struct session *s, const struct rpc_val *a)
 {
-	int64_t flags, mode;
+	int64_t flags, mode, umask_bits, resolve;
 	DECODE(open_flags, a[2].i, flags);
 	DECODE(mode, a[3].i, mode);
-	int64_t umask_bits;
 	DECODE(mode, a[4].i, umask_bits);
-	if (a[5].i != 0)
-		return -EINVAL;   /* resolve flags: reserved */
-	if ((flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)) || (flags & O_TMPFILE) == O_TMPFILE)
+	DECODE(resolve_flags, a[5].i, resolve);
+	bool creates = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) || creates)
 		MODIFYING();
-	char abs[PATH_MAX];
-	int rc = a[1].i == 0 ? -ENOENT : combine(s, a[0].i, &a[1], abs, sizeof abs);
-	if (rc)
-		return rc;
-	int fd = open_in_root(s, abs, flags, (mode_t)(mode & ~umask_bits & 07777));
+	mode_t m = creates ? (mode_t)(mode & ~umask_bits & 07777) : 0;
+	int fd;
+	if (resolve == 0) {
+		/* open/openat: the path resolves from the root, as the agent's
+		 * whole file tree is the root. */
+		char abs[PATH_MAX + 1];
+		int rc = combine(s, a[0].i, &a[1], abs, sizeof abs);
+		if (rc)
+			return rc;
+		fd = open_in_root(s, abs, (int)lenient_open_flags(flags), m, 0);
+	} else {
+		/* openat2: the agent's own resolve flags. RESOLVE_BENEATH and
+		 * RESOLVE_IN_ROOT confine to the directory handle, which is
+		 * itself beneath the root; otherwise the root confines. */
+		if (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) {
+			int dfd = dirh_fd(s, a[0].i);
+			char where[PATH_MAX];
+			if (dfd < 0)
+				return dfd;
+			int rc = dir_root_path(s, dfd, where, sizeof where);
+			if (rc)
+				return rc;
+			char path[RPC_MAX_PATH + 1];
+			memcpy(path, a[1].p, (size_t)a[1].i);
+			path[a[1].i] = 0;
+			fd = resolve_open(dfd, path, (int)flags | O_CLOEXEC, m, (uint64_t)resolve);
+		} else {
+			char abs[PATH_MAX + 1];
+			int rc = combine(s, a[0].i, &a[1], abs, sizeof abs);
+			if (rc)
+				return rc;
+			fd = open_in_root(s, abs, (int)flags, m, (uint64_t)resolve);
+		}
+	}
 	return fd < 0 ? fd : handle_new(s, fd);
 }
 
@@ -427,48 +424,109 @@ static int64_t op_getdents(struct session *s, const struct rpc_val *a)
 	enum { ENTRY_MAX = 4 * 8 + RPC_MAX_NAME };
 	if (s->data_left < ENTRY_MAX)
 		return -E2BIG;
-	/* Read a little at a time so no entry is read and then dropped: the
-	 * offset of the last entry sent is where the next call starts. */
-	size_t bufsize = 32768;
+	/* The kernel may return more entries than wanted or than the budget
+	 * holds; the directory offset is then set back to just after the last
+	 * one sent (its d_off), so no entry is read and dropped. */
 	char *buf = (char *)s->iobuf;
-	int64_t count = 0, last_off = -1;
+	const size_t bufsize = 32768;
+	int64_t count = 0, rc = 0, last_off = -1;
 	struct rpc_enc *e = &s->out;
 	size_t count_at = e->len;
 	rpc_put_i64(e, 0);
 	while (count < max) {
 		ssize_t n = syscall(SYS_getdents64, fd, buf, bufsize);
-		if (n < 0)
-			return count ? count : -errno;
+		if (n < 0) {
+			if (count == 0)
+				rc = -errno;
+			break;
+		}
 		if (n == 0)
 			break;
-		off_t resume = -1;
-		for (ssize_t pos = 0; pos < n;) {
+		ssize_t pos = 0;
+		bool full = false;
+		while (pos < n && count < max) {
 			struct dirent64 *d = (struct dirent64 *)(buf + pos);
 			size_t size = 4 * 8 + strlen(d->d_name);
 			if (size > s->data_left) {
-				resume = last_off;   /* set: the first entry always fits */
+				full = true;
 				break;
 			}
 			int64_t type;
 			if (canon_dirent_type_encode(d->d_type, &type))
-				return -EINVAL;
+				type = CANON_DT_UNKNOWN;
 			rpc_put_dirent(e, (int64_t)d->d_ino, (int64_t)d->d_off, type, d->d_name);
 			s->data_left -= size;
 			last_off = d->d_off;
 			count++;
 			pos += d->d_reclen;
-			if (pos < n && count == max) {
-				resume = d->d_off;
-				break;
-			}
 		}
-		if (resume != -1) {
-			lseek(fd, resume, SEEK_SET);
+		if (pos < n) {
+			/* entries of this batch are left: resume after the last
+			 * one sent (the first always fits: ENTRY_MAX above) */
+			if (last_off >= 0 && lseek(fd, last_off, SEEK_SET) < 0 && count == 0)
+				rc = -errno;
 			break;
 		}
+		if (full)
+			break;
 	}
 	rpc_patch_i64(e, count_at, count);
-	return count;
+	return rc < 0 ? rc : count;
+}
+
+/* ---- record locks ---- */
+
+static struct lockfile *lock_find(struct session *s, const struct stat *st)
+{
+	for (size_t k = 0; k < s->nlocks; k++)
+		if (s->locks[k].dev == st->st_dev && s->locks[k].ino == st->st_ino)
+			return &s->locks[k];
+	return NULL;
+}
+
+static void locks_release(struct session *s, int fd)
+{
+	struct stat st;
+	if (!s->nlocks || fstat(fd, &st) < 0)
+		return;
+	struct lockfile *l = lock_find(s, &st);
+	if (!l)
+		return;
+	close(l->fd);
+	*l = s->locks[--s->nlocks];
+}
+
+/* The session's lock description of fd's file, opened when first needed:
+ * read-write if the shadow may, so one description serves read and write
+ * locks (each handle's own access mode has been checked by the caller). */
+static int lock_fd(struct session *s, int fd, bool create)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	struct lockfile *l = lock_find(s, &st);
+	if (l)
+		return l->fd;
+	if (!create)
+		return -ENOENT;
+	if (s->nlocks == s->locks_cap) {
+		size_t cap = s->locks_cap ? 2 * s->locks_cap : 8;
+		struct lockfile *n = realloc(s->locks, cap * sizeof *n);
+		if (!n)
+			return -ENOMEM;
+		s->locks = n;
+		s->locks_cap = cap;
+	}
+	char proc[64];
+	proc_path(proc, sizeof proc, fd);
+	const int common = O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	int lfd = s->root->read_only ? -1 : open(proc, O_RDWR | common);
+	if (lfd < 0)
+		lfd = open(proc, O_RDONLY | common);
+	if (lfd < 0)
+		return -errno;
+	s->locks[s->nlocks++] = (struct lockfile){ st.st_dev, st.st_ino, lfd };
+	return lfd;
 }
 
 static int64_t op_lock(struct session *s, const struct rpc_val *a)
@@ -480,11 +538,31 @@ static int64_t op_lock(struct session *s, const struct rpc_val *a)
 	DECODE(lock_cmd, a[1].i, cmd);
 	DECODE(lock_type, a[2].i, type);
 	DECODE(whence, a[3].i, whence);
-	if (type != F_UNLCK && (cmd == F_SETLK || cmd == F_SETLKW || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW))
-		MODIFYING();
-	struct flock fl = { .l_type = (short)type, .l_whence = (short)whence, .l_start = a[4].i, .l_len = a[5].i,
-			    .l_pid = 0 };
-	if (fcntl(fd, (int)cmd, &fl) < 0)
+	int fl_flags = fcntl(fd, F_GETFL);
+	if (fl_flags < 0)
+		return -errno;
+	if (fl_flags & O_PATH)
+		return -EBADF;
+	bool classic = cmd == F_GETLK || cmd == F_SETLK || cmd == F_SETLKW;
+	bool sets = cmd != F_GETLK && cmd != F_OFD_GETLK;
+	int acc = fl_flags & O_ACCMODE;
+	if (sets && ((type == F_RDLCK && acc == O_WRONLY) || (type == F_WRLCK && acc == O_RDONLY)))
+		return -EBADF;
+	int lfd = fd;
+	int ocmd = (int)cmd;
+	struct flock fl = { .l_type = (short)type, .l_whence = (short)whence, .l_start = a[4].i, .l_len = a[5].i };
+	if (classic) {
+		ocmd = cmd == F_GETLK ? F_OFD_GETLK : cmd == F_SETLK ? F_OFD_SETLK : F_OFD_SETLKW;
+		lfd = lock_fd(s, fd, !(sets && type == F_UNLCK));
+		if (lfd == -ENOENT) {
+			lfd = -1;   /* unlocking a file the session holds no lock on */
+		} else if (lfd < 0) {
+			return lfd;
+		}
+	}
+	if (sets && type != F_UNLCK && s->root->read_only)
+		return -EROFS;   /* docs/wire-format.md: LOCK on a read-only export */
+	if (lfd >= 0 && fcntl(lfd, ocmd, &fl) < 0)
 		return -errno;
 	int64_t ct, cw;
 	if (canon_lock_type_encode(fl.l_type, &ct) || canon_whence_encode(fl.l_whence, &cw))
@@ -527,7 +605,7 @@ static int64_t op_utimens(struct session *s, const struct rpc_val *a)
 	if (fd < 0)
 		return fd;
 	char proc[64];
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	proc_path(proc, sizeof proc, fd);
 	int rc = utimensat(AT_FDCWD, proc, ts, 0);
 	int e = errno;
 	close(fd);
@@ -557,7 +635,178 @@ static int64_t op_uname(struct session *s)
 		return -errno;
 	const char *f[RPC_UTS_FIELDS] = { u.sysname, u.nodename, u.release, u.version, u.machine, u.domainname };
 	for (int k = 0; k < RPC_UTS_FIELDS; k++)
-		rpc_put_bytes(&s->out, f[k], strnlen(f[k], 64), 64);
+		rpc_put_bytes(&s->out, f[k], strnlen(f[k], RPC_MAX_UTS), RPC_MAX_UTS);
+	return 0;
+}
+
+static int64_t op_mkdir(struct session *s, const struct rpc_val *a)
+{
+	MODIFYING();
+	int64_t mode, um;
+	DECODE(mode, a[2].i, mode);
+	DECODE(mode, a[3].i, um);
+	struct parent p;
+	int rc = open_parent(s, a[0].i, &a[1], &p);
+	if (rc)
+		return rc;
+	int64_t r = p.dots ? -EEXIST : mkdirat(p.fd, p.last, (mode_t)(mode & ~um & 07777)) < 0 ? -errno : 0;
+	close(p.fd);
+	return r;
+}
+
+static int64_t op_unlink(struct session *s, const struct rpc_val *a)
+{
+	MODIFYING();
+	int64_t at;
+	DECODE(at_flags, a[2].i, at);
+	if (at & ~(int64_t)AT_REMOVEDIR)
+		return -EINVAL;
+	struct parent p;
+	int rc = open_parent(s, a[0].i, &a[1], &p);
+	if (rc)
+		return rc;
+	bool rmdir = at & AT_REMOVEDIR;
+	static const int unlink_dots[] = { 0, EISDIR, EISDIR, EISDIR }, rmdir_dots[] = { 0, EINVAL, ENOTEMPTY, EBUSY };
+	int64_t r;
+	if (p.dots)
+		r = -(rmdir ? rmdir_dots : unlink_dots)[p.dots];
+	else
+		r = unlinkat(p.fd, p.last, rmdir ? AT_REMOVEDIR : 0) < 0 ? -errno : 0;
+	close(p.fd);
+	return r;
+}
+
+static int64_t op_rename_link(struct session *s, int64_t op, const struct rpc_val *a)
+{
+	MODIFYING();
+	int64_t fl;
+	if (op == RPC_OP_RENAME)
+		DECODE(rename_flags, a[4].i, fl);
+	else
+		DECODE(at_flags, a[4].i, fl);
+	if (op == RPC_OP_LINK && (fl & ~(int64_t)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)))
+		return -EINVAL;
+	struct parent from, to;
+	int rc;
+	if ((rc = open_parent(s, a[2].i, &a[3], &to)))
+		return rc;
+	int64_t r;
+	if (op == RPC_OP_LINK && (fl & (AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))) {
+		/* The old name is resolved here, confined, and linked through
+		 * its /proc/self/fd name: a kernel-side follow could leave the
+		 * root through a symlink. */
+		int fd = open_target(s, a[0].i, &a[1], (int)(fl & AT_EMPTY_PATH));
+		if (fd < 0) {
+			close(to.fd);
+			return fd;
+		}
+		char proc[64];
+		proc_path(proc, sizeof proc, fd);
+		r = to.dots ? -EEXIST : linkat(AT_FDCWD, proc, to.fd, to.last, AT_SYMLINK_FOLLOW) < 0 ? -errno : 0;
+		close(fd);
+		close(to.fd);
+		return r;
+	}
+	if ((rc = open_parent(s, a[0].i, &a[1], &from))) {
+		close(to.fd);
+		return rc;
+	}
+	if (op == RPC_OP_RENAME)
+		r = from.dots || to.dots ? -EBUSY
+		    : renameat2(from.fd, from.last, to.fd, to.last, (unsigned)fl) < 0 ? -errno : 0;
+	else
+		r = from.dots ? -EPERM : to.dots ? -EEXIST
+		    : linkat(from.fd, from.last, to.fd, to.last, 0) < 0 ? -errno : 0;
+	close(from.fd);
+	close(to.fd);
+	return r;
+}
+
+static int64_t op_chmod(struct session *s, int64_t op, const struct rpc_val *a)
+{
+	MODIFYING();
+	int64_t mode, at = 0;
+	int fd;
+	DECODE(mode, (op == RPC_OP_CHMOD ? a[2] : a[1]).i, mode);
+	if (mode & S_IFMT)
+		return -EINVAL;
+	if (op == RPC_OP_FCHMOD) {
+		if ((fd = handle_fd(s, a[0].i)) < 0)
+			return fd;
+		return fchmod(fd, (mode_t)mode) < 0 ? -errno : 0;
+	}
+	DECODE(at_flags, a[3].i, at);
+	if (at & ~(int64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if ((fd = open_target(s, a[0].i, &a[1], (int)at)) < 0)
+		return fd;
+	struct stat st;
+	int64_t r;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (S_ISLNK(st.st_mode))
+		r = -EOPNOTSUPP;   /* what fchmodat(AT_SYMLINK_NOFOLLOW) says of a symlink */
+	else {
+		char proc[64];
+		proc_path(proc, sizeof proc, fd);
+		r = chmod(proc, (mode_t)mode) < 0 ? -errno : 0;
+	}
+	close(fd);
+	return r;
+}
+
+static int64_t op_chown(struct session *s, int64_t op, const struct rpc_val *a)
+{
+	MODIFYING();
+	int fd;
+	if (op == RPC_OP_FCHOWN) {
+		if ((fd = handle_fd(s, a[0].i)) < 0)
+			return fd;
+		return fchown(fd, (uid_t)a[1].i, (gid_t)a[2].i) < 0 ? -errno : 0;
+	}
+	int64_t at;
+	DECODE(at_flags, a[4].i, at);
+	if (at & ~(int64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if ((fd = open_target(s, a[0].i, &a[1], (int)at)) < 0)
+		return fd;
+	int64_t r = fchownat(fd, "", (uid_t)a[2].i, (gid_t)a[3].i, AT_EMPTY_PATH) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* chdir (a path) and fchdir (a handle) need a directory the session may
+ * search, as the kernel checks. */
+static int64_t op_chdir(struct session *s, int64_t op, const struct rpc_val *a)
+{
+	int fd;
+	if (op == RPC_OP_CHDIR) {
+		char abs[PATH_MAX + 1];
+		int rc = combine(s, a[0].i, &a[1], abs, sizeof abs);
+		if (rc)
+			return rc;
+		fd = open_in_root(s, abs, O_PATH | O_DIRECTORY, 0, 0);
+	} else {
+		fd = handle_fd(s, a[0].i);
+		if (fd >= 0) {
+			struct stat st;
+			fd = fstat(fd, &st) < 0 ? -errno : !S_ISDIR(st.st_mode) ? -ENOTDIR
+				: fcntl(fd, F_DUPFD_CLOEXEC, 0);
+			if (fd == -1)
+				fd = -errno;
+		}
+	}
+	if (fd < 0)
+		return fd;
+	char proc[64];
+	proc_path(proc, sizeof proc, fd);
+	if (faccessat(AT_FDCWD, proc, X_OK, AT_EACCESS) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	close(s->cwd_fd);
+	s->cwd_fd = fd;
 	return 0;
 }
 
@@ -565,50 +814,39 @@ static int64_t op_uname(struct session *s)
  * result values are appended to s->out after the result. */
 static int64_t run_op(struct session *s, int64_t op, const struct rpc_val *a)
 {
-	char last[NAME_MAX + 1];
-	int dots, fd, pfd;
-	int64_t r, at, mode, um;
+	int fd;
+	int64_t r, at;
 	switch (op) {
 	case RPC_OP_NULL:
 		return 0;
 	case RPC_OP_OPEN:
 		return op_open(s, a);
 	case RPC_OP_CLOSE:
-		fd = handle_fd(s, a[0].i);
-		if (fd < 0)
-			return fd;
-		s->fds[a[0].i] = -1;
-		return close(fd) < 0 ? -errno : 0;
+		return handle_close(s, a[0].i);
 	case RPC_OP_DUP:
-		fd = handle_fd(s, a[0].i);
-		if (fd < 0)
+		if ((fd = handle_fd(s, a[0].i)) < 0)
 			return fd;
-		fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-		return fd < 0 ? -errno : handle_new(s, fd);
+		return handle_add(s, s->handles[a[0].i]);
 	case RPC_OP_READ:
 		if ((fd = handle_fd(s, a[0].i)) < 0)
 			return fd;
-		if ((r = data_count(s, a[1].i)) < 0)
-			return r;
-		return read_reply(s, fd, r, 0, false);
+		return read_reply(s, fd, data_count(s, a[1].i), 0, false);
 	case RPC_OP_PREAD:
 		if ((fd = handle_fd(s, a[0].i)) < 0)
 			return fd;
-		if ((r = data_count(s, a[1].i)) < 0)
-			return r;
-		return read_reply(s, fd, r, a[2].i, true);
+		return read_reply(s, fd, data_count(s, a[1].i), a[2].i, true);
 	case RPC_OP_READV: {
 		if ((fd = handle_fd(s, a[0].i)) < 0)
 			return fd;
+		if (a[1].i > RPC_MAX_IOV)
+			return -EINVAL;
 		int64_t total = 0;
 		for (int64_t k = 0; k < a[1].i; k++) {
 			if (a[2 + k].i < 0)
 				return -EINVAL;
-			total += a[2 + k].i < RPC_MAX_BUF ? a[2 + k].i : RPC_MAX_BUF;
+			total += a[2 + k].i > RPC_MAX_BUF ? RPC_MAX_BUF : a[2 + k].i;
 		}
-		if ((r = data_count(s, total)) < 0)
-			return r;
-		return read_reply(s, fd, r, 0, false);
+		return read_reply(s, fd, data_count(s, total), 0, false);
 	}
 	case RPC_OP_WRITE:
 	case RPC_OP_PWRITE:
@@ -623,6 +861,8 @@ static int64_t run_op(struct session *s, int64_t op, const struct rpc_val *a)
 			return fd;
 		struct iovec iov[RPC_MAX_IOV];
 		int64_t n = a[1].i;
+		if (n > RPC_MAX_IOV)
+			return -EINVAL;
 		for (int64_t k = 0; k < n; k++) {
 			iov[k].iov_base = (void *)a[2 + k].p;
 			iov[k].iov_len = (size_t)a[2 + k].i;
@@ -661,146 +901,78 @@ static int64_t run_op(struct session *s, int64_t op, const struct rpc_val *a)
 		int64_t amode;
 		DECODE(access_mode, a[2].i, amode);
 		DECODE(at_flags, a[3].i, at);
-		if ((amode & W_OK) && s->root->read_only) {
-			/* reported like a read-only mount */
-		}
+		if (at & ~(int64_t)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+			return -EINVAL;
 		if ((fd = open_target(s, a[0].i, &a[1], (int)at)) < 0)
 			return fd;
 		char proc[64];
-		snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-		r = faccessat(AT_FDCWD, proc, (int)amode, (int)(at & AT_EACCESS));
-		r = r < 0 ? -errno : 0;
-		if (r == 0 && (amode & W_OK) && s->root->read_only)
-			r = -EROFS;
+		proc_path(proc, sizeof proc, fd);
+		r = faccessat(AT_FDCWD, proc, (int)amode, (int)(at & AT_EACCESS)) < 0 ? -errno : 0;
+		if (r == 0 && (amode & W_OK) && s->root->read_only) {
+			struct stat st;
+			if (fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))
+				r = -EROFS;   /* as a read-only mount answers */
+		}
 		close(fd);
 		return r;
 	}
-	case RPC_OP_READLINK:
+	case RPC_OP_READLINK: {
 		if (a[2].i < 0)
 			return -EINVAL;
-		if ((fd = open_target(s, a[0].i, &a[1], AT_SYMLINK_NOFOLLOW)) < 0)
+		if ((fd = open_target(s, a[0].i, &a[1], a[1].i ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH)) < 0)
 			return fd;
-		/* Link contents are at most PATH_MAX - 1 bytes: outside the budget. */
-		r = readlinkat(fd, "", (char *)s->iobuf, a[2].i < RPC_MAX_PATH ? (size_t)a[2].i : RPC_MAX_PATH);
-		if (r < 0)
+		struct stat st;
+		if (fstat(fd, &st) < 0)
 			r = -errno;
-		/* readlinkat(fd, "") of what is no symlink says ENOENT;
-		 * readlink(2) of its path says EINVAL. */
-		if (r == -ENOENT) {
-			struct stat st;
-			if (fstat(fd, &st) == 0 && !S_ISLNK(st.st_mode))
-				r = -EINVAL;
+		else if (!S_ISLNK(st.st_mode))
+			r = a[1].i ? -EINVAL : -ENOENT;   /* as readlinkat says of a non-link */
+		else {
+			/* Link contents are at most PATH_MAX - 1 bytes: outside
+			 * the data budget. */
+			r = readlinkat(fd, "", (char *)s->iobuf, a[2].i < RPC_MAX_PATH ? (size_t)a[2].i : RPC_MAX_PATH);
+			if (r < 0)
+				r = -errno;
+			else
+				rpc_put_bytes(&s->out, s->iobuf, (size_t)r, RPC_MAX_BUF);
 		}
-		else
-			rpc_put_bytes(&s->out, s->iobuf, (size_t)r, RPC_MAX_BUF);
 		close(fd);
 		return r;
+	}
 	case RPC_OP_GETDENTS:
 		return op_getdents(s, a);
 	case RPC_OP_MKDIR:
-		MODIFYING();
-		DECODE(mode, a[2].i, mode);
-		DECODE(mode, a[3].i, um);
-		if ((pfd = open_parent(s, a[0].i, &a[1], last, &dots)) < 0)
-			return pfd;
-		r = dots ? -EEXIST : mkdirat(pfd, last, (mode_t)(mode & ~um & 07777)) < 0 ? -errno : 0;
-		close(pfd);
-		return r;
+		return op_mkdir(s, a);
 	case RPC_OP_UNLINK:
-		MODIFYING();
-		DECODE(at_flags, a[2].i, at);
-		if ((pfd = open_parent(s, a[0].i, &a[1], last, &dots)) < 0)
-			return pfd;
-		if (dots)
-			r = !(at & AT_REMOVEDIR) ? -EISDIR : dots == 1 ? -EINVAL : -ENOTEMPTY;
-		else
-			r = unlinkat(pfd, last, (int)(at & AT_REMOVEDIR)) < 0 ? -errno : 0;
-		close(pfd);
-		return r;
+		return op_unlink(s, a);
 	case RPC_OP_RENAME:
-	case RPC_OP_LINK: {
-		MODIFYING();
-		char last2[NAME_MAX + 1];
-		int dots2, pfd2;
-		int64_t fl;
-		if (op == RPC_OP_RENAME)
-			DECODE(rename_flags, a[4].i, fl);
-		else
-			DECODE(at_flags, a[4].i, fl);
-		if ((pfd = open_parent(s, a[0].i, &a[1], last, &dots)) < 0)
-			return pfd;
-		if ((pfd2 = open_parent(s, a[2].i, &a[3], last2, &dots2)) < 0) {
-			close(pfd);
-			return pfd2;
-		}
-		if (dots || dots2)
-			r = op == RPC_OP_RENAME ? -EBUSY : -EEXIST;
-		else if (op == RPC_OP_RENAME)
-			r = renameat2(pfd, last, pfd2, last2, (unsigned)fl) < 0 ? -errno : 0;
-		else
-			r = linkat(pfd, last, pfd2, last2, (int)(fl & AT_SYMLINK_FOLLOW) ? AT_SYMLINK_FOLLOW : 0) < 0
-				    ? -errno : 0;
-		close(pfd);
-		close(pfd2);
-		return r;
-	}
+	case RPC_OP_LINK:
+		return op_rename_link(s, op, a);
 	case RPC_OP_SYMLINK: {
 		MODIFYING();
 		char target[RPC_MAX_PATH + 1];
 		memcpy(target, a[0].p, (size_t)a[0].i);
 		target[a[0].i] = 0;
-		if ((pfd = open_parent(s, a[1].i, &a[2], last, &dots)) < 0)
-			return pfd;
-		r = dots ? -EEXIST : symlinkat(target, pfd, last) < 0 ? -errno : 0;
-		close(pfd);
+		struct parent p;
+		int rc = open_parent(s, a[1].i, &a[2], &p);
+		if (rc)
+			return rc;
+		r = p.dots ? -EEXIST : symlinkat(target, p.fd, p.last) < 0 ? -errno : 0;
+		close(p.fd);
 		return r;
 	}
 	case RPC_OP_CHMOD:
-	case RPC_OP_FCHMOD: {
-		MODIFYING();
-		const struct rpc_val *m = op == RPC_OP_CHMOD ? &a[2] : &a[1];
-		DECODE(mode, m->i, mode);
-		if (op == RPC_OP_CHMOD) {
-			DECODE(at_flags, a[3].i, at);
-			if ((fd = open_target(s, a[0].i, &a[1], (int)at)) < 0)
-				return fd;
-		} else {
-			if ((fd = handle_fd(s, a[0].i)) < 0)
-				return fd;
-			fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-		}
-		char proc[64];
-		snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-		r = chmod(proc, (mode_t)(mode & 07777)) < 0 ? -errno : 0;
-		close(fd);
-		return r;
-	}
+	case RPC_OP_FCHMOD:
+		return op_chmod(s, op, a);
 	case RPC_OP_CHOWN:
-	case RPC_OP_FCHOWN: {
-		MODIFYING();
-		int64_t uid = op == RPC_OP_CHOWN ? a[2].i : a[1].i, gid = op == RPC_OP_CHOWN ? a[3].i : a[2].i;
-		if (op == RPC_OP_CHOWN) {
-			DECODE(at_flags, a[4].i, at);
-			if ((fd = open_target(s, a[0].i, &a[1], (int)at)) < 0)
-				return fd;
-		} else {
-			if ((fd = handle_fd(s, a[0].i)) < 0)
-				return fd;
-			fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-		}
-		r = fchownat(fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH) < 0 ? -errno : 0;
-		close(fd);
-		return r;
-	}
+	case RPC_OP_FCHOWN:
+		return op_chown(s, op, a);
 	case RPC_OP_TRUNCATE: {
 		MODIFYING();
-		char abs[PATH_MAX];
-		int rc = a[1].i == 0 ? -ENOENT : combine(s, a[0].i, &a[1], abs, sizeof abs);
-		if (rc)
-			return rc;
-		if ((fd = open_in_root(s, abs, O_WRONLY, 0)) < 0)
+		if ((fd = open_target(s, a[0].i, &a[1], 0)) < 0)
 			return fd;
-		r = ftruncate(fd, a[2].i) < 0 ? -errno : 0;
+		char proc[64];
+		proc_path(proc, sizeof proc, fd);
+		r = truncate(proc, a[2].i) < 0 ? -errno : 0;
 		close(fd);
 		return r;
 	}
@@ -850,36 +1022,16 @@ static int64_t run_op(struct session *s, int64_t op, const struct rpc_val *a)
 		return r < 0 ? -errno : r;
 	}
 	case RPC_OP_CHDIR:
-	case RPC_OP_FCHDIR: {
-		if (op == RPC_OP_CHDIR) {
-			char abs[PATH_MAX];
-			int rc = a[1].i == 0 ? -ENOENT : combine(s, a[0].i, &a[1], abs, sizeof abs);
-			if (rc)
-				return rc;
-			fd = open_in_root(s, abs, O_PATH | O_DIRECTORY, 0);
-		} else {
-			fd = handle_fd(s, a[0].i);
-			if (fd >= 0) {
-				struct stat st;
-				fd = fstat(fd, &st) < 0 ? -errno : !S_ISDIR(st.st_mode) ? -ENOTDIR
-					: fcntl(fd, F_DUPFD_CLOEXEC, 0);
-			}
-		}
-		if (fd < 0)
-			return fd;
+	case RPC_OP_FCHDIR:
+		return op_chdir(s, op, a);
+	case RPC_OP_GETCWD: {
 		char path[PATH_MAX];
-		int rc = fd_root_path(s, fd, path, sizeof path);
-		close(fd);
+		int rc = dir_root_path(s, s->cwd_fd, path, sizeof path);
 		if (rc)
 			return rc;
-		if (strlen(path) >= sizeof s->cwd)
-			return -ENAMETOOLONG;
-		strcpy(s->cwd, path);
-		return 0;
+		rpc_put_str(&s->out, path, RPC_MAX_PATH);
+		return (int64_t)strlen(path) + 1;
 	}
-	case RPC_OP_GETCWD:
-		rpc_put_str(&s->out, s->cwd, RPC_MAX_PATH);
-		return (int64_t)strlen(s->cwd) + 1;
 	case RPC_OP_UNAME:
 		return op_uname(s);
 	case RPC_OP_GETHOSTNAME: {
@@ -934,13 +1086,34 @@ static void resolve_refs(struct rpc_val *a, size_t n, const int64_t *results, si
 	}
 }
 
+/* The log says which class of fault ended a session
+ * (docs/wire-format.md, "What closes a session"), then the detail. */
+static const char *fault(int rc)
+{
+	return rc == -E2BIG ? "oversized frame or field" : "malformed frame";
+}
+
+static const char *decode_error(int rc)
+{
+	return rc == -E2BIG ? "a length or count over its bound"
+			    : "the body does not match the op's signature (it ends early, bytes follow the arguments, "
+			      "a length is negative, or a string holds a NUL)";
+}
+
 static int serve_compound(struct session *s, const struct rpc_frame *f)
 {
+	struct rpc_dec d;
+	rpc_dec_init(&d, f->body, f->body_len);
+	int64_t count = rpc_get_i64(&d);
+	if (d.error || count <= 0 || count > RPC_MAX_COMPOUND)
+		return drop(s, "malformed frame: COMPOUND (tag %lld) with %lld ops (1 to %d allowed)", (long long)f->tag,
+			    (long long)count, RPC_MAX_COMPOUND);
 	struct rpc_call calls[RPC_MAX_COMPOUND];
-	size_t count;
-	int rc = rpc_decode_compound(f, calls, &count, s->args, RPC_MAX_VALS);
+	size_t n;
+	int rc = rpc_decode_compound(f, calls, &n, s->args, RPC_MAX_VALS);
 	if (rc)
-		return rc;
+		return drop(s, "%s: COMPOUND (tag %lld, %zu-byte body): an op is unknown, a HELLO or a COMPOUND, or %s",
+			    fault(rc), (long long)f->tag, f->body_len, decode_error(rc));
 	s->data_left = RPC_MAX_BUF;
 	rpc_frame_begin(&s->out, f->tag, RPC_OP_COMPOUND);
 	size_t result_at = s->out.len;
@@ -948,11 +1121,11 @@ static int serve_compound(struct session *s, const struct rpc_frame *f)
 	size_t count_at = s->out.len;
 	rpc_put_i64(&s->out, 0);
 	int64_t results[RPC_MAX_COMPOUND], done = 0, last = 0;
-	for (size_t k = 0; k < count; k++) {
+	for (size_t k = 0; k < n; k++) {
 		int bad = 0;
 		resolve_refs(calls[k].vals, calls[k].nvals, results, k, &bad);
 		rpc_put_i64(&s->out, calls[k].op);
-		int64_t r = bad ? -EINVAL : 0;
+		int64_t r = -EINVAL;
 		if (bad)
 			rpc_put_i64(&s->out, neg_canon_errno(EINVAL));
 		else
@@ -963,116 +1136,190 @@ static int serve_compound(struct session *s, const struct rpc_frame *f)
 		if (r < 0)
 			break;
 	}
-	if (s->out.error)
-		return s->out.error;
 	rpc_patch_i64(&s->out, result_at, last);
 	rpc_patch_i64(&s->out, count_at, done);
 	rpc_frame_end(&s->out);
-	return s->out.error;
+	return 0;
 }
 
 static int serve_frame(struct session *s, const uint8_t *buf, size_t len)
 {
 	struct rpc_frame f;
-	int rc = rpc_frame_parse(buf, len, &f);
-	if (rc)
-		return rc;
+	if (rpc_frame_parse(buf, len, &f))
+		return drop(s, "malformed frame: %zu bytes without tag and op", len);
 	if (f.op == RPC_OP_COMPOUND)
 		return serve_compound(s, &f);
 	if (f.op == RPC_OP_HELLO)
-		return -EPROTO;   /* only once, first */
+		return drop(s, "malformed frame: HELLO after the handshake");
 	size_t n;
-	rc = rpc_decode_args(&f, s->args, RPC_MAX_VALS, &n);
+	int rc = rpc_decode_args(&f, s->args, RPC_MAX_VALS, &n);
+	rpc_frame_begin(&s->out, f.tag, f.op);
 	if (rc == -ENOSYS) {
 		/* An unknown op is answered, not fatal: newer agents may probe. */
-		rpc_frame_begin(&s->out, f.tag, f.op);
 		rpc_put_i64(&s->out, neg_canon_errno(ENOSYS));
-		rpc_frame_end(&s->out);
-		return s->out.error;
+	} else if (rc) {
+		return drop(s, "%s: %s request (tag %lld, %zu-byte body): %s", fault(rc), rpc_op_name(f.op),
+			    (long long)f.tag, f.body_len, decode_error(rc));
+	} else {
+		s->data_left = RPC_MAX_BUF;
+		run_and_reply(s, f.op, s->args);
 	}
-	if (rc)
-		return rc;
-	s->data_left = RPC_MAX_BUF;
-	rpc_frame_begin(&s->out, f.tag, f.op);
-	run_and_reply(s, f.op, s->args);
 	rpc_frame_end(&s->out);
-	return s->out.error;
+	return 0;
+}
+
+/* Reads the next frame. At a frame boundary it waits without limit (and
+ * gives 1 when the shadow drains); inside a frame the socket's receive
+ * timeout (--frame-timeout) bounds every wait. Returns 0 with the frame
+ * (valid until the next call), 1 at a normal end, or -EPROTO with s->why. */
+static int next_frame(struct session *s, const uint8_t **frame, size_t *len)
+{
+	struct rpc_reader *in = &s->in;
+	if (in->start == in->end) {
+		int w = shadow_wait_input(in->fd, -1, true);
+		if (w == 0)
+			return 1;
+		if (w < 0)
+			return drop(s, "waiting for a frame: %s", strerror(-w));
+	}
+	int rc = rpc_reader_next(in, frame, len);
+	if (!rc)
+		return 0;
+	size_t have = in->end - in->start;
+	int64_t want = -1;
+	if (have >= 8) {
+		struct rpc_dec d;
+		rpc_dec_init(&d, in->buf + in->start, 8);
+		want = rpc_get_i64(&d);
+	}
+	if (!s->handshaken && (rc == -E2BIG || (rc == -EPROTO && want >= 0 && want < 16))) {
+		char hex[17];
+		rpc_hex(in->buf + in->start, 8, hex);
+		return drop(s, "handshake: the first 8 bytes (%s) are no frame length from 16 to %u: "
+			    "not a splitrun agent?", hex, RPC_MAX_FRAME);
+	}
+	switch (rc) {
+	case -ECONNRESET:
+		return s->handshaken ? 1 : drop(s, "closed before the handshake");
+	case -E2BIG:
+		return drop(s, "oversized frame or field: frame length %lld is over %u", (long long)want, RPC_MAX_FRAME);
+	case -EAGAIN:
+		return drop(s, "malformed frame: no data for %d ms inside a frame (%zu of %lld bytes)",
+			    s->root->frame_timeout_ms, have, want < 0 ? 8LL : (long long)want + 8);
+	case -EPROTO:
+		if (want >= 0 && want < 16)
+			return drop(s, "malformed frame: frame length %lld is under 16", (long long)want);
+		return drop(s, "malformed frame: connection closed inside a frame (%zu of %lld bytes)", have,
+			    want < 0 ? 8LL : (long long)want + 8);
+	default:
+		return drop(s, "reading a frame: %s", strerror(-rc));
+	}
+}
+
+static int write_reply(struct session *s, int fd)
+{
+	if (s->out.error)
+		return drop(s, "reply does not fit a frame (%s)", strerror(-s->out.error));
+	int rc = rpc_write_full(fd, s->out.data, s->out.len);
+	return rc ? drop(s, "writing a reply: %s", strerror(-rc)) : 0;
 }
 
 /* The first frame must be the agent's HELLO (docs/wire-format.md,
  * "Handshake"); a frame that is no HELLO, or one with the wrong magic, is
  * not answered. */
-static int handshake(struct session *s, struct rpc_reader *in, int fd)
+static int handshake(struct session *s, int fd)
 {
 	const uint8_t *buf;
 	size_t len;
-	int rc = rpc_reader_next(in, &buf, &len);
+	int rc = next_frame(s, &buf, &len);
 	if (rc)
-		return rc;
+		return rc < 0 ? rc : drop(s, "the shadow drains: closed before the handshake");
 	struct rpc_frame f;
 	struct rpc_hello h;
-	rc = rpc_frame_parse(buf, len, &f);
-	if (!rc)
-		rc = rpc_decode_hello(&f, &h);
-	if (rc)
-		return rc;
+	if (rpc_frame_parse(buf, len, &f))
+		return drop(s, "handshake: frame of %zu bytes has no tag and op", len);
+	if (f.op != RPC_OP_HELLO)
+		return drop(s, "handshake: first frame is op %lld, not HELLO", (long long)f.op);
+	if (rpc_decode_hello(&f, &h)) {
+		struct rpc_dec d;
+		rpc_dec_init(&d, f.body, f.body_len);
+		int64_t magic = rpc_get_i64(&d);
+		if (!d.error && magic != RPC_MAGIC)
+			return drop(s, "handshake: bad magic %#llx (want %#llx)", (unsigned long long)magic,
+				    (unsigned long long)RPC_MAGIC);
+		return drop(s, "handshake: malformed HELLO body");
+	}
 	int64_t version, features;
 	rc = rpc_negotiate(&h, &version, &features);
 	if (rc) {
-		shadow_log("session: agent (%s) offers protocol version %lld; this shadow speaks %d", h.arch,
-			   (long long)h.version, RPC_VERSION);
 		rpc_encode_hello_reply(&s->out, neg_canon_errno(-rc), 0, 0, NULL);
+		rc = drop(s, "handshake: agent (%s) offers protocol version %lld, this shadow speaks %d", h.arch,
+			  (long long)h.version, RPC_VERSION);
 	} else {
 		shadow_debug(s->root, "session: agent arch %s, version %lld, features %#llx", h.arch,
 			     (long long)h.version, (unsigned long long)h.features);
 		rpc_encode_hello_reply(&s->out, 0, version, features, rpc_host_arch());
 	}
-	int wrc = rpc_write_full(fd, s->out.data, s->out.len);
+	int wrc = write_reply(s, fd);
+	s->handshaken = true;
 	return rc ? rc : wrc;
 }
 
-int shadow_session_run(const struct shadow_root *root, int fd)
+int shadow_session_run(const struct shadow_root *root, int fd, char *why, size_t why_size)
 {
 	struct session *s = calloc(1, sizeof *s);
-	struct rpc_reader in;
 	int rc = -ENOMEM;
-	rpc_reader_init(&in, fd);
-	if (!s)
-		goto out;
+	if (why_size)
+		why[0] = 0;
+	if (!s) {
+		snprintf(why, why_size, "no memory for a session");
+		close(fd);
+		return rc;
+	}
 	s->root = root;
-	for (int h = 0; h < MAX_HANDLES; h++)
-		s->fds[h] = -1;
-	strcpy(s->cwd, "/");
+	s->why = why;
+	s->why_size = why_size;
+	rpc_reader_init(&s->in, fd);
 	rpc_enc_init(&s->out);
 	s->iobuf = malloc(RPC_MAX_BUF);
 	s->args = calloc(RPC_MAX_VALS, sizeof *s->args);
-	if (!s->iobuf || !s->args)
+	s->cwd_fd = fcntl(root->fd, F_DUPFD_CLOEXEC, 0);
+	if (!s->iobuf || !s->args || s->cwd_fd < 0) {
+		snprintf(why, why_size, "no memory or descriptor for a session");
 		goto out;
-	rc = handshake(s, &in, fd);
+	}
+	/* A frame that has begun must go on arriving: every receive inside one
+	 * waits at most --frame-timeout (recv then fails with EAGAIN). */
+	struct timeval tv = { root->frame_timeout_ms / 1000, (root->frame_timeout_ms % 1000) * 1000 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	rc = handshake(s, fd);
 	while (!rc) {
 		const uint8_t *buf;
 		size_t len;
-		rc = rpc_reader_next(&in, &buf, &len);
+		rc = next_frame(s, &buf, &len);
 		if (rc)
 			break;
 		rpc_enc_reset(&s->out);
 		rc = serve_frame(s, buf, len);
 		if (!rc)
-			rc = rpc_write_full(fd, s->out.data, s->out.len);
+			rc = write_reply(s, fd);
 	}
-	if (rc == -ECONNRESET)
-		rc = 0;   /* the agent hung up: a normal end */
+	if (rc == 1)
+		rc = 0;   /* the agent hung up, or the shadow drains: a normal end */
 out:
-	if (s) {
-		for (int h = 0; h < MAX_HANDLES; h++)
-			if (s->fds[h] >= 0)
-				close(s->fds[h]);
-		rpc_enc_free(&s->out);
-		free(s->iobuf);
-		free(s->args);
-		free(s);
-	}
-	rpc_reader_free(&in);
+	for (int h = 0; h < SHADOW_MAX_HANDLES; h++)
+		if (s->handles[h])
+			handle_close(s, h);
+	for (size_t k = 0; k < s->nlocks; k++)
+		close(s->locks[k].fd);
+	free(s->locks);
+	if (s->cwd_fd >= 0)
+		close(s->cwd_fd);
+	rpc_reader_free(&s->in);
+	rpc_enc_free(&s->out);
+	free(s->iobuf);
+	free(s->args);
+	free(s);
 	close(fd);
 	return rc;
 }

@@ -1,12 +1,19 @@
 /* shadow/shadow.h: the shadow daemon. A session serves one agent connection
- * with its own handle table and cwd, confined beneath the export root with
- * openat2(RESOLVE_IN_ROOT); the server accepts connections and runs sessions
- * in threads or processes. */
+ * with its own handle table, cwd and record locks, confined beneath the
+ * export root (shadow/resolve.h); the server accepts connections, runs
+ * sessions in threads or processes, drains on SIGTERM and reopens its log on
+ * SIGHUP. docs/shadow.md describes the whole; splitrun-shadow(8) the use. */
 #ifndef SPLITRUN_SHADOW_SHADOW_H
 #define SPLITRUN_SHADOW_SHADOW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
+
+/* Limits (splitrun-shadow(8) lists them). */
+#define SHADOW_MAX_HANDLES       1024    /* open handles per session */
+#define SHADOW_FRAME_TIMEOUT_MS  30000   /* silence allowed inside a frame (--frame-timeout) */
+#define SHADOW_DRAIN_TIMEOUT_MS  10000   /* SIGTERM: time sessions get to end */
 
 struct shadow_config {
 	const char *root;
@@ -16,6 +23,7 @@ struct shadow_config {
 	bool read_only;
 	bool debug;
 	bool once;
+	int frame_timeout_ms;      /* 0 = SHADOW_FRAME_TIMEOUT_MS */
 };
 
 /* The export root, opened once. */
@@ -24,21 +32,33 @@ struct shadow_root {
 	char real[4096];           /* its canonical absolute path */
 	bool read_only;
 	bool debug;
+	int frame_timeout_ms;
 };
 
 int shadow_root_open(struct shadow_root *r, const char *path);
 
-/* Serves one connection until it closes or sends a bad frame. Closes fd and
- * every handle of the session. Returns 0 on a clean close, or a negative
- * errno describing why the session was dropped. */
-int shadow_session_run(const struct shadow_root *root, int fd);
+/* Serves one connection until the agent closes it, the shadow drains, or
+ * the agent breaks the protocol. Closes fd and every handle of the session.
+ * Returns 0 on a normal end, or a negative errno with why (a sentence) saying
+ * why the session was dropped. */
+int shadow_session_run(const struct shadow_root *root, int fd, char *why, size_t why_size);
+
+/* Waits until fd has input (1). With stop_on_drain, returns 0 as soon as the
+ * shadow drains (SIGTERM). timeout_ms < 0 waits without limit; a timeout
+ * gives -ETIMEDOUT. Handles SIGHUP (log reopen) while waiting in a session
+ * process. */
+int shadow_wait_input(int fd, int timeout_ms, bool stop_on_drain);
 
 /* Logging: one line, prefixed with a timestamp; safe from any thread. */
 void shadow_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void shadow_debug(const struct shadow_root *root, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int shadow_log_open(const char *path);   /* NULL = stderr; also reopen */
 
-/* Runs the server until SIGTERM (or one session with --once). */
+/* Checks a --listen value; 0 or -EINVAL. */
+int shadow_listen_valid(const char *spec);
+
+/* Runs the server until SIGTERM (or one session with --once). Returns the
+ * exit status: 0, or 1 when it cannot start (message on stderr). */
 int shadow_serve(const struct shadow_config *cfg);
 
 #endif
