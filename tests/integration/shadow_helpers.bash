@@ -117,7 +117,7 @@ start_shadow() {
 # in STOP_STATUS (124 if it did not exit in time).
 stop_shadow() {
 	local pid=$1 limit=${2:-15} k
-	kill -TERM "$pid"
+	kill -TERM "$pid" 2>/dev/null || true
 	for k in $(seq 1 $((limit * 20))); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
