@@ -31,7 +31,8 @@
  * (connect without handshake), @hello NAME [MAGIC [VERSION]], @send NAME
  * TOKENS (i64:N str:TEXT hex:HEX), @sendframe NAME TAG OP TOKENS (length
  * prepended), @shutdown NAME (no more writes), @recv NAME, @expect-close NAME,
- * @show FIELDS, @sleep MS, @echo TEXT. An op line ending in "&" is sent
+ * @show FIELDS, @sleep MS, @echo TEXT, @peer (the shadow's handshake: its
+ * architecture, protocol version, features). An op line ending in "&" is sent
  * without waiting ("pending"); @pending NAME says whether its reply has come,
  * @await NAME prints it (within 10 s). */
 #include "rpc/canon.h"
@@ -985,6 +986,12 @@ static void run_directive(struct tok *t, int n, struct str *o)
 	}
 	if (!strcmp(d, "@echo"))
 		return;
+	if (!strcmp(d, "@peer")) {
+		struct conn *c = &S.conns[S.cur];
+		sappend(o, "arch=%s version=%lld features=%#llx", c->c.server_arch, (long long)c->c.server_version,
+			(long long)c->c.server_features);
+		return;
+	}
 	if (!strcmp(d, "@sleep")) {
 		if (n != 2)
 			parse_error("@sleep MS");
