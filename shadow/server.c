@@ -243,20 +243,10 @@ struct thread_arg {
 	char peer[64];
 };
 
-static void run_logged(const struct shadow_root *root, int fd, const char *peer)
-{
-	char why[512];
-	shadow_debug(root, "session from %s: start", peer);
-	if (shadow_session_run(root, fd, why, sizeof why))
-		shadow_log("session from %s dropped: %s", peer, why);
-	else
-		shadow_debug(root, "session from %s: end", peer);
-}
-
 static void *thread_main(void *p)
 {
 	struct thread_arg *a = p;
-	run_logged(a->root, a->fd, a->peer);
+	shadow_session_serve(a->root, a->fd, a->peer);
 	free(a);
 	atomic_fetch_sub(&live_threads, 1);
 	return NULL;
@@ -296,7 +286,7 @@ static void start_process(const struct shadow_root *root, int lfd, int cfd, cons
 		close(drain_pipe[1]);
 		drain_pipe[1] = -1;
 		nchildren = 0;
-		run_logged(root, cfd, peer);
+		shadow_session_serve(root, cfd, peer);
 		_exit(0);
 	}
 	if (pid < 0)
@@ -511,7 +501,7 @@ int shadow_serve(const struct shadow_config *cfg)
 		if (cfg->once) {
 			close(lfd);
 			lfd = -1;
-			run_logged(&root, cfd, peer);
+			shadow_session_serve(&root, cfd, peer);
 			break;
 		}
 		if (cfg->multiprocess)

@@ -59,18 +59,19 @@ struct session {
 	 * fits in RPC_MAX_FRAME (docs/wire-format.md, "The data budget"). */
 	size_t data_left;
 	bool handshaken;
-	char *why;                       /* why the session was dropped */
-	size_t why_size;
+	char why[512];                   /* why the session was dropped */
 };
 
-__attribute__((format(printf, 2, 3)))
-static int drop(struct session *s, const char *fmt, ...)
+/* Ends the session: rc is -EPROTO (malformed), -E2BIG (oversized),
+ * -EPROTONOSUPPORT (no common version) or another errno; why says more. */
+__attribute__((format(printf, 3, 4)))
+static int drop(struct session *s, int rc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(s->why, s->why_size, fmt, ap);
+	vsnprintf(s->why, sizeof s->why, fmt, ap);
 	va_end(ap);
-	return -EPROTO;
+	return rc;
 }
 
 static int64_t neg_canon_errno(int native)
@@ -545,6 +546,8 @@ static int64_t op_lock(struct session *s, const struct rpc_val *a)
 		return -EBADF;
 	bool classic = cmd == F_GETLK || cmd == F_SETLK || cmd == F_SETLKW;
 	bool sets = cmd != F_GETLK && cmd != F_OFD_GETLK;
+	if (sets && type != F_UNLCK && s->root->read_only)
+		return -EROFS;   /* docs/wire-format.md: LOCK on a read-only export */
 	int acc = fl_flags & O_ACCMODE;
 	if (sets && ((type == F_RDLCK && acc == O_WRONLY) || (type == F_WRLCK && acc == O_RDONLY)))
 		return -EBADF;
@@ -560,8 +563,6 @@ static int64_t op_lock(struct session *s, const struct rpc_val *a)
 			return lfd;
 		}
 	}
-	if (sets && type != F_UNLCK && s->root->read_only)
-		return -EROFS;   /* docs/wire-format.md: LOCK on a read-only export */
 	if (lfd >= 0 && fcntl(lfd, ocmd, &fl) < 0)
 		return -errno;
 	int64_t ct, cw;
@@ -1106,13 +1107,13 @@ static int serve_compound(struct session *s, const struct rpc_frame *f)
 	rpc_dec_init(&d, f->body, f->body_len);
 	int64_t count = rpc_get_i64(&d);
 	if (d.error || count <= 0 || count > RPC_MAX_COMPOUND)
-		return drop(s, "malformed frame: COMPOUND (tag %lld) with %lld ops (1 to %d allowed)", (long long)f->tag,
+		return drop(s, -EPROTO, "malformed frame: COMPOUND (tag %lld) with %lld ops (1 to %d allowed)", (long long)f->tag,
 			    (long long)count, RPC_MAX_COMPOUND);
 	struct rpc_call calls[RPC_MAX_COMPOUND];
 	size_t n;
 	int rc = rpc_decode_compound(f, calls, &n, s->args, RPC_MAX_VALS);
 	if (rc)
-		return drop(s, "%s: COMPOUND (tag %lld, %zu-byte body): an op is unknown, a HELLO or a COMPOUND, or %s",
+		return drop(s, rc, "%s: COMPOUND (tag %lld, %zu-byte body): an op is unknown, a HELLO or a COMPOUND, or %s",
 			    fault(rc), (long long)f->tag, f->body_len, decode_error(rc));
 	s->data_left = RPC_MAX_BUF;
 	rpc_frame_begin(&s->out, f->tag, RPC_OP_COMPOUND);
@@ -1146,11 +1147,11 @@ static int serve_frame(struct session *s, const uint8_t *buf, size_t len)
 {
 	struct rpc_frame f;
 	if (rpc_frame_parse(buf, len, &f))
-		return drop(s, "malformed frame: %zu bytes without tag and op", len);
+		return drop(s, -EPROTO, "malformed frame: %zu bytes without tag and op", len);
 	if (f.op == RPC_OP_COMPOUND)
 		return serve_compound(s, &f);
 	if (f.op == RPC_OP_HELLO)
-		return drop(s, "malformed frame: HELLO after the handshake");
+		return drop(s, -EPROTO, "malformed frame: HELLO after the handshake");
 	size_t n;
 	int rc = rpc_decode_args(&f, s->args, RPC_MAX_VALS, &n);
 	rpc_frame_begin(&s->out, f.tag, f.op);
@@ -1158,7 +1159,7 @@ static int serve_frame(struct session *s, const uint8_t *buf, size_t len)
 		/* An unknown op is answered, not fatal: newer agents may probe. */
 		rpc_put_i64(&s->out, neg_canon_errno(ENOSYS));
 	} else if (rc) {
-		return drop(s, "%s: %s request (tag %lld, %zu-byte body): %s", fault(rc), rpc_op_name(f.op),
+		return drop(s, rc, "%s: %s request (tag %lld, %zu-byte body): %s", fault(rc), rpc_op_name(f.op),
 			    (long long)f.tag, f.body_len, decode_error(rc));
 	} else {
 		s->data_left = RPC_MAX_BUF;
@@ -1180,7 +1181,7 @@ static int next_frame(struct session *s, const uint8_t **frame, size_t *len)
 		if (w == 0)
 			return 1;
 		if (w < 0)
-			return drop(s, "waiting for a frame: %s", strerror(-w));
+			return drop(s, w, "waiting for a frame: %s", strerror(-w));
 	}
 	int rc = rpc_reader_next(in, frame, len);
 	if (!rc)
@@ -1195,33 +1196,33 @@ static int next_frame(struct session *s, const uint8_t **frame, size_t *len)
 	if (!s->handshaken && (rc == -E2BIG || (rc == -EPROTO && want >= 0 && want < 16))) {
 		char hex[17];
 		rpc_hex(in->buf + in->start, 8, hex);
-		return drop(s, "handshake: the first 8 bytes (%s) are no frame length from 16 to %u: "
+		return drop(s, rc, "handshake: the first 8 bytes (%s) are no frame length from 16 to %u: "
 			    "not a splitrun agent?", hex, RPC_MAX_FRAME);
 	}
 	switch (rc) {
 	case -ECONNRESET:
-		return s->handshaken ? 1 : drop(s, "closed before the handshake");
+		return s->handshaken ? 1 : drop(s, -EPROTO, "closed before the handshake");
 	case -E2BIG:
-		return drop(s, "oversized frame or field: frame length %lld is over %u", (long long)want, RPC_MAX_FRAME);
+		return drop(s, -E2BIG, "oversized frame or field: frame length %lld is over %u", (long long)want, RPC_MAX_FRAME);
 	case -EAGAIN:
-		return drop(s, "malformed frame: no data for %d ms inside a frame (%zu of %lld bytes)",
+		return drop(s, -EPROTO, "malformed frame: no data for %d ms inside a frame (%zu of %lld bytes)",
 			    s->root->frame_timeout_ms, have, want < 0 ? 8LL : (long long)want + 8);
 	case -EPROTO:
 		if (want >= 0 && want < 16)
-			return drop(s, "malformed frame: frame length %lld is under 16", (long long)want);
-		return drop(s, "malformed frame: connection closed inside a frame (%zu of %lld bytes)", have,
+			return drop(s, -EPROTO, "malformed frame: frame length %lld is under 16", (long long)want);
+		return drop(s, -EPROTO, "malformed frame: connection closed inside a frame (%zu of %lld bytes)", have,
 			    want < 0 ? 8LL : (long long)want + 8);
 	default:
-		return drop(s, "reading a frame: %s", strerror(-rc));
+		return drop(s, rc, "reading a frame: %s", strerror(-rc));
 	}
 }
 
 static int write_reply(struct session *s, int fd)
 {
 	if (s->out.error)
-		return drop(s, "reply does not fit a frame (%s)", strerror(-s->out.error));
+		return drop(s, s->out.error, "reply does not fit a frame (%s)", strerror(-s->out.error));
 	int rc = rpc_write_full(fd, s->out.data, s->out.len);
-	return rc ? drop(s, "writing a reply: %s", strerror(-rc)) : 0;
+	return rc ? drop(s, rc, "writing a reply: %s", strerror(-rc)) : 0;
 }
 
 /* The first frame must be the agent's HELLO (docs/wire-format.md,
@@ -1233,27 +1234,27 @@ static int handshake(struct session *s, int fd)
 	size_t len;
 	int rc = next_frame(s, &buf, &len);
 	if (rc)
-		return rc < 0 ? rc : drop(s, "the shadow drains: closed before the handshake");
+		return rc < 0 ? rc : drop(s, -EPROTO, "the shadow drains: closed before the handshake");
 	struct rpc_frame f;
 	struct rpc_hello h;
 	if (rpc_frame_parse(buf, len, &f))
-		return drop(s, "handshake: frame of %zu bytes has no tag and op", len);
+		return drop(s, -EPROTO, "handshake: frame of %zu bytes has no tag and op", len);
 	if (f.op != RPC_OP_HELLO)
-		return drop(s, "handshake: first frame is op %lld, not HELLO", (long long)f.op);
+		return drop(s, -EPROTO, "handshake: first frame is op %lld, not HELLO", (long long)f.op);
 	if (rpc_decode_hello(&f, &h)) {
 		struct rpc_dec d;
 		rpc_dec_init(&d, f.body, f.body_len);
 		int64_t magic = rpc_get_i64(&d);
 		if (!d.error && magic != RPC_MAGIC)
-			return drop(s, "handshake: bad magic %#llx (want %#llx)", (unsigned long long)magic,
+			return drop(s, -EPROTO, "handshake: bad magic %#llx (want %#llx)", (unsigned long long)magic,
 				    (unsigned long long)RPC_MAGIC);
-		return drop(s, "handshake: malformed HELLO body");
+		return drop(s, -EPROTO, "handshake: malformed HELLO body");
 	}
 	int64_t version, features;
 	rc = rpc_negotiate(&h, &version, &features);
 	if (rc) {
 		rpc_encode_hello_reply(&s->out, neg_canon_errno(-rc), 0, 0, NULL);
-		rc = drop(s, "handshake: agent (%s) offers protocol version %lld, this shadow speaks %d", h.arch,
+		rc = drop(s, rc, "handshake: agent (%s) offers protocol version %lld, this shadow speaks %d", h.arch,
 			  (long long)h.version, RPC_VERSION);
 	} else {
 		shadow_debug(s->root, "session: agent arch %s, version %lld, features %#llx", h.arch,
@@ -1265,27 +1266,24 @@ static int handshake(struct session *s, int fd)
 	return rc ? rc : wrc;
 }
 
-int shadow_session_run(const struct shadow_root *root, int fd, char *why, size_t why_size)
+int shadow_session_serve(const struct shadow_root *root, int fd, const char *peer)
 {
 	struct session *s = calloc(1, sizeof *s);
 	int rc = -ENOMEM;
-	if (why_size)
-		why[0] = 0;
 	if (!s) {
-		snprintf(why, why_size, "no memory for a session");
+		shadow_log("session from %s refused: no memory", peer);
 		close(fd);
 		return rc;
 	}
 	s->root = root;
-	s->why = why;
-	s->why_size = why_size;
+	shadow_debug(root, "session from %s: start", peer);
 	rpc_reader_init(&s->in, fd);
 	rpc_enc_init(&s->out);
 	s->iobuf = malloc(RPC_MAX_BUF);
 	s->args = calloc(RPC_MAX_VALS, sizeof *s->args);
 	s->cwd_fd = fcntl(root->fd, F_DUPFD_CLOEXEC, 0);
 	if (!s->iobuf || !s->args || s->cwd_fd < 0) {
-		snprintf(why, why_size, "no memory or descriptor for a session");
+		snprintf(s->why, sizeof s->why, "no memory or descriptor for a session");
 		goto out;
 	}
 	/* A frame that has begun must go on arriving: every receive inside one
@@ -1307,6 +1305,10 @@ int shadow_session_run(const struct shadow_root *root, int fd, char *why, size_t
 	if (rc == 1)
 		rc = 0;   /* the agent hung up, or the shadow drains: a normal end */
 out:
+	if (rc)
+		shadow_log("session from %s dropped: %s", peer, s->why);
+	else
+		shadow_debug(root, "session from %s: end", peer);
 	for (int h = 0; h < SHADOW_MAX_HANDLES; h++)
 		if (s->handles[h])
 			handle_close(s, h);
@@ -1322,4 +1324,9 @@ out:
 	free(s);
 	close(fd);
 	return rc;
+}
+
+int shadow_session_run(const struct shadow_root *root, int fd)
+{
+	return shadow_session_serve(root, fd, "a socket");
 }

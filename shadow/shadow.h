@@ -39,9 +39,12 @@ int shadow_root_open(struct shadow_root *r, const char *path);
 
 /* Serves one connection until the agent closes it, the shadow drains, or
  * the agent breaks the protocol. Closes fd and every handle of the session.
- * Returns 0 on a normal end, or a negative errno with why (a sentence) saying
- * why the session was dropped. */
-int shadow_session_run(const struct shadow_root *root, int fd, char *why, size_t why_size);
+ * Returns 0 on a normal end, or -EPROTO (malformed), -E2BIG (oversized),
+ * -EPROTONOSUPPORT (no common version) or another negative errno; the log
+ * then has a line "session from PEER dropped: WHY" saying exactly why. */
+int shadow_session_serve(const struct shadow_root *root, int fd, const char *peer);
+/* The same for a socket without a peer name (tests). */
+int shadow_session_run(const struct shadow_root *root, int fd);
 
 /* Waits until fd has input (1). With stop_on_drain, returns 0 as soon as the
  * shadow drains (SIGTERM). timeout_ms < 0 waits without limit; a timeout

@@ -424,6 +424,7 @@ static const struct cmd cmds[] = {
 	{ "statfs", RPC_OP_STATFS, "P", 0, { 0 } },
 	{ "fstatfs", RPC_OP_FSTATFS, "I", 0, { 0 } },
 	{ "lock", RPC_OP_LOCK, "IIIIII", 1, { 0 } },
+	{ "flock", RPC_OP_FLOCK, "II", 0, { 0 } },
 	{ "fallocate", RPC_OP_FALLOCATE, "IIII", 0, { 0 } },
 	{ "copy_range", RPC_OP_COPY_RANGE, "IIIIIi", 0, { 0 } },
 	{ "chdir", RPC_OP_CHDIR, "P", 0, { 0 } },
@@ -621,9 +622,9 @@ static size_t format_result(struct str *o, int64_t op, int64_t result, const str
 	case RPC_OP_STATFS: case RPC_OP_FSTATFS:
 		if (nv < RPC_STATFS_FIELDS)
 			break;
-		/* type, bsize, blocks, bfree, bavail, files, ffree, fsid0, namelen, frsize, flags */
+		/* type, bsize, blocks, bfree, bavail, files, ffree, fsid0, fsid1, namelen, frsize, flags */
 		sappend(o, "type=%#llx bsize=%lld namelen=%lld blocks=%s", (long long)v[0].i, (long long)v[1].i,
-			(long long)v[8].i, v[2].i > 0 ? "some" : "none");
+			(long long)v[9].i, v[2].i > 0 ? "some" : "none");
 		return RPC_STATFS_FIELDS;
 	case RPC_OP_GETDENTS: {
 		if (nv < 1)

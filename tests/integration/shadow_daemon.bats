@@ -212,7 +212,7 @@ time.sleep(60)' "$WORK/root/f" > "$WORK/holder.out" &
 		wait "$client"
 		grep -q 'closed' "$WORK/hup-$mode.out"
 		expect_log "$log" "SIGHUP: log reopened"
-		expect_log "$log" "dropped: frame length 5 is outside 16..2097152"
+		expect_log "$log" "dropped: malformed frame: frame length 5 is under 16"
 		expect_log "$log.1" "serving $WORK/root"
 		! grep -q 'dropped' "$log.1"
 		stop_shadow "$SHADOW_PID"
