@@ -135,19 +135,6 @@ both() {
 	[ ! -e /etc/splitrun-shadow-canary ]
 }
 
-ns_prepare() {
-	local root=$1
-	mkdir -p "$root/proc" "$root/mnt"
-	cat > "$WORK/ns.sh" <<-EOF2
-	#!/bin/sh
-	set -e
-	mount -t proc proc "$root/proc"
-	mount -t tmpfs -o size=8m tmpfs "$root/mnt"
-	exec "\$@"
-	EOF2
-	chmod +x "$WORK/ns.sh"
-}
-
 @test "x86_64 and aarch64 shadows agree: procfs magic links refused with ELOOP, EXDEV across a mount" {
 	command -v unshare >/dev/null
 	# both shadows run in mount namespaces of their own, made by ns.sh
@@ -156,8 +143,7 @@ ns_prepare() {
 		for arch in x86_64 aarch64; do
 			local root=$WORK/root-$name-$arch
 			make_tree "$root"
-			ns_prepare "$root"
-			WRAP="unshare --mount --propagation private $WORK/ns.sh" on "$arch" "$name-$arch" "$root"
+			WRAP=$(ns_wrapper "$root") on "$arch" "$name-$arch" "$root"
 			run_script "$name-$arch" "$SCRIPTS/$name.script" || { echo "($arch shadow)" >&2; return 1; }
 			stop_shadow "$SHADOW_PID"
 		done
@@ -192,16 +178,8 @@ ns_prepare() {
 	local mode
 	for mode in multithread multiprocess; do
 		make_tree "$WORK/root-$mode"
-		mkdir "$WORK/model-$mode"
 		on aarch64 "stress-$mode" "$WORK/root-$mode" "--$mode"
-		timeout -s KILL 300 "$CLIENT" "$SHADOW_ADDR" --stress 32 1000 --model "$WORK/model-$mode" --keep-open \
-			> "$WORK/stress-$mode.out" 2>&1 || { cat "$WORK/stress-$mode.out" >&2; return 1; }
-		cat "$WORK/stress-$mode.out"
-		grep -qx 'stress: 32 sessions x 1000 ops: 3[0-9]* ops, 0 wrong' "$WORK/stress-$mode.out"
-		local k
-		for k in $(seq 0 31); do
-			diff -r "$WORK/model-$mode/s$k" "$WORK/root-$mode/s$k"
-		done
+		stress_check "$mode" "$WORK/root-$mode"
 		stop_shadow "$SHADOW_PID"
 		[ "$STOP_STATUS" -eq 0 ]
 	done

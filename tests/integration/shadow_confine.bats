@@ -35,11 +35,7 @@ host_unchanged() {
 	for mode in thread process fallback; do
 		rm -rf "$WORK/root"
 		make_tree "$WORK/root"
-		case $mode in
-		thread) start_shadow "confine-$mode" "$WORK/root" ;;
-		process) start_shadow "confine-$mode" "$WORK/root" --multiprocess ;;
-		fallback) SPLITRUN_SHADOW_NO_OPENAT2=1 start_shadow "confine-$mode" "$WORK/root" ;;
-		esac
+		start_in_mode "$mode" "confine-$mode" "$WORK/root"
 		run_script "confine-$mode" "$SCRIPTS/confine.script" || { echo "($mode mode)" >&2; return 1; }
 		stop_shadow "$SHADOW_PID"
 		host_unchanged || { echo "($mode mode)" >&2; return 1; }
@@ -50,34 +46,13 @@ host_unchanged() {
 	done
 }
 
-# in_namespace ROOT: a private mount namespace with procfs at ROOT/proc and
-# a tmpfs at ROOT/mnt, in which the shadow then runs (same PID).
-ns_wrap() {
-	local root=$1
-	mkdir -p "$root/proc" "$root/mnt"
-	cat > "$WORK/ns.sh" <<-EOF2
-	#!/bin/sh
-	set -e
-	mount -t proc proc "$root/proc"
-	mount -t tmpfs -o size=8m tmpfs "$root/mnt"
-	exec "\$@"
-	EOF2
-	chmod +x "$WORK/ns.sh"
-	SHADOW_WRAP="unshare --mount --propagation private $WORK/ns.sh"
-}
-
 @test "procfs inside the root: magic links (/proc/self/root, cwd, exe, fd) are refused with ELOOP" {
 	command -v unshare >/dev/null
 	local mode
 	for mode in thread process fallback; do
 		rm -rf "$WORK/root"
 		make_tree "$WORK/root"
-		ns_wrap "$WORK/root"
-		case $mode in
-		thread) start_shadow "proc-$mode" "$WORK/root" ;;
-		process) start_shadow "proc-$mode" "$WORK/root" --multiprocess ;;
-		fallback) SPLITRUN_SHADOW_NO_OPENAT2=1 start_shadow "proc-$mode" "$WORK/root" ;;
-		esac
+		SHADOW_WRAP=$(ns_wrapper "$WORK/root") start_in_mode "$mode" "proc-$mode" "$WORK/root"
 		run_script "proc-$mode" "$SCRIPTS/proc.script" || { echo "($mode mode)" >&2; return 1; }
 		stop_shadow "$SHADOW_PID"
 		# the mounts lived in the shadow's namespace only
@@ -91,11 +66,7 @@ ns_wrap() {
 	for mode in thread fallback; do
 		rm -rf "$WORK/root"
 		make_tree "$WORK/root"
-		ns_wrap "$WORK/root"
-		case $mode in
-		thread) start_shadow "xdev-$mode" "$WORK/root" ;;
-		fallback) SPLITRUN_SHADOW_NO_OPENAT2=1 start_shadow "xdev-$mode" "$WORK/root" ;;
-		esac
+		SHADOW_WRAP=$(ns_wrapper "$WORK/root") start_in_mode "$mode" "xdev-$mode" "$WORK/root"
 		run_script "xdev-$mode" "$SCRIPTS/xdev.script" || { echo "($mode mode)" >&2; return 1; }
 		stop_shadow "$SHADOW_PID"
 	done

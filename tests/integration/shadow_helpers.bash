@@ -148,3 +148,50 @@ run_script() {
 		return 1
 	fi
 }
+
+# start_in_mode MODE NAME ROOT [OPTIONS...]: MODE thread (openat2), process
+# (--multiprocess) or fallback (the by-hand walk, SPLITRUN_SHADOW_NO_OPENAT2=1).
+start_in_mode() {
+	local mode=$1 name=$2 root=$3
+	shift 3
+	case $mode in
+	thread) start_shadow "$name" "$root" --multithread "$@" ;;
+	process) start_shadow "$name" "$root" --multiprocess "$@" ;;
+	fallback) SPLITRUN_SHADOW_NO_OPENAT2=1 start_shadow "$name" "$root" "$@" ;;
+	*) echo "start_in_mode: no mode $mode" >&2; return 1 ;;
+	esac
+}
+
+# ns_wrapper ROOT: prints a command prefix that runs a program in a private
+# mount namespace with procfs mounted at ROOT/proc and a tmpfs at ROOT/mnt
+# (the program keeps the wrapper's PID).
+ns_wrapper() {
+	local root=$1
+	mkdir -p "$root/proc" "$root/mnt"
+	cat > "$WORK/ns.sh" <<-EOF2
+	#!/bin/sh
+	set -e
+	mount -t proc proc "$root/proc"
+	mount -t tmpfs -o size=8m tmpfs "$root/mnt"
+	exec "\$@"
+	EOF2
+	chmod +x "$WORK/ns.sh"
+	echo "unshare --mount --propagation private $WORK/ns.sh"
+}
+
+# stress_check NAME ROOT: runs 32 sessions x 1000 ops against $SHADOW_ADDR
+# (each leaving 5 handles open at its hang-up); every result must match the
+# client's model, and the tree beneath ROOT the model, file by file.
+stress_check() {
+	local name=$1 root=$2
+	mkdir -p "$WORK/model-$name"
+	timeout -s KILL 300 "$CLIENT" "$SHADOW_ADDR" --stress 32 1000 --model "$WORK/model-$name" --keep-open \
+		> "$WORK/stress-$name.out" 2>&1 || { cat "$WORK/stress-$name.out" >&2; return 1; }
+	cat "$WORK/stress-$name.out"
+	grep -qx 'stress: 32 sessions x 1000 ops: 3[0-9]* ops, 0 wrong' "$WORK/stress-$name.out"
+	local k
+	for k in $(seq 0 31); do
+		diff -r "$WORK/model-$name/s$k" "$root/s$k" ||
+			{ echo "session $k: the tree differs from the model" >&2; return 1; }
+	done
+}

@@ -24,11 +24,7 @@ script_three_ways() {
 	for mode in thread process fallback; do
 		rm -rf "$WORK/root-$mode"
 		make_tree "$WORK/root-$mode"
-		case $mode in
-		thread) start_shadow "$name-$mode" "$WORK/root-$mode" --multithread "$@" ;;
-		process) start_shadow "$name-$mode" "$WORK/root-$mode" --multiprocess "$@" ;;
-		fallback) SPLITRUN_SHADOW_NO_OPENAT2=1 start_shadow "$name-$mode" "$WORK/root-$mode" "$@" ;;
-		esac
+		start_in_mode "$mode" "$name-$mode" "$WORK/root-$mode" "$@"
 		if ! run_script "$name-$mode" "$SCRIPTS/$name.script"; then
 			echo "($mode mode)" >&2
 			return 1
