@@ -30,6 +30,8 @@
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *log_file;
 static const char *log_path_saved;
+/* Set by SIGHUP in a session process: the next line reopens the log first. */
+static volatile sig_atomic_t log_reopen_pending;
 
 int shadow_log_open(const char *path)
 {
@@ -53,8 +55,14 @@ int shadow_log_open(const char *path)
 	return rc;
 }
 
+static void log_reopen(const char *why);
+
 static void vlog(const char *fmt, va_list ap)
 {
+	if (log_reopen_pending) {
+		log_reopen_pending = 0;
+		log_reopen(NULL);
+	}
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct tm tm;
@@ -87,14 +95,16 @@ void shadow_debug(const struct shadow_root *root, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* why NULL: silently (a session process, before its next line). */
 static void log_reopen(const char *why)
 {
 	if (!log_path_saved)
 		return;
 	int rc = shadow_log_open(log_path_saved);
 	if (rc)
-		shadow_log("%s: cannot reopen %s: %s; logging on to the old file", why, log_path_saved, strerror(-rc));
-	else
+		shadow_log("%s: cannot reopen %s: %s; logging on to the old file", why ? why : "SIGHUP",
+			   log_path_saved, strerror(-rc));
+	else if (why)
 		shadow_log("%s: log reopened", why);
 }
 
@@ -104,6 +114,7 @@ int shadow_root_open(struct shadow_root *r, const char *path)
 {
 	memset(r, 0, sizeof *r);
 	r->fd = -1;
+	r->frame_timeout_ms = SHADOW_FRAME_TIMEOUT_MS;
 	if (!realpath(path, r->real))
 		return -errno;
 	r->fd = open(r->real, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -111,25 +122,39 @@ int shadow_root_open(struct shadow_root *r, const char *path)
 }
 
 /* ---- signals and draining ----
- * The signals the server acts on are blocked everywhere and only let in
- * while waiting (ppoll with wait_mask), in the threads that handle them: the
- * main thread, and the one thread of a session process. Session threads
- * keep them blocked; they see a drain through drain_pipe, whose write end
- * the main thread closes. */
+ * The main thread blocks the signals it acts on (SIGTERM, SIGINT, SIGHUP,
+ * SIGCHLD) and lets them in only inside ppoll() while it waits to accept;
+ * session threads inherit the block and never see them. A session waits
+ * for its next frame in a plain blocking recv(), so draining wakes it with
+ * shutdown(SHUT_RD) on its socket (its recv() then sees the end of the
+ * stream after what it has read): for session threads the main thread does
+ * that for every socket in the registry; a session process, and the one
+ * session of --once, keep SIGTERM/SIGINT/SIGHUP open and the handler does
+ * it (shutdown() is async-signal-safe). */
 
 static volatile sig_atomic_t got_term, got_hup, got_chld;
 static sigset_t wait_mask;
-static _Thread_local bool signals_here;
-static int drain_pipe[2] = { -1, -1 };
+static volatile sig_atomic_t draining;
+/* The session socket of this process, for a session process or --once. */
+static volatile sig_atomic_t own_session_fd = -1;
 
 static void on_signal(int sig)
 {
-	if (sig == SIGTERM || sig == SIGINT)
+	int e = errno;
+	if (sig == SIGTERM || sig == SIGINT) {
 		got_term = 1;
-	else if (sig == SIGHUP)
+		if (own_session_fd >= 0) {
+			draining = 1;
+			shutdown(own_session_fd, SHUT_RD);
+		}
+	} else if (sig == SIGHUP) {
 		got_hup = 1;
-	else if (sig == SIGCHLD)
+		if (own_session_fd >= 0)
+			log_reopen_pending = 1;
+	} else if (sig == SIGCHLD) {
 		got_chld = 1;
+	}
+	errno = e;
 }
 
 static void signals_setup(void)
@@ -145,14 +170,38 @@ static void signals_setup(void)
 	sigdelset(&wait_mask, SIGINT);
 	sigdelset(&wait_mask, SIGHUP);
 	sigdelset(&wait_mask, SIGCHLD);
-	struct sigaction sa = { .sa_handler = on_signal };   /* no SA_RESTART: ppoll returns EINTR */
+	/* SA_RESTART: a session process's blocking calls (F_SETLKW, flock, a
+	 * FIFO's open) go on after SIGHUP; ppoll is never restarted, so the
+	 * main loop still wakes up. */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	signals_here = true;
+}
+
+/* This thread serves fd as the only session of its process: SIGTERM and
+ * SIGINT end it, SIGHUP reopens the log before the next line. */
+static void own_session(int fd)
+{
+	own_session_fd = fd;
+	sigset_t open;
+	sigemptyset(&open);
+	sigaddset(&open, SIGTERM);
+	sigaddset(&open, SIGINT);
+	sigaddset(&open, SIGHUP);
+	pthread_sigmask(SIG_UNBLOCK, &open, NULL);
+	if (got_term) {   /* came before the socket was known */
+		draining = 1;
+		shutdown(fd, SHUT_RD);
+	}
+}
+
+bool shadow_draining(void)
+{
+	return draining;
 }
 
 static int64_t now_ms(void)
@@ -162,40 +211,48 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int shadow_wait_input(int fd, int timeout_ms, bool stop_on_drain)
+/* Session threads' sockets, so that a drain can wake them. */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static int *registry;
+static size_t registry_len, registry_cap;
+
+static void registry_add(int fd)
 {
-	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-	for (;;) {
-		if (stop_on_drain && signals_here && got_term)
-			return 0;
-		struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = drain_pipe[0], .events = POLLIN } };
-		nfds_t n = stop_on_drain && drain_pipe[0] >= 0 ? 2 : 1;
-		struct timespec ts, *tsp = NULL;
-		if (deadline >= 0) {
-			int64_t left = deadline - now_ms();
-			if (left < 0)
-				left = 0;
-			ts.tv_sec = left / 1000;
-			ts.tv_nsec = (left % 1000) * 1000000;
-			tsp = &ts;
+	pthread_mutex_lock(&registry_lock);
+	if (registry_len == registry_cap) {
+		size_t cap = registry_cap ? 2 * registry_cap : 16;
+		int *n = realloc(registry, cap * sizeof *n);
+		if (n) {
+			registry = n;
+			registry_cap = cap;
 		}
-		int r = ppoll(p, n, tsp, signals_here ? &wait_mask : NULL);
-		if (r < 0) {
-			if (errno != EINTR)
-				return -errno;
-			if (got_hup) {
-				got_hup = 0;
-				log_reopen("SIGHUP");
-			}
-			continue;
-		}
-		if (r == 0)
-			return -ETIMEDOUT;
-		if (p[0].revents)
-			return 1;
-		if (n == 2 && p[1].revents)
-			return 0;
 	}
+	if (registry_len < registry_cap)
+		registry[registry_len++] = fd;
+	if (draining)
+		shutdown(fd, SHUT_RD);
+	pthread_mutex_unlock(&registry_lock);
+}
+
+/* Before the session closes fd, so a drain never touches a reused number. */
+static void registry_remove(int fd)
+{
+	pthread_mutex_lock(&registry_lock);
+	for (size_t k = 0; k < registry_len; k++)
+		if (registry[k] == fd) {
+			registry[k] = registry[--registry_len];
+			break;
+		}
+	pthread_mutex_unlock(&registry_lock);
+}
+
+static void registry_drain(void)
+{
+	pthread_mutex_lock(&registry_lock);
+	draining = 1;
+	for (size_t k = 0; k < registry_len; k++)
+		shutdown(registry[k], SHUT_RD);
+	pthread_mutex_unlock(&registry_lock);
 }
 
 /* ---- sessions ---- */
@@ -246,7 +303,8 @@ struct thread_arg {
 static void *thread_main(void *p)
 {
 	struct thread_arg *a = p;
-	shadow_session_serve(a->root, a->fd, a->peer);
+	registry_add(a->fd);
+	shadow_session_serve(a->root, a->fd, a->peer, registry_remove);
 	free(a);
 	atomic_fetch_sub(&live_threads, 1);
 	return NULL;
@@ -283,10 +341,9 @@ static void start_process(const struct shadow_root *root, int lfd, int cfd, cons
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(lfd);
-		close(drain_pipe[1]);
-		drain_pipe[1] = -1;
 		nchildren = 0;
-		shadow_session_serve(root, cfd, peer);
+		own_session(cfd);
+		shadow_session_serve(root, cfd, peer, NULL);
 		_exit(0);
 	}
 	if (pid < 0)
@@ -394,8 +451,11 @@ static void drain(const struct shadow_config *cfg)
 {
 	int sessions = cfg->multiprocess ? (int)nchildren : atomic_load(&live_threads);
 	shadow_log("draining: %d session%s open", sessions, sessions == 1 ? "" : "s");
-	close(drain_pipe[1]);
-	drain_pipe[1] = -1;
+	if (cfg->multiprocess)
+		for (size_t k = 0; k < nchildren; k++)
+			kill(children[k], SIGTERM);
+	else
+		registry_drain();
 	int64_t deadline = now_ms() + SHADOW_DRAIN_TIMEOUT_MS;
 	for (;;) {
 		if (cfg->multiprocess)
@@ -448,10 +508,6 @@ int shadow_serve(const struct shadow_config *cfg)
 			strerror(-lfd));
 		return 1;
 	}
-	if (pipe2(drain_pipe, O_CLOEXEC) < 0) {
-		fprintf(stderr, "splitrun-shadow: pipe: %s\n", strerror(errno));
-		return 1;
-	}
 	signals_setup();
 	printf("splitrun --shadow %s\n", shown);
 	fflush(stdout);
@@ -501,7 +557,8 @@ int shadow_serve(const struct shadow_config *cfg)
 		if (cfg->once) {
 			close(lfd);
 			lfd = -1;
-			shadow_session_serve(&root, cfd, peer);
+			own_session(cfd);
+			shadow_session_serve(&root, cfd, peer, NULL);
 			break;
 		}
 		if (cfg->multiprocess)
@@ -513,8 +570,8 @@ int shadow_serve(const struct shadow_config *cfg)
 		close(lfd);
 	drain(cfg);
 	shadow_log("exiting");
-	close(drain_pipe[0]);
 	close(root.fd);
 	free(children);
+	free(registry);
 	return 0;
 }

@@ -1169,23 +1169,21 @@ static int serve_frame(struct session *s, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-/* Reads the next frame. At a frame boundary it waits without limit (and
- * gives 1 when the shadow drains); inside a frame the socket's receive
- * timeout (--frame-timeout) bounds every wait. Returns 0 with the frame
- * (valid until the next call), 1 at a normal end, or -EPROTO with s->why. */
+/* Reads the next frame, in a blocking recv() (one per frame as a rule).
+ * The socket's receive timeout (--frame-timeout) bounds every wait; at a
+ * frame boundary a timeout only means the agent is idle. Returns 0 with the
+ * frame (valid until the next call), 1 at a normal end (the agent hung up
+ * between frames, or the shadow drains), or an error with s->why. */
 static int next_frame(struct session *s, const uint8_t **frame, size_t *len)
 {
 	struct rpc_reader *in = &s->in;
-	if (in->start == in->end) {
-		int w = shadow_wait_input(in->fd, -1, true);
-		if (w == 0)
-			return 1;
-		if (w < 0)
-			return drop(s, w, "waiting for a frame: %s", strerror(-w));
-	}
-	int rc = rpc_reader_next(in, frame, len);
+	int rc;
+	while ((rc = rpc_reader_next(in, frame, len)) == -EAGAIN && in->start == in->end)
+		;
 	if (!rc)
 		return 0;
+	if (shadow_draining() && (rc == -ECONNRESET || rc == -EPROTO))
+		return 1;   /* the drain's shutdown(SHUT_RD), also inside a frame */
 	size_t have = in->end - in->start;
 	int64_t want = -1;
 	if (have >= 8) {
@@ -1266,12 +1264,14 @@ static int handshake(struct session *s, int fd)
 	return rc ? rc : wrc;
 }
 
-int shadow_session_serve(const struct shadow_root *root, int fd, const char *peer)
+int shadow_session_serve(const struct shadow_root *root, int fd, const char *peer, void (*before_close)(int fd))
 {
 	struct session *s = calloc(1, sizeof *s);
 	int rc = -ENOMEM;
 	if (!s) {
 		shadow_log("session from %s refused: no memory", peer);
+		if (before_close)
+			before_close(fd);
 		close(fd);
 		return rc;
 	}
@@ -1286,8 +1286,8 @@ int shadow_session_serve(const struct shadow_root *root, int fd, const char *pee
 		snprintf(s->why, sizeof s->why, "no memory or descriptor for a session");
 		goto out;
 	}
-	/* A frame that has begun must go on arriving: every receive inside one
-	 * waits at most --frame-timeout (recv then fails with EAGAIN). */
+	/* Every receive waits at most --frame-timeout (recv then fails with
+	 * EAGAIN): inside a frame that ends the session, between frames not. */
 	struct timeval tv = { root->frame_timeout_ms / 1000, (root->frame_timeout_ms % 1000) * 1000 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	rc = handshake(s, fd);
@@ -1322,11 +1322,13 @@ out:
 	free(s->iobuf);
 	free(s->args);
 	free(s);
+	if (before_close)
+		before_close(fd);
 	close(fd);
 	return rc;
 }
 
 int shadow_session_run(const struct shadow_root *root, int fd)
 {
-	return shadow_session_serve(root, fd, "a socket");
+	return shadow_session_serve(root, fd, "a socket", NULL);
 }

@@ -41,16 +41,15 @@ int shadow_root_open(struct shadow_root *r, const char *path);
  * the agent breaks the protocol. Closes fd and every handle of the session.
  * Returns 0 on a normal end, or -EPROTO (malformed), -E2BIG (oversized),
  * -EPROTONOSUPPORT (no common version) or another negative errno; the log
- * then has a line "session from PEER dropped: WHY" saying exactly why. */
-int shadow_session_serve(const struct shadow_root *root, int fd, const char *peer);
+ * then has a line "session from PEER dropped: WHY" saying exactly why.
+ * before_close (if any) is called with fd just before fd is closed. */
+int shadow_session_serve(const struct shadow_root *root, int fd, const char *peer, void (*before_close)(int fd));
 /* The same for a socket without a peer name (tests). */
 int shadow_session_run(const struct shadow_root *root, int fd);
 
-/* Waits until fd has input (1). With stop_on_drain, returns 0 as soon as the
- * shadow drains (SIGTERM). timeout_ms < 0 waits without limit; a timeout
- * gives -ETIMEDOUT. Handles SIGHUP (log reopen) while waiting in a session
- * process. */
-int shadow_wait_input(int fd, int timeout_ms, bool stop_on_drain);
+/* True once the shadow drains (SIGTERM): a session that sees its input end
+ * then ends normally, whatever it was reading. */
+bool shadow_draining(void);
 
 /* Logging: one line, prefixed with a timestamp; safe from any thread. */
 void shadow_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
