@@ -518,12 +518,22 @@ static int lock_fd(struct session *s, int fd, bool create)
 		s->locks = n;
 		s->locks_cap = cap;
 	}
-	char proc[64];
-	proc_path(proc, sizeof proc, fd);
-	const int common = O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-	int lfd = s->root->read_only ? -1 : open(proc, O_RDWR | common);
+	/* Opening a FIFO or a device again has effects of its own (a FIFO's
+	 * writer stops waiting, a tty gets opened); those, and a file the
+	 * shadow may no longer open, take the locks on the handle's own open
+	 * file (shared by its DUPs only). */
+	int lfd = -1;
+	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+		char proc[64];
+		proc_path(proc, sizeof proc, fd);
+		const int common = O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+		if (!s->root->read_only && S_ISREG(st.st_mode))
+			lfd = open(proc, O_RDWR | common);
+		if (lfd < 0)
+			lfd = open(proc, O_RDONLY | common);
+	}
 	if (lfd < 0)
-		lfd = open(proc, O_RDONLY | common);
+		lfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (lfd < 0)
 		return -errno;
 	s->locks[s->nlocks++] = (struct lockfile){ st.st_dev, st.st_ino, lfd };
