@@ -154,7 +154,8 @@ both() {
 @test "x86_64 and aarch64 shadows agree: permissions as nobody (EACCES, EPERM)" {
 	command -v setpriv >/dev/null
 	local pub arch
-	pub=$(public_dir)
+	public_dir
+	pub=$PUBLIC_DIR
 	chmod 777 "$pub"
 	for arch in x86_64 aarch64; do
 		local root=$pub/root-$arch

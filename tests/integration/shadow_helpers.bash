@@ -46,14 +46,14 @@ sanitizer_clean() {
 	return $bad
 }
 
-# A directory anybody may enter (for shadows run as nobody): bats's own
-# temporary directories are private to root.
+# public_dir: makes a directory anybody may enter (for shadows run as
+# nobody: bats's own temporary directories are private to root), sets
+# PUBLIC_DIR to it, and has teardown remove it. Not in a $(...) subshell,
+# or teardown would not know of it.
 public_dir() {
-	local d
-	d=$(mktemp -d /tmp/splitrun-shadow-test.XXXXXX)
-	chmod 755 "$d"
-	PUBLIC_DIRS+=("$d")
-	echo "$d"
+	PUBLIC_DIR=$(mktemp -d /tmp/splitrun-shadow-test.XXXXXX)
+	chmod 755 "$PUBLIC_DIR"
+	PUBLIC_DIRS+=("$PUBLIC_DIR")
 }
 
 # make_tree DIR: the tree every script expects (see shadow/README).

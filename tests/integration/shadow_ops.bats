@@ -102,7 +102,8 @@ script_three_ways() {
 	command -v setpriv >/dev/null
 	local mode root pub
 	for mode in thread process fallback; do
-		pub=$(public_dir)
+		public_dir
+		pub=$PUBLIC_DIR
 		root=$pub/root
 		make_tree "$root"
 		mkdir "$root/pub"
