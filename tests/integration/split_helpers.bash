@@ -10,13 +10,17 @@
 #                                         tree's top directory) and compares
 #                                         stdout, stderr, exit status and the
 #                                         resulting trees ($SPLIT_POLICY, if
-#                                         set, is the policy of the split run)
+#                                         set, is the policy of the split run);
+#                                         $LOCAL is a fresh local directory of
+#                                         each run's own, compared too
+#   split_seed 'SHELL COMMAND'            adds to the fixture: runs it natively
+#                                         in both copies of the tree
 #   split_policy RULE...                  a policy file: RULEs (one per
 #                                         argument), then the built-in rules
 #
 # The guest path /NAME routes remote under the built-in policy ("/**
 # remote"); native output has the $SPLIT_NATIVE prefix taken out so that
-# paths compare equal.
+# paths compare equal, and both runs' $LOCAL reads "$LOCAL".
 
 SPLIT_ENV=(env -i PATH=/usr/local/bin:/usr/bin:/bin LC_ALL=C HOME=/nonexistent TZ=UTC)
 
@@ -88,6 +92,13 @@ split_fixture() {
 	touch -d '2021-01-01 00:00:00' "$SPLIT_NATIVE/$SPLIT_NAME" "$SPLIT_ROOT/$SPLIT_NAME"
 }
 
+split_seed() {
+	local d
+	for d in "$SPLIT_NATIVE/$SPLIT_NAME" "$SPLIT_ROOT/$SPLIT_NAME"; do
+		(cd "$d" && sh -c "$1") || { echo "split_seed '$1' failed in $d" >&2; return 1; }
+	done
+}
+
 # tree_digest DIR: one line per entry: path, type, mode, and a content hash
 # (files) or the target (symlinks).
 tree_digest() {
@@ -102,11 +113,12 @@ tree_digest() {
 	done)
 }
 
-# split_run ARGS...: splitrun --shadow with the test environment; output in
+# split_run ARGS...: splitrun --shadow with the test environment (and the
+# variables of the array SPLIT_RUN_ENV, if any); output in
 # $BATS_TEST_TMPDIR/split.{out,err}, status in $split_status.
 split_run() {
 	split_status=0
-	(cd "$BATS_TEST_TMPDIR" && timeout -k 5 120 "${SPLIT_ENV[@]}" "$SPLITRUN" --shadow "$SPLIT_ADDR" "$@") \
+	(cd "$BATS_TEST_TMPDIR" && timeout -k 5 120 "${SPLIT_ENV[@]}" "${SPLIT_RUN_ENV[@]}" "$SPLITRUN" --shadow "$SPLIT_ADDR" "$@") \
 		> "$BATS_TEST_TMPDIR/split.out" 2> "$BATS_TEST_TMPDIR/split.err" || split_status=$?
 }
 
@@ -121,13 +133,20 @@ differ() {
 
 split_both() {
 	local cmd=$1 d=$BATS_TEST_TMPDIR native_status=0
-	(cd "$SPLIT_NATIVE/$SPLIT_NAME" && timeout -k 5 120 "${SPLIT_ENV[@]}" sh -c "$cmd") \
+	# $LOCAL: a directory of this machine's (under /tmp, local by the
+	# built-in policy), one per run, for what goes between the two sides.
+	rm -rf "$d/local.native" "$d/local.split"
+	mkdir "$d/local.native" "$d/local.split"
+	(cd "$SPLIT_NATIVE/$SPLIT_NAME" && timeout -k 5 120 "${SPLIT_ENV[@]}" LOCAL="$d/local.native" sh -c "$cmd") \
 		> "$d/native.raw" 2> "$d/native.err.raw" || native_status=$?
-	sed "s|$SPLIT_NATIVE||g" "$d/native.raw" > "$d/native.out"
-	sed "s|$SPLIT_NATIVE||g" "$d/native.err.raw" > "$d/native.err"
+	# The two trees' and the two local directories' own names differ.
+	sed -e "s|$d/local.native|\$LOCAL|g" -e "s|$SPLIT_NATIVE||g" "$d/native.raw" > "$d/native.out"
+	sed -e "s|$d/local.native|\$LOCAL|g" -e "s|$SPLIT_NATIVE||g" "$d/native.err.raw" > "$d/native.err"
 	local policy=()
 	[ -z "${SPLIT_POLICY:-}" ] || policy=(--policy "$SPLIT_POLICY")
+	local SPLIT_RUN_ENV=(LOCAL="$d/local.split")
 	split_run "${policy[@]}" -C "/$SPLIT_NAME" -- sh -c "$cmd"
+	sed -i "s|$d/local.split|\$LOCAL|g" "$d/split.out" "$d/split.err"
 	local bad=0
 	differ "stdout of '$cmd'" "$d/native.out" "$d/split.out" || bad=1
 	differ "stderr of '$cmd'" "$d/native.err" "$d/split.err" || bad=1
@@ -138,6 +157,9 @@ split_both() {
 	tree_digest "$SPLIT_NATIVE/$SPLIT_NAME" > "$d/native.tree"
 	tree_digest "$SPLIT_ROOT/$SPLIT_NAME" > "$d/split.tree"
 	differ "resulting tree after '$cmd'" "$d/native.tree" "$d/split.tree" || bad=1
+	tree_digest "$d/local.native" > "$d/native.local"
+	tree_digest "$d/local.split" > "$d/split.local"
+	differ "resulting \$LOCAL after '$cmd'" "$d/native.local" "$d/split.local" || bad=1
 	return $bad
 }
 
