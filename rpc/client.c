@@ -1,6 +1,7 @@
 /* rpc/client.c: blocking client connection. */
 #include "rpc/client.h"
 
+#include "rpc/addr.h"
 #include "rpc/canon.h"
 
 #include <errno.h>
@@ -197,31 +198,25 @@ int rpc_attach(struct rpc_conn *c, int fd)
 
 int rpc_connect(struct rpc_conn *c, const char *addr_port)
 {
-	char host[256];
-	const char *colon = strrchr(addr_port, ':');
-	if (!colon || (size_t)(colon - addr_port) >= sizeof host)
-		return -EINVAL;
-	const char *h = addr_port;
-	size_t hl = (size_t)(colon - addr_port);
-	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
-		h++;
-		hl -= 2;
-	}
-	memcpy(host, h, hl);
-	host[hl] = 0;
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
-	struct addrinfo *ai;
-	if (getaddrinfo(host, colon + 1, &hints, &ai))
-		return -EINVAL;
-	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-		int e = -errno;
+	struct addrinfo *list;
+	int e = rpc_resolve(addr_port, false, &list);
+	if (e)
+		return e;
+	/* A name may have several addresses ("localhost": ::1 and
+	 * 127.0.0.1): the first that takes the connection is used. */
+	int fd = -1;
+	for (struct addrinfo *ai = list; ai && fd < 0; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		e = -errno;
 		if (fd >= 0)
 			close(fd);
-		freeaddrinfo(ai);
-		return e;
+		fd = -1;
 	}
-	freeaddrinfo(ai);
+	freeaddrinfo(list);
+	if (fd < 0)
+		return e ? e : -EHOSTUNREACH;
 	int rc = rpc_attach(c, fd);
 	if (rc)
 		rpc_close(c);

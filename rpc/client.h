@@ -46,9 +46,11 @@ struct rpc_reply {
 	uint8_t *frame;
 };
 
-/* Connects to "ADDR:PORT" (IPv4 or [IPv6]:PORT) and shakes hands.
- * Returns 0 or a negative errno (the shadow's refusal is decoded from its
- * canonical errno; -EPROTONOSUPPORT when it offers no version we speak). */
+/* Connects to "HOST:PORT" (rpc/addr.h: a name, IPv4 or [IPv6]) and shakes
+ * hands. Returns 0 or a negative errno: rpc_resolve's (-EINVAL malformed,
+ * -ENXIO unknown host, ...), connect's, or the handshake's (the shadow's
+ * refusal is decoded from its canonical errno; -EPROTONOSUPPORT when it
+ * offers no version we speak). */
 int rpc_connect(struct rpc_conn *c, const char *addr_port);
 /* Uses an already connected socket (takes ownership) and shakes hands. */
 int rpc_attach(struct rpc_conn *c, int fd);

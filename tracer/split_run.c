@@ -13,6 +13,7 @@
 #include "policy/exec.h"
 #include "policy/policy.h"
 #include "policy/remote.h"
+#include "rpc/addr.h"
 #include "rpc/client.h"
 #include "rpc/wire.h"
 #include "tracer/backend.h"
@@ -59,12 +60,13 @@ static int connect_shadow(struct rpc_conn *conn, const char *addr)
 	if (rc == 0)
 		return 0;
 	if (rc == -EINVAL)
-		bad_input("--shadow %s: not HOST:PORT with a numeric IPv4 address or [IPv6] address%s", addr, "");
+		bad_input("--shadow %s: not HOST:PORT (a host name, a numeric IPv4 address or an [IPv6] address, and a port)%s",
+			  addr, "");
 	fprintf(stderr, "splitrun: cannot use the shadow at %s: %s\n", addr,
 		rc == -EPROTONOSUPPORT ? "it speaks no protocol version this splitrun knows"
 		: rc == -ECONNRESET ? "it closed the connection during the handshake"
 		: rc == -EPROTO || rc == -E2BIG ? "its handshake is malformed (is it a splitrun-shadow?)"
-		: strerror(-rc));
+		: rpc_addr_strerror(rc));
 	exit(SPLITRUN_EXIT_NO_SHADOW);
 }
 

@@ -142,14 +142,27 @@ setup() {
 	[ "$(wc -l < "$root/w/log.txt")" -lt 600 ]
 }
 
-@test "command line: no shadow there (121), bad policy (2, file:line:col), bad -C (2), --policy alone (2)" {
+@test "command line: no shadow there (121), not HOST:PORT (2), unknown host (121), bad policy (2, file:line:col), bad -C (2), --policy alone (2)" {
 	local closed
 	closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	run timeout 20 "$SPLITRUN" --shadow "127.0.0.1:$closed" -- true
 	[ "$status" = 121 ] && [[ "$output" == "splitrun: cannot use the shadow at 127.0.0.1:$closed: Connection refused" ]] ||
 		{ echo "status $status: $output"; return 1; } >&2
 	run timeout 20 "$SPLITRUN" --shadow "localhost:$closed" -- true
-	[ "$status" = 2 ] && [[ "$output" == *"not HOST:PORT"* ]] || { echo "status $status: $output"; return 1; } >&2
+	[ "$status" = 121 ] && [[ "$output" == "splitrun: cannot use the shadow at localhost:$closed: Connection refused" ]] ||
+		{ echo "status $status: $output"; return 1; } >&2
+	local bad
+	for bad in "localhost" "localhost:http" "127.0.0.1:70000" "::1:$closed" "[::1:$closed"; do
+		run timeout 20 "$SPLITRUN" --shadow "$bad" -- true
+		[ "$status" = 2 ] && [[ "$output" == "splitrun: --shadow $bad: not HOST:PORT"* ]] ||
+			{ echo "--shadow $bad: status $status: $output"; return 1; } >&2
+	done
+	# An unknown name: "unknown host", or, when no name server answers
+	# (this test's machine decides), "cannot be resolved now".
+	run timeout 60 "$SPLITRUN" --shadow "no-such-host.invalid:$closed" -- true
+	[ "$status" = 121 ] && { [[ "$output" == "splitrun: cannot use the shadow at no-such-host.invalid:$closed: unknown host" ]] ||
+		[[ "$output" == *": the host name cannot be resolved now (try again)" ]]; } ||
+		{ echo "status $status: $output"; return 1; } >&2
 	printf 'path /** remote\npath /x bogus\n' > "$BATS_TEST_TMPDIR/bad.policy"
 	run timeout 20 "$SPLITRUN" --shadow "$SPLIT_ADDR" --policy "$BATS_TEST_TMPDIR/bad.policy" -- true
 	[ "$status" = 2 ] && [[ "$output" == *"bad.policy:2:"* ]] || { echo "status $status: $output"; return 1; } >&2
@@ -158,6 +171,28 @@ setup() {
 		{ echo "status $status: $output"; return 1; } >&2
 	run timeout 20 "$SPLITRUN" --policy "$BATS_TEST_TMPDIR/bad.policy" -- true
 	[ "$status" = 2 ] && [[ "$output" == *"--policy needs --shadow"* ]] || { echo "status $status: $output"; return 1; } >&2
+}
+
+@test "the shadow by host name (localhost:PORT) and by IPv6 address ([::1]:PORT)" {
+	split_run --shadow "localhost:${SPLIT_ADDR##*:}" -C "/t$BATS_TEST_NUMBER" -- cat sub/b.txt
+	[ "$split_status" = 0 ] && [ "$(cat "$BATS_TEST_TMPDIR/split.out")" = "$(printf 'line1\nline2')" ] ||
+		{ echo "localhost: status $split_status"; cat "$BATS_TEST_TMPDIR/split.err"; return 1; } >&2
+	local root=$BATS_TEST_TMPDIR/v6-root
+	mkdir -p "$root/w"
+	echo over-ipv6 > "$root/w/f"
+	"${SPLITRUN_BINDIR}/splitrun-shadow" --root "$root" --listen '[::1]:0' > "$BATS_TEST_TMPDIR/v6.out" 2>/dev/null &
+	echo $! > "$BATS_TEST_TMPDIR/v6.pid"
+	local i addr=
+	for i in $(seq 100); do
+		addr=$(awk '/^splitrun --shadow / { print $3 }' "$BATS_TEST_TMPDIR/v6.out" 2>/dev/null)
+		[ -n "$addr" ] && break
+		sleep 0.05
+	done
+	[[ "$addr" == "[::1]:"* ]] || { echo "the shadow on [::1] printed '$addr'"; split_stop "$BATS_TEST_TMPDIR/v6.pid"; return 1; } >&2
+	local out status=0
+	out=$(timeout 20 "$SPLITRUN" --shadow "$addr" -C /w -- cat f 2>&1) || status=$?
+	split_stop "$BATS_TEST_TMPDIR/v6.pid"
+	[ "$status" = 0 ] && [ "$out" = over-ipv6 ] || { echo "[::1]: status $status: $out"; return 1; } >&2
 }
 
 @test "command line: a listener that is no shadow fails the handshake (121, one line why)" {
