@@ -181,6 +181,8 @@ void exec_task_gone(struct exec *x, pid_t tid)
 		return;
 	thread_free(x, t);
 	vft_task_gone(x->vft, tid);
+	/* Its maps are gone: held files no one maps any more go home. */
+	ex_placeholders_check(x, false);
 }
 
 void exec_task_exec(struct exec *x, pid_t tid, pid_t former_tid)
@@ -196,6 +198,7 @@ void exec_task_exec(struct exec *x, pid_t tid, pid_t former_tid)
 	if (t)
 		thread_free(x, t);
 	vft_task_exec(x->vft, tid, former_tid);
+	ex_placeholders_check(x, false);
 	if (x->remote_clock) {
 		int rc = ex_hide_vdso(x, tid);
 		if (rc < 0 && rc != -ENOENT)
@@ -351,6 +354,12 @@ enum exec_exit_action exec_exit(struct exec *x, pid_t tid, int64_t ret, int64_t 
 		 * may have the home file's exact mode (fstat shows it). */
 		if (ret >= 0 && p->obj->method == VFT_STAGE)
 			(void)fchmod(p->obj->placeholder, p->obj->stage_mode);
+		/* A map of the file took hold of it while the open was on
+		 * its way: the new fd is a held one too. */
+		if (ret >= 0 && ex_hold_installed(x, p->obj, tid, (int)ret) < 0)
+			fprintf(x->warn ? x->warn : stderr,
+				"splitrun: %s: the file is mapped, and this open of it cannot follow\n",
+				p->obj->guest_path);
 		break;
 	case PEND_DUP:
 		if (ret >= 0)
@@ -491,7 +500,9 @@ int exec_free(struct exec *x)
 		 * object still open: handles closed, staged files written back. */
 		vft_task_each(x->vft, free_task_state, x);
 		vft_free(x->vft);
+		x->vft = NULL;
 	}
+	ex_placeholders_check(x, true);
 	remove_stage_dir(x);
 	int rc = x->remote.lost ? -EIO : x->release_error;
 	free(x->rows);
@@ -515,6 +526,7 @@ void exec_filter_rules(const struct policy *p, uint8_t *action, uint16_t *err)
 	 * arguments: the cwd, the umask, new programs, clone's flags. */
 	static const char *const always[] = {
 		"clone", "execve", "execveat", "umask", "chdir", "fchdir", "getcwd", "unshare",
+		"msync",   /* a held file's map goes home (exec_map.c) */
 	};
 	long max = syscall_max_nr();
 	/* "gethostname" is a name of the policy language, not a call: libc

@@ -3,7 +3,8 @@
  * dup, dup2, dup3, F_DUPFD, close_range and the close-on-exec flag run
  * natively on the placeholders (the kernel picks the numbers); the VFT
  * learns the outcome at the exit. Status flags (F_GETFL/F_SETFL), locks,
- * sync, truncate, allocate, mode and owner go to the shadow. */
+ * sync, truncate, allocate, mode and owner go to the shadow; a staged
+ * file's, and a held one's (exec_map.c) but for its locks, are local. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -130,6 +131,12 @@ void ex_fcntl(struct exec_call *c)
 		ex_run(c);   /* a local copy: its flags and locks are local */
 		return;
 	}
+	bool locking = cmd == F_GETLK || cmd == F_SETLK || cmd == F_SETLKW || cmd == F_OFD_GETLK ||
+		       cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
+	if (o->method == VFT_HELD && !locking && cmd != F_ADD_SEALS && cmd != F_GET_SEALS) {
+		ex_run(c);   /* held: the placeholder's flags are the guest's; locks stay at home */
+		return;
+	}
 	switch (cmd) {
 	case F_GETFL:
 		ex_answer(c, getfl(o));
@@ -203,7 +210,7 @@ void ex_ioctl(struct exec_call *c)
 		c->p->cloexec = req == FIOCLEX;
 		return;
 	}
-	if (o->method == VFT_STAGE) {
+	if (o->method != VFT_REMOTE) {
 		ex_run(c);
 		return;
 	}
@@ -280,7 +287,8 @@ void ex_fsync(struct exec_call *c)
 		return;
 	}
 	bool data = c->row->param == SYNC_DATA || c->row->param == SYNC_RANGE;
-	ex_answer(c, remote_fsync(&c->x->remote, o->handle, data));
+	int rc = ex_held_write_home(c->x, o);
+	ex_answer(c, rc < 0 ? -EIO : remote_fsync(&c->x->remote, o->handle, data));
 }
 
 void ex_ftruncate(struct exec_call *c)
@@ -288,7 +296,7 @@ void ex_ftruncate(struct exec_call *c)
 	struct vft_object *o = file_obj(c);
 	if (!o)
 		return;
-	if (o->method == VFT_STAGE) {
+	if (o->method != VFT_REMOTE) {
 		ex_run(c);
 		return;
 	}
@@ -304,7 +312,7 @@ void ex_fallocate(struct exec_call *c)
 	struct vft_object *o = file_obj(c);
 	if (!o)
 		return;
-	if (o->method == VFT_STAGE) {
+	if (o->method != VFT_REMOTE) {
 		ex_run(c);
 		return;
 	}
@@ -320,7 +328,7 @@ void ex_fchmod(struct exec_call *c)
 	if (!o)
 		return;
 	int64_t rc = remote_fchmod(&c->x->remote, o->handle, (mode_t)c->arg[1]);
-	if (rc == 0 && o->method == VFT_STAGE) {
+	if (rc == 0 && o->method != VFT_REMOTE) {
 		o->stage_mode = (mode_t)c->arg[1] & 07777;
 		(void)fchmod(o->placeholder, o->stage_mode);
 	}
@@ -364,7 +372,7 @@ void ex_hint(struct exec_call *c)
 	struct vft_object *o = file_obj(c);
 	if (!o)
 		return;
-	if (o->method == VFT_STAGE)
+	if (o->method != VFT_REMOTE)
 		ex_run(c);
 	else
 		ex_answer(c, o->is_dir || (o->flags & O_PATH) ? -EBADF : 0);

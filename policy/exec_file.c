@@ -1,8 +1,9 @@
 /* policy/exec_file.c: opening and closing remote files.
  *
  * A remote open asks the shadow for a handle (and its fstat, in the same
- * round trip), makes a memfd placeholder and answers the guest with a new
- * fd on it (EXEC_INSTALL), so the guest's fd numbers are the kernel's. A
+ * round trip), takes the file's memfd placeholder (exec_map.c) and answers
+ * the guest with a new fd on it (EXEC_INSTALL), so the guest's fd numbers
+ * are the kernel's. A
  * staged open fetches the whole file into a private local file and gives
  * the guest an fd on that instead; the last close writes it back if it
  * changed. */
@@ -41,44 +42,6 @@ struct vft_object *ex_object_new(struct exec *x, int64_t h, const struct ex_path
 		return NULL;
 	}
 	return o;
-}
-
-static int make_placeholder(struct vft_object *o)
-{
-	char name[250];
-	snprintf(name, sizeof name, "splitrun:%s", o->guest_path);
-	int fd = memfd_create(name, MFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	o->placeholder = fd;
-	return 0;
-}
-
-int ex_fill_placeholder(struct exec *x, struct vft_object *o)
-{
-	if (o->filled || o->method != VFT_REMOTE)
-		return 0;
-	if (o->placeholder < 0)
-		return -EBADF;
-	struct stat st;
-	int64_t rc = remote_fstat(&x->remote, o->handle, &st);
-	if (rc < 0)
-		return (int)rc;
-	if (ftruncate(o->placeholder, 0) < 0)
-		return -errno;
-	for (off_t off = 0; off < st.st_size;) {
-		size_t want = (size_t)(st.st_size - off) < RPC_MAX_BUF ? (size_t)(st.st_size - off) : RPC_MAX_BUF;
-		int64_t n = remote_read(&x->remote, o->handle, x->iobuf, want, off);
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			break;
-		if (pwrite(o->placeholder, x->iobuf, (size_t)n, off) != n)
-			return -errno;
-		off += n;
-	}
-	o->filled = true;
-	return 0;
 }
 
 /* ---- staging ---- */
@@ -131,6 +94,23 @@ int ex_fetch(struct exec *x, int64_t h, int fd, off_t size)
 	return 0;
 }
 
+int ex_push(struct exec *x, int fd, int64_t h, off_t size)
+{
+	int64_t rc = remote_ftruncate(&x->remote, h, size);
+	for (off_t off = 0; rc >= 0 && off < size;) {
+		ssize_t n = pread(fd, x->iobuf, RPC_MAX_BUF, off);
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -EIO;
+			break;
+		}
+		rc = remote_write(&x->remote, h, x->iobuf, (size_t)n, off);
+		if (rc >= 0 && rc != n)
+			rc = -EIO;
+		off += n;
+	}
+	return rc < 0 ? (int)rc : 0;
+}
+
 static void staged_state(int fd, struct timespec *mtime, off_t *size)
 {
 	struct stat st;
@@ -151,18 +131,7 @@ static int write_back(struct exec *x, struct vft_object *o)
 	if (st.st_size == o->staged_size && st.st_mtim.tv_sec == o->staged_mtime.tv_sec &&
 	    st.st_mtim.tv_nsec == o->staged_mtime.tv_nsec)
 		return 0;
-	int64_t rc = remote_ftruncate(&x->remote, o->handle, st.st_size);
-	for (off_t off = 0; rc >= 0 && off < st.st_size;) {
-		ssize_t n = pread(o->placeholder, x->iobuf, RPC_MAX_BUF, off);
-		if (n <= 0) {
-			rc = n < 0 ? -errno : -EIO;
-			break;
-		}
-		rc = remote_write(&x->remote, o->handle, x->iobuf, (size_t)n, off);
-		if (rc >= 0 && rc != n)
-			rc = -EIO;
-		off += n;
-	}
+	int64_t rc = ex_push(x, o->placeholder, o->handle, st.st_size);
 	/* The copy's times go home too: the write-back would otherwise be
 	 * the file's last change, not what the guest did or set. */
 	if (rc >= 0 && fstat(o->placeholder, &st) == 0)
@@ -186,12 +155,20 @@ void ex_release(void *ctx, struct vft_object *o)
 		if (o->stage_path)
 			unlink(o->stage_path);
 	}
+	if (o->method == VFT_HELD && (o->flags & O_ACCMODE) != O_RDONLY) {
+		/* What the guest wrote through it (or a map) goes home now. */
+		int rc = ex_held_write_home(x, o);
+		if (rc < 0)
+			x->release_error = rc;
+	}
 	if (o->handle >= 0) {
 		int64_t rc = remote_close(&x->remote, o->handle);
 		if (rc < 0 && o->method == VFT_REMOTE && (o->flags & O_ACCMODE) != O_RDONLY)
 			x->release_error = (int)rc;
 	}
-	if (o->placeholder >= 0)
+	if (o->shared)
+		ex_placeholder_detach(x, o);
+	else if (o->placeholder >= 0)
 		close(o->placeholder);
 }
 
@@ -340,7 +317,7 @@ void ex_open(struct exec_call *c)
 		ex_answer(c, -ENOMEM);
 		return;
 	}
-	rc = make_placeholder(o);
+	rc = ex_placeholder_attach(x, o, &st);
 	if (rc < 0) {
 		vft_object_unref(x->vft, o);
 		ex_answer(c, rc);
@@ -348,10 +325,20 @@ void ex_open(struct exec_call *c)
 	}
 	/* The guest's fd has the guest's access mode (what it may do natively
 	 * with it, mmap, is then checked by the kernel); nothing else of the
-	 * flags matters to a placeholder. */
+	 * flags matters to a placeholder, but to one that holds its file (a
+	 * map of it lives), whose I/O is native. */
 	int install = flags & O_PATH ? O_PATH : flags & O_ACCMODE;
 	if ((install & O_ACCMODE) == O_ACCMODE)
 		install = O_RDWR;
+	if (o->method == VFT_HELD) {
+		c->a->route = ROUTE_STAGE;
+		install |= flags & (O_APPEND | O_NONBLOCK);
+		if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY && ftruncate(o->placeholder, 0) < 0) {
+			vft_object_unref(x->vft, o);
+			ex_answer(c, -errno);
+			return;
+		}
+	}
 	ex_install(c, o, install | (flags & O_CLOEXEC));
 }
 

@@ -2,7 +2,8 @@
  * the core (tasks, pending exits, the release of remote objects, warnings,
  * the filter rules); exec_path.c resolves and routes paths; exec_table.c is
  * the table of calls with a handler; the handlers live by family in
- * exec_file.c (open, close, stage), exec_io.c (data), exec_meta.c
+ * exec_file.c (open, close, stage), exec_io.c (data), exec_map.c
+ * (placeholders, shared writable maps), exec_meta.c
  * (attributes), exec_dir.c (names and directories, cwd), exec_fd.c (fd
  * bookkeeping: dup, fcntl, close_range, ...) and exec_proc.c (execve,
  * clone, umask, identity and clock). */
@@ -12,6 +13,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "arch/syscall.h"
 #include "policy/exec.h"
@@ -65,6 +67,8 @@ struct exec {
 	long max_nr;
 	uint8_t *warned;                /* by syscall number: a warning was given */
 	struct exec_stats stats;
+	struct ex_placeholder *placeholders; /* one per home file open remotely (exec_map.c) */
+	unsigned held_count;            /* placeholders that hold a file mapped shared and writable */
 	char stage_dir[PATH_MAX];       /* "" until first needed */
 	unsigned long stage_seq;
 	int release_error;              /* -errno of the last failed release (write-back) */
@@ -178,14 +182,42 @@ const char *ex_magic_link(struct exec_call *c, const char *guest);
 void ex_release(void *ctx, struct vft_object *o);
 /* A new remote object for an open shadow handle H of guest path P. */
 struct vft_object *ex_object_new(struct exec *x, int64_t h, const struct ex_path *p, int flags, bool is_dir);
-/* Makes O's placeholder a memfd holding the file's bytes (for mmap).
+
+/* ---- placeholders and shared writable maps (exec_map.c) ---- */
+/* Gives O, a remote object of the home file ST describes, the placeholder
+ * of that file (made if it has none: a memfd). A file held by a map makes
+ * O a VFT_HELD object. Returns 0 or -errno. */
+int ex_placeholder_attach(struct exec *x, struct vft_object *o, const struct stat *st);
+/* O lets go of its placeholder (the last one frees it, once no process
+ * maps it if it is held). */
+void ex_placeholder_detach(struct exec *x, struct vft_object *o);
+bool ex_placeholder_held(const struct vft_object *o);
+/* Fills O's placeholder with the file's bytes (for mmap), once per object.
  * Returns 0 or -errno. */
 int ex_fill_placeholder(struct exec *x, struct vft_object *o);
+/* A shared writable map of O through the guest's fd FD: its placeholder
+ * holds the file from now on, and every open of it becomes VFT_HELD.
+ * Returns 0 or -errno (the map is then refused). */
+int ex_hold(struct exec_call *c, struct vft_object *o, int fd);
+/* O, just installed as fd FD of TID on a placeholder that a map holds
+ * meanwhile, becomes VFT_HELD too. Returns 0 or -errno. */
+int ex_hold_installed(struct exec *x, struct vft_object *o, pid_t tid, int fd);
+/* A stat (ST) or statx (STX) the shadow gave of a file a map holds here:
+ * its size, blocks and modification time become the placeholder's. */
+void ex_held_stat(struct exec *x, struct stat *st, struct statx *stx);
+/* Writes the held file of O home (0 if O is not held). Returns 0 or -errno. */
+int ex_held_write_home(struct exec *x, struct vft_object *o);
+/* Held files no open is left of: written home and let go once no process
+ * maps them (AT_END: now). */
+void ex_placeholders_check(struct exec *x, bool at_end);
 /* A new private file in the staging directory (0600) for guest path GUEST;
  * its path goes to PATH. Returns the fd or -errno. */
 int ex_stage_file(struct exec *x, const char *guest, char *path, size_t size);
 /* Copies SIZE bytes of the shadow's file H into local FD. */
 int ex_fetch(struct exec *x, int64_t h, int fd, off_t size);
+/* The other way: the shadow's file H becomes the SIZE bytes of local FD
+ * (truncated, then written). Returns 0 or -errno. */
+int ex_push(struct exec *x, int fd, int64_t h, off_t size);
 /* The guest's local fd FD, opened anew by the tracer through /proc (a
  * new open file description: it has its own offset). Returns fd or -errno. */
 int ex_open_guest_fd(struct exec_call *c, int fd, int flags);
@@ -199,7 +231,8 @@ int ex_hide_vdso(struct exec *x, pid_t tid);
 
 /* ---- handlers, by family ---- */
 exec_fn ex_open, ex_close;
-exec_fn ex_read, ex_write, ex_readv, ex_writev, ex_lseek, ex_sendfile, ex_copy_file_range, ex_splice, ex_mmap;
+exec_fn ex_read, ex_write, ex_readv, ex_writev, ex_lseek, ex_sendfile, ex_copy_file_range, ex_splice, ex_mmap,
+	ex_msync;
 exec_fn ex_stat, ex_statx, ex_statfs, ex_access, ex_readlink, ex_chmod, ex_chown, ex_utimes, ex_truncate;
 exec_fn ex_getdents, ex_mkdir, ex_mknod, ex_unlink, ex_rename, ex_link, ex_symlink, ex_chdir, ex_fchdir,
 	ex_getcwd;

@@ -2,7 +2,8 @@
  * forms, lseek, mmap, and the in-kernel copies (sendfile, copy_file_range,
  * splice) when one end is remote. Data moves through guest memory in
  * chunks of the wire's buffer bound, so a large read of a regular file is
- * not short before its end. Staged fds are local files: their I/O runs. */
+ * not short before its end. Staged fds are local files, and held ones
+ * (exec_map.c) their placeholders: their I/O runs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -45,12 +46,12 @@ int64_t ex_guest_fd_pos(struct exec_call *c, int fd)
 	return pos;
 }
 
-/* The remote (not staged) object of fd argument I; stage or local: the call
- * runs as it is, and NULL is returned. */
+/* The remote (not staged or held) object of fd argument I; stage, held or
+ * local: the call runs as it is, and NULL is returned. */
 static struct vft_object *remote_fd(struct exec_call *c, int i)
 {
 	struct vft_object *o = ex_fd_obj(c, i);
-	if (o && o->method == VFT_STAGE) {
+	if (o && o->method != VFT_REMOTE) {
 		c->a->route = ROUTE_STAGE;
 		o = NULL;
 	}
@@ -239,8 +240,8 @@ void ex_lseek(struct exec_call *c)
 }
 
 /* mmap(addr, len, prot, flags, fd, off): the placeholder is filled with the
- * file's bytes and the map runs natively on it. A shared writable map would
- * write to the copy only, so it is refused. */
+ * file's bytes and the map runs natively on it. A shared writable map makes
+ * the placeholder hold the file (exec_map.c). */
 void ex_mmap(struct exec_call *c)
 {
 	int flags = (int)c->arg[3];
@@ -257,8 +258,16 @@ void ex_mmap(struct exec_call *c)
 	}
 	int type = flags & MAP_TYPE;
 	if ((type == MAP_SHARED || type == MAP_SHARED_VALIDATE) && (c->arg[2] & PROT_WRITE) &&
-	    (o->flags & O_ACCMODE) != O_RDONLY) {
-		ex_refuse(c, ENODEV, "a shared writable mapping of a remote file is not supported (use a stage rule)");
+	    (o->flags & O_ACCMODE) == O_RDWR) {
+		int rc = ex_hold(c, o, (int)c->arg[4]);
+		if (rc < 0) {
+			char why[160];
+			snprintf(why, sizeof why, "a shared writable mapping of a remote file failed: %s", strerror(-rc));
+			ex_refuse(c, ENODEV, why);
+			return;
+		}
+		c->a->route = ROUTE_STAGE;
+		ex_run(c);
 		return;
 	}
 	int rc = ex_fill_placeholder(c->x, o);
@@ -394,9 +403,9 @@ static void copy_between(struct exec_call *c, int in_fd, uint64_t in_ptr, int ou
 {
 	struct exec *x = c->x;
 	struct vft_object *in = vft_fd_get(c->t, in_fd, NULL), *out = vft_fd_get(c->t, out_fd, NULL);
-	if (in && in->method == VFT_STAGE)
+	if (in && in->method != VFT_REMOTE)
 		in = NULL;
-	if (out && out->method == VFT_STAGE)
+	if (out && out->method != VFT_REMOTE)
 		out = NULL;
 	if (!in && !out) {
 		ex_run(c);
@@ -532,9 +541,9 @@ void ex_copy_file_range(struct exec_call *c)
 void ex_splice(struct exec_call *c)
 {
 	struct vft_object *in = ex_fd_obj(c, 0), *out = ex_fd_obj(c, 2);
-	if (in && in->method == VFT_STAGE)
+	if (in && in->method != VFT_REMOTE)
 		in = NULL;
-	if (out && out->method == VFT_STAGE)
+	if (out && out->method != VFT_REMOTE)
 		out = NULL;
 	if (!in && !out) {
 		ex_run(c);

@@ -76,7 +76,10 @@ void ex_stat(struct exec_call *c)
 			return;
 		}
 		c->a->route = ROUTE_REMOTE;
-		answer_struct(c, remote_fstat(&c->x->remote, o->handle, &st), c->arg[1], &st, sizeof st);
+		rc = remote_fstat(&c->x->remote, o->handle, &st);
+		if (rc == 0)
+			ex_held_stat(c->x, &st, NULL);
+		answer_struct(c, rc, c->arg[1], &st, sizeof st);
 		return;
 	}
 	int at_flags = c->row->param == STAT_NOFOLLOW ? AT_SYMLINK_NOFOLLOW
@@ -91,6 +94,8 @@ void ex_stat(struct exec_call *c)
 	}
 	struct target t = target_of(&p, at_flags & (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH));
 	rc = p.fd_obj ? remote_fstat(&c->x->remote, t.dirh, &st) : remote_stat(&c->x->remote, t.dirh, t.path, t.at_flags, &st);
+	if (rc == 0)
+		ex_held_stat(c->x, &st, NULL);
 	answer_struct(c, rc, buf, &st, sizeof st);
 }
 
@@ -109,6 +114,8 @@ void ex_statx(struct exec_call *c)
 						    AT_STATX_SYNC_TYPE));
 	struct statx stx;
 	int64_t rc = remote_statx(&c->x->remote, t.dirh, t.path, t.at_flags, (unsigned)c->arg[3], &stx);
+	if (rc == 0)
+		ex_held_stat(c->x, NULL, &stx);
 	answer_struct(c, rc, c->arg[4], &stx, sizeof stx);
 }
 

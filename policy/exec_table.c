@@ -29,6 +29,7 @@ const struct exec_row exec_rows[] = {
 	ROW(pwritev2, ex_writev, IOV_POS2)
 	ROW(lseek, ex_lseek, 0)
 	ROW(mmap, ex_mmap, 0)
+	ROW(msync, ex_msync, 0)
 	ROW(sendfile, ex_sendfile, 0)
 	ROW(copy_file_range, ex_copy_file_range, 0)
 	ROW(splice, ex_splice, 0)

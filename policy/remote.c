@@ -121,6 +121,12 @@ int64_t remote_close(struct remote *r, int64_t h)
 	return call0(r, RPC_OP_CLOSE, a, 1);
 }
 
+int64_t remote_dup(struct remote *r, int64_t h)
+{
+	struct rpc_val a[] = { rpc_int(h) };
+	return call0(r, RPC_OP_DUP, a, 1);
+}
+
 int64_t remote_read(struct remote *r, int64_t h, void *buf, size_t n, int64_t off)
 {
 	struct rpc_val a[] = { rpc_int(h), rpc_int((int64_t)n), rpc_int(off) };

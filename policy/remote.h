@@ -41,6 +41,8 @@ struct remote_dirent {
  * FLAGS are the guest's (O_CLOEXEC is dropped: the shadow's own). */
 int64_t remote_open(struct remote *r, const char *path, int flags, mode_t mode, mode_t umask, struct stat *st);
 int64_t remote_close(struct remote *r, int64_t h);
+/* DUP: a second handle on H's open file (its offset, flags and locks). */
+int64_t remote_dup(struct remote *r, int64_t h);
 /* READ (OFF < 0) or PREAD of at most N bytes (N <= RPC_MAX_BUF). */
 int64_t remote_read(struct remote *r, int64_t h, void *buf, size_t n, int64_t off);
 /* WRITE (OFF < 0) or PWRITE of N bytes (N <= RPC_MAX_BUF). */

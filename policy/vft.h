@@ -25,7 +25,11 @@
 enum vft_method {
 	VFT_REMOTE,   /* every call on it goes to the shadow */
 	VFT_STAGE,    /* a local copy the guest uses natively, written back at the last close */
+	VFT_HELD,     /* a remote file mapped shared and writable: its placeholder holds it, the
+		       * guest's I/O is native, locks go to the shadow (policy/exec_map.c) */
 };
+
+struct ex_placeholder;
 
 struct vft_object {
 	int refs;
@@ -39,6 +43,8 @@ struct vft_object {
 	int placeholder;         /* the tracer's fd of what the guest's fds are open on
 				  * (a memfd, or the staged file), -1 if none */
 	bool filled;             /* the placeholder holds the file's bytes (for mmap) */
+	struct ex_placeholder *shared;  /* the executive's: the placeholder shared by the
+				  * opens of one home file (policy/exec_map.c), or NULL */
 	/* VFT_STAGE */
 	bool stage_dirty_check;  /* compare with the staged state at the last close */
 	struct timespec staged_mtime;

@@ -65,6 +65,10 @@ section() {
 	section map
 }
 
+@test "shared writable mmap of remote files: opens before and after, appends, a fork's map, another process's map, msync, growing, locks, a map outliving its fd" {
+	section mapshared
+}
+
 @test "in-kernel copies: sendfile, copy_file_range and splice between remote files, local files and pipes" {
 	section copy
 }

@@ -115,7 +115,40 @@ set -C; echo again > here.txt; echo "status $?"; echo ok >| here.txt; cat here.t
 	split_both 'sqlite3 db.sqlite "CREATE TABLE u(x UNIQUE); INSERT INTO u VALUES (1);" && sqlite3 db.sqlite "BEGIN; INSERT INTO u VALUES (2); INSERT INTO u VALUES (1); COMMIT;" 2>&1; echo "status $?"; ls; sqlite3 db.sqlite "SELECT * FROM u; INSERT INTO u VALUES (3); SELECT count(*) FROM u;"; ls'
 }
 
-@test "python3: reads and writes, os.walk, os.stat, shutil.copytree, tempfile, pathlib" {
+@test "sqlite3 in WAL mode (its -shm mapped shared and writable): 1000 inserts, a writer and a reader process at once, a program killed in a transaction" {
+	split_both 'sqlite3 db.sqlite "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT, w INT);" &&
+		seq 500 | sed "s/.*/INSERT INTO t(v, w) VALUES (\x27v&\x27, & % 7);/" | sqlite3 db.sqlite &&
+		seq 501 1000 | sed "s/.*/INSERT INTO t(v, w) VALUES (\x27v&\x27, & % 7);/" | (echo "BEGIN;"; cat; echo "COMMIT;") | sqlite3 db.sqlite &&
+		sqlite3 db.sqlite "SELECT count(*), sum(w) FROM t; PRAGMA journal_mode; PRAGMA integrity_check;" && ls'
+	# Two processes share the database, and so its -shm, at once: each
+	# commit of the writer is seen whole or not at all by the reader.
+	split_both 'python3 -c "
+import sqlite3, multiprocessing
+def writer():
+    c = sqlite3.connect(\"db.sqlite\", timeout=60)
+    for i in range(100):
+        c.execute(\"INSERT INTO t(v, w) VALUES (?, 100)\", (str(i),)); c.execute(\"INSERT INTO t(v, w) VALUES (?, -100)\", (str(i),)); c.commit()
+    c.close()
+r = sqlite3.connect(\"db.sqlite\", timeout=60)
+p = multiprocessing.Process(target=writer); p.start()
+torn = 0
+while p.is_alive():
+    torn += r.execute(\"SELECT sum(w) FROM t WHERE w IN (100, -100)\").fetchone()[0] not in (None, 0)
+p.join()
+print(\"torn reads:\", torn, \"writer:\", p.exitcode, r.execute(\"SELECT count(*) FROM t\").fetchone()[0])
+r.close()
+" && ls && sqlite3 db.sqlite "PRAGMA integrity_check"'
+	# Killed inside a transaction: its -wal and -shm stay, and the next
+	# program recovers the database from them (and removes them).
+	split_both 'python3 -c "
+import sqlite3, os
+c = sqlite3.connect(\"db.sqlite\"); c.execute(\"BEGIN\")
+c.executemany(\"INSERT INTO t(v, w) VALUES (?, 0)\", [(\"lost\",)] * 300)
+os._exit(0)
+" && ls && sqlite3 db.sqlite "SELECT count(*) FROM t WHERE v = \x27lost\x27; PRAGMA integrity_check;" && ls'
+}
+
+@test "python3: reads and writes, os.walk, os.stat, shutil.copytree, tempfile, pathlib, mmap" {
 	split_both 'python3 -c "
 import os, shutil, tempfile, pathlib, stat
 with open(\"a.txt\") as f: print(f.read().split())
@@ -133,6 +166,9 @@ with tempfile.TemporaryDirectory(dir=\".\") as d: open(os.path.join(d, \"x\"), \
 print(sorted(str(p) for p in pathlib.Path(\".\").rglob(\"*.txt\")))
 os.replace(\"out.txt\", \"sub/out.txt\"); os.makedirs(\"p/q/r\"); os.removedirs(\"p/q/r\")
 print(open(\"sub/out.txt\").read(), os.getcwd())
+import mmap
+with open(\"sub/b.txt\", \"r+b\") as f:
+    m = mmap.mmap(f.fileno(), 0); m[0:5] = b\"LINE1\"; m.flush(); print(open(\"sub/b.txt\").read().split()); m.close()
 "'
 	split_both 'python3 -c "open(\"missing/x\", \"w\")" 2>&1 | tail -1; python3 -c "import os; os.chdir(\"sub\"); print(os.getcwd(), os.listdir(\".\"))"'
 }

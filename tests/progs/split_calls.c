@@ -637,6 +637,103 @@ static void sec_map(void)
 	close(fd);
 }
 
+/* Shared writable maps of a remote file: what is written through one is
+ * the file, for opens made before (at their offsets, appending) and after,
+ * for a forked child's map and another process's own map; msync; a file
+ * grown while mapped (as sqlite grows its -shm); locks still between
+ * processes; a map that outlives its fd. */
+static void sec_mapshared(void)
+{
+	int before = (int)syscall(SYS_openat, AT_FDCWD, "a.txt", O_RDONLY);
+	show_read("read 3 bytes before the map", before, 3);
+	int app = (int)syscall(SYS_openat, AT_FDCWD, "a.txt", O_WRONLY | O_APPEND);
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, "a.txt", O_RDWR);
+	char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	printf("mmap shared writable: %s\n", p == MAP_FAILED ? err_name(errno) : "ok");
+	if (p == MAP_FAILED)
+		return;
+	memcpy(p, "ALPHA", 5);
+	show_read("the open from before reads on, the map's bytes", before, 5);
+	TRY("an appending open from before appends", syscall(SYS_write, app, "tail\n", 5));
+	STAT("fstat of the mapped fd", (SYS_fstat, fd, &st_));
+	printf("the map sees the append: \"%.4s\"\n", p + 23);
+	int after = (int)syscall(SYS_openat, AT_FDCWD, "a.txt", O_RDONLY);
+	show_read("an open after the map reads the map's bytes", after, 6);
+	TRY("pwrite through the mapped fd", syscall(SYS_pwrite64, fd, "Ga", 2, 11));
+	printf("the map sees the pwrite: \"%.5s\"\n", p + 11);
+	TRY("msync", msync(p, 4096, MS_SYNC));
+	int status;
+	pid_t pid = fork();
+	if (pid == 0) {
+		memcpy(p + 6, "BETA", 4);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	printf("the parent sees its child's write to the inherited map: \"%.4s\"\n", p + 6);
+	pid = fork();
+	if (pid == 0) {
+		int cfd = (int)syscall(SYS_openat, AT_FDCWD, "a.txt", O_RDWR);
+		char *q = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, 0);
+		if (q != MAP_FAILED)
+			memcpy(q + 13, "MMA", 3);
+		_exit(q == MAP_FAILED);
+	}
+	waitpid(pid, &status, 0);
+	printf("the parent sees a map of its child's own open: %d \"%.5s\"\n", WEXITSTATUS(status), p + 11);
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10 };
+	TRY("F_SETLK through the mapped fd", fcntl(fd, F_SETLK, &fl));
+	pid = fork();
+	if (pid == 0) {
+		int cfd = (int)syscall(SYS_openat, AT_FDCWD, "a.txt", O_RDWR);
+		struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 5, .l_len = 1 };
+		long r = fcntl(cfd, F_GETLK, &q);
+		printf("a child's F_GETLK: %ld %s\n", r, q.l_type == F_WRLCK ? "F_WRLCK" : "other");
+		fflush(stdout);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	/* Grown while mapped, the way sqlite grows its -shm: ftruncate, a
+	 * byte written at the end, a larger map. */
+	TRY("ftruncate to 8192 while mapped", syscall(SYS_ftruncate, fd, 8192));
+	TRY("pwrite at the new end", syscall(SYS_pwrite64, fd, "y", 1, 8191));
+	char *p2 = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	printf("a larger map: %s\n", p2 == MAP_FAILED ? err_name(errno) : "ok");
+	if (p2 != MAP_FAILED) {
+		p2[5000] = 'z';
+		printf("  it sees the end: %c\n", p2[8191]);
+		munmap(p2, 8192);
+	}
+	STAT("fstat", (SYS_fstat, fd, &st_));
+	munmap(p, 4096);
+	close(fd);
+	close(app);
+	close(after);
+	close(before);
+	STAT("stat by name after the last close", (SYS_newfstatat, AT_FDCWD, "a.txt", &st_, 0));
+	cat_file("a.txt after the last close", "a.txt");
+	/* A map that outlives its fd: its bytes are the file's still. */
+	fd = (int)syscall(SYS_openat, AT_FDCWD, "sub/b.txt", O_RDWR);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p != MAP_FAILED) {
+		memcpy(p, "LINE", 4);
+		cat_file("b.txt while its map lives on after its close", "sub/b.txt");
+		munmap(p, 4096);
+	}
+	/* And a child that writes through such a map and exits. */
+	pid = fork();
+	if (pid == 0) {
+		int cfd = (int)syscall(SYS_openat, AT_FDCWD, "sub/deeper/c.txt", O_RDWR);
+		char *q = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, 0);
+		close(cfd);
+		if (q != MAP_FAILED)
+			memcpy(q, "DEEP", 4);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	cat_file("c.txt after its child mapper exited", "sub/deeper/c.txt");
+}
+
 static void sec_copy(void)
 {
 	int in = (int)syscall(SYS_openat, AT_FDCWD, "a.txt", O_RDONLY);
@@ -792,8 +889,6 @@ static void sec_refused(void)
 	TRY("getxattrat", syscall(464, AT_FDCWD, "a.txt", 0, "user.x", NULL, 0));
 	int fd = (int)syscall(SYS_openat, AT_FDCWD, "a.txt", O_RDWR);
 	TRY("inotify_add_watch on a remote path", syscall(SYS_inotify_add_watch, (int)syscall(SYS_inotify_init1, 0), "a.txt", IN_MODIFY));
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	printf("mmap shared writable: %s\n", p == MAP_FAILED ? err_name(errno) : "ok");
 	TRY("ioctl BLKGETSIZE64", ioctl(fd, 0x80081272, &(uint64_t){ 0 }));
 	int sv[2];
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
@@ -843,7 +938,7 @@ static const struct {
 } sections[] = {
 	{ "open", sec_open }, { "stat", sec_stat }, { "change", sec_change }, { "names", sec_names },
 	{ "dirs", sec_dirs }, { "io", sec_io }, { "fdflags", sec_fdflags }, { "dup", sec_dup },
-	{ "map", sec_map }, { "copy", sec_copy }, { "locks", sec_locks }, { "threads", sec_threads },
+	{ "map", sec_map }, { "mapshared", sec_mapshared }, { "copy", sec_copy }, { "locks", sec_locks }, { "threads", sec_threads },
 };
 
 int main(int argc, char **argv)
