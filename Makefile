@@ -44,7 +44,7 @@ CFLAGS   += -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissin
 CPPFLAGS += -D_GNU_SOURCE -I. -MMD -MP
 LDFLAGS  += $(SAN_FLAGS)
 LIBS_TRACER := -lseccomp -lunwind-ptrace -lunwind-generic -lunwind
-LIBS_COMMON := -lpthread
+LIBS_COMMON := -lpthread -lsodium
 
 ARCH_SRC   := $(wildcard arch/*.c) $(wildcard arch/$(ARCH)/*.c)
 RPC_SRC    := $(wildcard rpc/*.c)

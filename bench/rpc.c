@@ -6,13 +6,19 @@
  * unpinned and docs/performance.md reads the results.
  *
  *   rpc --shadow ADDR:PORT --file NAME [--iters N] [--rounds R]
+ *       [--keyed-shadow ADDR:PORT --key FILE]
  *
+ * With a keyed shadow (one started with --key FILE over the same root) each
+ * case is also timed over an authenticated, sealed session, in the same
+ * rounds, so the cost of the encryption shows as a ratio to the plain rpc.
  * NAME is a file of at least 8 KB beneath the shadow's root. The rpc side
  * uses rpc/client.c, the library the agent uses, so what is measured is the
  * codec, the client and the shadow's session loop together. Rounds alternate
  * rpc and ping-pong so drift on a noisy machine hits both alike; the figure
  * of a case is the median of its rounds. */
+#include "rpc/auth.h"
 #include "rpc/client.h"
+#include "rpc/seal.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -166,7 +172,7 @@ struct rpc_case {
 	size_t nargs;
 	int64_t want_result;
 	size_t req_len, rep_len;   /* frame sizes on the wire, length field included */
-	double rpc[MAX_ROUNDS], pp[MAX_ROUNDS];
+	double rpc[MAX_ROUNDS], pp[MAX_ROUNDS], sealed[MAX_ROUNDS];
 };
 
 static void rpc_once(struct rpc_conn *c, struct rpc_case *rc, size_t *rep_len)
@@ -198,11 +204,36 @@ static double rpc_round(struct rpc_conn *c, struct rpc_case *rc, int iters)
 	return (now_us() - t0) / iters;
 }
 
+/* Connects (authenticating when key is set), opens file, returns its handle. */
+static int64_t connect_and_open(struct rpc_conn *conn, const char *addr, const struct rpc_key *key, const char *file)
+{
+	struct rpc_identity id = { .key = key };
+	int err = rpc_connect_as(conn, addr, &id);
+	if (err) {
+		fprintf(stderr, "bench/rpc: %s: %s\n", addr, conn->why[0] ? conn->why : strerror(-err));
+		exit(1);
+	}
+	struct rpc_val open_args[] = { rpc_int(RPC_HANDLE_CWD), rpc_str(file), rpc_int(0), rpc_int(0), rpc_int(0),
+				       rpc_int(0) };
+	struct rpc_reply r;
+	if ((err = rpc_call(conn, RPC_OP_OPEN, open_args, 6, &r)))
+		die("OPEN", -err);
+	if (r.result < 0) {
+		fprintf(stderr, "bench/rpc: OPEN %s: canonical errno %lld\n", file, (long long)-r.result);
+		exit(1);
+	}
+	int64_t h = r.result;
+	rpc_reply_free(&r);
+	return h;
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: rpc --shadow ADDR:PORT --file NAME [--iters N] [--rounds R]\n"
+	      "           [--keyed-shadow ADDR:PORT --key FILE]\n"
 	      "Round trips of NULL, PREAD 1 byte and PREAD 8 KB against a running\n"
-	      "splitrun-shadow, and a TCP ping-pong of the same sizes.\n", f);
+	      "splitrun-shadow, and a TCP ping-pong of the same sizes; with a keyed\n"
+	      "shadow, also over an authenticated session with sealed frames.\n", f);
 }
 
 int main(int argc, char **argv)
@@ -212,10 +243,12 @@ int main(int argc, char **argv)
 		{ "file", required_argument, 0, 'f' },
 		{ "iters", required_argument, 0, 'n' },
 		{ "rounds", required_argument, 0, 'r' },
+		{ "keyed-shadow", required_argument, 0, 'S' },
+		{ "key", required_argument, 0, 'k' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	const char *shadow = NULL, *file = NULL;
+	const char *shadow = NULL, *file = NULL, *keyed = NULL, *key_file = NULL;
 	int iters = 1000, rounds = 15, c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -223,31 +256,34 @@ int main(int argc, char **argv)
 		case 'f': file = optarg; break;
 		case 'n': iters = atoi(optarg); break;
 		case 'r': rounds = atoi(optarg); break;
+		case 'S': keyed = optarg; break;
+		case 'k': key_file = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!shadow || !file || iters < 1 || rounds < 1 || rounds > MAX_ROUNDS) {
+	if (!shadow || !file || iters < 1 || rounds < 1 || rounds > MAX_ROUNDS || !keyed != !key_file) {
 		usage(stderr);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
 
-	struct rpc_conn conn;
-	int err = rpc_connect(&conn, shadow);
-	if (err)
-		die(shadow, -err);
-	struct rpc_val open_args[] = { rpc_int(RPC_HANDLE_CWD), rpc_str(file), rpc_int(0), rpc_int(0), rpc_int(0),
-				       rpc_int(0) };
-	struct rpc_reply r;
-	if ((err = rpc_call(&conn, RPC_OP_OPEN, open_args, 6, &r)))
-		die("OPEN", -err);
-	if (r.result < 0) {
-		fprintf(stderr, "bench/rpc: OPEN %s: canonical errno %lld\n", file, (long long)-r.result);
-		return 1;
+	struct rpc_conn conn, sconn;
+	int64_t h = connect_and_open(&conn, shadow, NULL, file);
+	if (keyed) {
+		struct rpc_key key;
+		char err[512];
+		if (rpc_crypto_init() || rpc_key_load(key_file, &key, err, sizeof err)) {
+			fprintf(stderr, "bench/rpc: --key %s: %s\n", key_file, err);
+			return 2;
+		}
+		/* The same file opens as the same handle number in a fresh session. */
+		if (connect_and_open(&sconn, keyed, &key, file) != h) {
+			fprintf(stderr, "bench/rpc: the keyed session's handle differs\n");
+			return 1;
+		}
+		rpc_key_wipe(&key);
 	}
-	int64_t h = r.result;
-	rpc_reply_free(&r);
 
 	struct rpc_case cases[] = {
 		{ .name = "NULL", .op = RPC_OP_NULL, .nargs = 0, .want_result = 0 },
@@ -268,16 +304,22 @@ int main(int argc, char **argv)
 		rpc_once(&conn, rc, &rc->rep_len);
 		struct pingpong p;
 		pingpong_start(&p, rc->req_len, rc->rep_len);
-		/* Warm both paths up before timing. */
+		/* Warm every path up before timing. */
 		rpc_round(&conn, rc, iters / 10 + 1);
+		if (keyed)
+			rpc_round(&sconn, rc, iters / 10 + 1);
 		pingpong_round(&p, iters / 10 + 1);
 		for (int round = 0; round < rounds; round++) {
 			rc->rpc[round] = rpc_round(&conn, rc, iters);
+			if (keyed)
+				rc->sealed[round] = rpc_round(&sconn, rc, iters);
 			rc->pp[round] = pingpong_round(&p, iters);
 		}
 		pingpong_stop(&p);
 	}
 	rpc_close(&conn);
+	if (keyed)
+		rpc_close(&sconn);
 
 	printf("%-11s %6s %8s %8s %13s %6s %12s\n", "case", "req B", "reply B", "rpc us", "ping-pong us", "ratio",
 	       "ratio q1-q3");
@@ -295,5 +337,24 @@ int main(int argc, char **argv)
 	printf("(%d rounds of %d round trips per case, rpc and ping-pong alternating; medians over rounds;\n"
 	       " ratio = median of the per-round rpc/ping-pong ratios, q1-q3 their spread; target <= 1.30)\n",
 	       rounds, iters);
+	if (!keyed)
+		return 0;
+	printf("\n%-11s %6s %8s %9s %13s %6s %11s %12s\n", "sealed", "req B", "reply B", "sealed us", "ping-pong us",
+	       "ratio", "vs plain rpc", "q1-q3");
+	for (size_t k = 0; k < ncases; k++) {
+		struct rpc_case *rc = &cases[k];
+		double to_pp[MAX_ROUNDS], to_rpc[MAX_ROUNDS];
+		for (int round = 0; round < rounds; round++) {
+			to_pp[round] = rc->sealed[round] / rc->pp[round];
+			to_rpc[round] = rc->sealed[round] / rc->rpc[round];
+		}
+		double sealed_us = quantile(rc->sealed, rounds, 0.5), pp_us = quantile(rc->pp, rounds, 0.5);
+		double ratio = quantile(to_pp, rounds, 0.5), vs = quantile(to_rpc, rounds, 0.5);
+		double q1 = quantile(to_rpc, rounds, 0.25), q3 = quantile(to_rpc, rounds, 0.75);
+		printf("%-11s %6zu %8zu %9.2f %13.2f %6.2f %11.2f %7.2f-%.2f\n", rc->name, rc->req_len + RPC_SEAL_ABYTES,
+		       rc->rep_len + RPC_SEAL_ABYTES, sealed_us, pp_us, ratio, vs, q1, q3);
+	}
+	printf("(the same rounds over an authenticated session with sealed frames: XChaCha20-Poly1305 both ways;\n"
+	       " ratio to the plain ping-pong of the unsealed sizes, and to the plain rpc of the same round)\n");
 	return 0;
 }

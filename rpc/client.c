@@ -2,10 +2,16 @@
 #include "rpc/client.h"
 
 #include "rpc/addr.h"
+#include "rpc/auth.h"
 #include "rpc/canon.h"
+#include "rpc/seal.h"
 
 #include <errno.h>
 #include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdint.h>
@@ -94,8 +100,35 @@ void rpc_reader_init(struct rpc_reader *r, int fd)
 void rpc_reader_free(struct rpc_reader *r)
 {
 	free(r->buf);
+	rpc_seal_free(r->open);
+	r->open = NULL;
 	r->buf = NULL;
 	r->cap = r->start = r->end = 0;
+}
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* With a deadline, waits until fd is readable or the deadline passes. */
+static int reader_wait(struct rpc_reader *r)
+{
+	if (!r->deadline_ms)
+		return 0;
+	for (;;) {
+		int64_t left = r->deadline_ms - monotonic_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		struct pollfd p = { .fd = r->fd, .events = POLLIN };
+		int n = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -errno;
+	}
 }
 
 /* Makes room for need bytes from start: moves the unread bytes to the
@@ -124,6 +157,8 @@ static int reader_fill(struct rpc_reader *r, size_t need)
 {
 	int rc = reader_room(r, need);
 	while (!rc && r->end - r->start < need) {
+		if ((rc = reader_wait(r)))
+			break;
 		ssize_t n = recv(r->fd, r->buf + r->end, r->cap - r->end, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -132,6 +167,7 @@ static int reader_fill(struct rpc_reader *r, size_t need)
 		if (n == 0)
 			return r->end == r->start ? -ECONNRESET : -EPROTO;
 		r->end += (size_t)n;
+		r->received += (uint64_t)n;
 	}
 	return rc;
 }
@@ -146,24 +182,119 @@ int rpc_reader_next(struct rpc_reader *r, const uint8_t **frame, size_t *len)
 	struct rpc_dec d;
 	rpc_dec_init(&d, r->buf + r->start, 8);
 	int64_t n = rpc_get_i64(&d);
-	if ((rc = rpc_frame_len_ok(n)) || (rc = reader_fill(r, 8 + (size_t)n)))
+	rc = r->open ? rpc_seal_len_ok(n) : rpc_frame_len_ok(n);
+	if (rc || (rc = reader_fill(r, 8 + (size_t)n)))
 		return rc;
-	*frame = r->buf + r->start + 8;
-	*len = (size_t)n;
+	const uint8_t *at = r->buf + r->start;
 	r->start += 8 + (size_t)n;
+	if (r->open)
+		return rpc_seal_open(r->open, at, at + 8, (size_t)n, frame, len);
+	*frame = at + 8;
+	*len = (size_t)n;
 	return 0;
+}
+
+int rpc_transport_send(int fd, struct rpc_seal *seal, const uint8_t *data, size_t len)
+{
+	if (seal) {
+		int rc = rpc_seal_frames(seal, data, len, &data, &len);
+		if (rc)
+			return rc;
+	}
+	return rpc_write_full(fd, data, len);
 }
 
 static int flush(struct rpc_conn *c)
 {
 	if (c->enc.error)
 		return c->enc.error;
-	int rc = rpc_write_full(c->fd, c->enc.data, c->enc.len);
+	int rc = rpc_transport_send(c->fd, c->seal, c->enc.data, c->enc.len);
 	rpc_enc_reset(&c->enc);
 	return rc;
 }
 
-int rpc_attach(struct rpc_conn *c, int fd)
+__attribute__((format(printf, 3, 4)))
+static int why(struct rpc_conn *c, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof c->why, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int refusal(struct rpc_conn *c, int64_t canon, const struct rpc_key *key)
+{
+	int64_t native;
+	if (canon_errno_decode(canon, &native))
+		return why(c, -EINVAL, "the shadow refused the handshake with an unknown error (%lld)", (long long)canon);
+	int e = (int)native;
+	if (e == EACCES && key)
+		return why(c, -EACCES, "the shadow does not accept key %s (it is none of its --key keys)", key->name);
+	if (e == EACCES)
+		return why(c, -EACCES, "the shadow requires a key: give --key FILE (or SPLITRUN_KEY=FILE) with a "
+			   "copy of one of its keys");
+	if (e == EBUSY)
+		return why(c, -EBUSY, "the shadow is serving as many sessions as it allows (--max-sessions); "
+			   "try again later");
+	if (e == EPROTONOSUPPORT)
+		return why(c, -EPROTONOSUPPORT, "it speaks no protocol version this splitrun knows");
+	return why(c, -e, "the shadow refused the handshake: %s", strerror(e));
+}
+
+/* The second round trip of an authenticated handshake: our proof and
+ * stream header out, the shadow's stream header back. */
+static int authenticate(struct rpc_conn *c, const struct rpc_key *key, const char *user, const uint8_t *hello,
+			size_t hello_len, const struct rpc_reply *r)
+{
+	struct rpc_auth_challenge ch;
+	if (r->nvals != 4 || rpc_auth_challenge_decode(r->vals[3].p, (size_t)r->vals[3].i, &ch))
+		return why(c, -EPROTO, "the shadow's challenge is malformed (is it a splitrun-shadow?)");
+	uint8_t th[32], proof[RPC_AUTH_PROOF], to_shadow[RPC_KEY_BYTES], to_agent[RPC_KEY_BYTES];
+	rpc_auth_transcript(hello, hello_len, r->vals[0].i, r->vals[1].i, c->server_arch, ch.nonce, th);
+	if (!rpc_auth_proof_ok(key, RPC_ROLE_SHADOW, th, ch.proof))
+		return why(c, -EKEYREJECTED, "the shadow did not prove that it holds key %s: it is not the shadow "
+			   "you meant, or someone is in between", key->name);
+	rpc_auth_proof(key, RPC_ROLE_AGENT, th, proof);
+	rpc_auth_session_keys(key, th, to_shadow, to_agent);
+	uint8_t header[RPC_SEAL_HEADER];
+	struct rpc_seal *seal = rpc_seal_push(to_shadow, header);
+	struct rpc_val args[2] = { rpc_buf(proof, sizeof proof), rpc_buf(header, sizeof header) };
+	int rc = seal ? rpc_encode_request(&c->enc, 0, RPC_OP_AUTH, args, 2) : -ENOMEM;
+	if (!rc)
+		rc = flush(c);
+	struct rpc_reply ar = { 0 };
+	if (!rc)
+		rc = rpc_recv(c, 0, &ar);
+	if (!rc && ar.op != RPC_OP_AUTH)
+		rc = why(c, -EPROTO, "the shadow answered AUTH with op %lld", (long long)ar.op);
+	int64_t native;
+	if (!rc && ar.result < 0) {
+		rc = canon_errno_decode(-ar.result, &native) ? -EINVAL : (int)-native;
+		if (rc == -EPERM)
+			why(c, rc, "the shadow's --authfile allows neither %s nor %s@this host", key->name, user);
+		else if (rc == -EACCES)
+			why(c, rc, "the shadow refused our proof for key %s", key->name);
+		else
+			why(c, rc, "the shadow cannot serve what its --authfile gives %s: %s", key->name, strerror(-rc));
+	} else if (!rc && (ar.nvals != 1 || ar.vals[0].i != RPC_SEAL_HEADER)) {
+		rc = why(c, -EPROTO, "the shadow's AUTH reply is malformed");
+	} else if (!rc && !(c->in.open = rpc_seal_pull(to_agent, ar.vals[0].p))) {
+		rc = -ENOMEM;
+	}
+	if (!rc) {
+		c->seal = seal;
+		seal = NULL;
+	}
+	rpc_seal_free(seal);
+	rpc_reply_free(&ar);
+	rpc_wipe(th, sizeof th);
+	rpc_wipe(to_shadow, sizeof to_shadow);
+	rpc_wipe(to_agent, sizeof to_agent);
+	return rc;
+}
+
+int rpc_attach_as(struct rpc_conn *c, int fd, const struct rpc_identity *id)
 {
 	memset(c, 0, sizeof *c);
 	c->fd = fd;
@@ -172,32 +303,74 @@ int rpc_attach(struct rpc_conn *c, int fd)
 	rpc_reader_init(&c->in, fd);
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	rpc_encode_hello(&c->enc, rpc_host_arch(), RPC_FEATURES);
+	const struct rpc_key *key = id ? id->key : NULL;
+	int64_t offered = RPC_FEATURE_COMPOUND | (key ? RPC_FEATURE_AUTH : 0);
+	uint8_t auth[RPC_MAX_AUTH];
+	size_t auth_len = 0;
+	char user[RPC_MAX_USER + 1] = "";
+	if (key) {
+		if (rpc_crypto_init())
+			return why(c, -ENOSYS, "libsodium cannot start (no entropy source?)");
+		struct rpc_auth_hello ah = { .scheme = RPC_AUTH_SCHEME };
+		if (id->user)
+			snprintf(user, sizeof user, "%s", id->user);
+		else
+			rpc_user_self(user);
+		if (!rpc_user_valid(user, strlen(user)))
+			return why(c, -EINVAL, "user name '%s' cannot be claimed (1 to %d of A-Z a-z 0-9 . _ -)", user,
+				   RPC_MAX_USER);
+		memcpy(ah.key_id, key->id, sizeof ah.key_id);
+		rpc_random(ah.nonce, sizeof ah.nonce);
+		snprintf(ah.user, sizeof ah.user, "%s", user);
+		auth_len = rpc_auth_hello_encode(&ah, auth);
+	}
+	rpc_encode_hello_auth(&c->enc, rpc_host_arch(), offered, auth, auth_len);
+	/* The transcript starts with the HELLO frame as sent. */
+	uint8_t hello[8 + 3 * 8 + 8 + RPC_MAX_ARCH + 8 + RPC_MAX_AUTH + 8];
+	size_t hello_len = c->enc.len - 8;
+	memcpy(hello, c->enc.data + 8, hello_len < sizeof hello ? hello_len : sizeof hello);
+	c->in.deadline_ms = monotonic_ms() + RPC_HANDSHAKE_TIMEOUT_MS;
 	int rc = flush(c);
-	struct rpc_reply r;
+	struct rpc_reply r = { 0 };
 	if (!rc)
 		rc = rpc_recv(c, 0, &r);
+	if (rc == -ETIMEDOUT)
+		return why(c, rc, "no answer to the handshake within %d s", RPC_HANDSHAKE_TIMEOUT_MS / 1000);
 	if (rc)
 		return rc;
-	int64_t native;
 	if (r.op != RPC_OP_HELLO) {
 		rc = -EPROTO;
 	} else if (r.result < 0) {
-		rc = canon_errno_decode(-r.result, &native) ? -EINVAL : (int)-native;
-	} else if (r.vals[0].i != RPC_VERSION || (r.vals[1].i & ~RPC_FEATURES)) {
+		rc = refusal(c, -r.result, key);
+	} else if (r.vals[0].i < RPC_VERSION_MIN || r.vals[0].i > RPC_VERSION || (r.vals[1].i & ~offered)) {
 		rc = -EPROTONOSUPPORT;   /* a version or features we did not offer */
 	} else {
 		c->server_version = r.vals[0].i;
 		c->server_features = r.vals[1].i;
 		memcpy(c->server_arch, r.vals[2].p, (size_t)r.vals[2].i);
 		c->server_arch[r.vals[2].i] = 0;
+		if (key && !(c->server_features & RPC_FEATURE_AUTH))
+			rc = why(c, -ENOKEY, "the shadow does not authenticate (it runs without --key), so anyone "
+				 "could stand in for it: not using it with a key");
+		else if (key)
+			rc = authenticate(c, key, user, hello, hello_len, &r);
 	}
 	rpc_reply_free(&r);
+	rpc_wipe(auth, sizeof auth);
+	if (rc == -ETIMEDOUT)
+		why(c, rc, "no answer to the handshake within %d s", RPC_HANDSHAKE_TIMEOUT_MS / 1000);
+	c->in.deadline_ms = 0;
 	return rc;
 }
 
-int rpc_connect(struct rpc_conn *c, const char *addr_port)
+int rpc_attach(struct rpc_conn *c, int fd)
 {
+	return rpc_attach_as(c, fd, NULL);
+}
+
+int rpc_connect_as(struct rpc_conn *c, const char *addr_port, const struct rpc_identity *id)
+{
+	c->why[0] = 0;
 	struct addrinfo *list;
 	int e = rpc_resolve(addr_port, false, &list);
 	if (e)
@@ -217,10 +390,15 @@ int rpc_connect(struct rpc_conn *c, const char *addr_port)
 	freeaddrinfo(list);
 	if (fd < 0)
 		return e ? e : -EHOSTUNREACH;
-	int rc = rpc_attach(c, fd);
+	int rc = rpc_attach_as(c, fd, id);
 	if (rc)
 		rpc_close(c);
 	return rc;
+}
+
+int rpc_connect(struct rpc_conn *c, const char *addr_port)
+{
+	return rpc_connect_as(c, addr_port, NULL);
 }
 
 void rpc_close(struct rpc_conn *c)
@@ -230,6 +408,8 @@ void rpc_close(struct rpc_conn *c)
 	c->fd = -1;
 	rpc_enc_free(&c->enc);
 	rpc_reader_free(&c->in);
+	rpc_seal_free(c->seal);
+	c->seal = NULL;
 	while (c->stash) {
 		struct rpc_stash *s = c->stash;
 		c->stash = s->next;

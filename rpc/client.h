@@ -7,14 +7,20 @@
 #include "rpc/wire.h"
 
 struct rpc_stash;
+struct rpc_seal;
+struct rpc_key;
 
 /* A buffered frame reader: one recv() usually brings a whole frame (or
  * several), so a frame costs one system call, not one for its length and
- * one for its body; frames are handed out in place, without a copy. */
+ * one for its body; frames are handed out in place, without a copy. With
+ * open set, frames are sealed (rpc/seal.h) and handed out opened. */
 struct rpc_reader {
 	int fd;
 	uint8_t *buf;
 	size_t cap, start, end;   /* unread bytes are buf[start..end) */
+	struct rpc_seal *open;    /* owned; NULL: plain frames */
+	int64_t deadline_ms;      /* CLOCK_MONOTONIC ms; 0: none (the socket's own timeout) */
+	uint64_t received;        /* bytes received so far */
 };
 
 void rpc_reader_init(struct rpc_reader *r, int fd);
@@ -22,8 +28,16 @@ void rpc_reader_free(struct rpc_reader *r);
 /* The next whole frame, without its length field, valid until the next
  * call. Returns 0; -ECONNRESET when the peer closed between frames; -EPROTO
  * when it closed inside one or sent a length under 16; -E2BIG for a length
- * over RPC_MAX_FRAME; -ENOMEM; or the recv errno. */
+ * over RPC_MAX_FRAME; -EBADMSG for a sealed frame that does not open;
+ * -ETIMEDOUT past deadline_ms; -ENOMEM; or the recv errno. */
 int rpc_reader_next(struct rpc_reader *r, const uint8_t **frame, size_t *len);
+
+/* Sends len bytes of whole frames, sealed first when seal is set: the
+ * transport's one way out, for both sides. Returns 0 or -errno. */
+int rpc_transport_send(int fd, struct rpc_seal *seal, const uint8_t *data, size_t len);
+
+/* How long an agent waits for the shadow to complete the handshake. */
+#define RPC_HANDSHAKE_TIMEOUT_MS 30000
 
 struct rpc_conn {
 	int fd;
@@ -33,6 +47,15 @@ struct rpc_conn {
 	struct rpc_enc enc;
 	struct rpc_reader in;
 	struct rpc_stash *stash;   /* replies read while waiting for another tag */
+	struct rpc_seal *seal;     /* owned; set once an authenticated handshake is done */
+	char why[256];             /* why the handshake failed, when it did (else "") */
+};
+
+/* Who the agent is to a shadow that authenticates (docs/wire-format.md,
+ * "Authentication"): its key and the user name it claims. */
+struct rpc_identity {
+	const struct rpc_key *key;   /* NULL: no key; the shadow must not require one */
+	const char *user;            /* NULL: this process's user (rpc_user_self) */
 };
 
 /* A reply owns one allocation holding its frame and vals; vals point into
@@ -50,10 +73,19 @@ struct rpc_reply {
  * hands. Returns 0 or a negative errno: rpc_resolve's (-EINVAL malformed,
  * -ENXIO unknown host, ...), connect's, or the handshake's (the shadow's
  * refusal is decoded from its canonical errno; -EPROTONOSUPPORT when it
- * offers no version we speak). */
+ * offers no version we speak); c->why then says why in a sentence when
+ * there is more to say. */
 int rpc_connect(struct rpc_conn *c, const char *addr_port);
 /* Uses an already connected socket (takes ownership) and shakes hands. */
 int rpc_attach(struct rpc_conn *c, int fd);
+/* The same, authenticating with id's key when it has one: both sides
+ * prove they hold the key and every later frame is sealed. Besides the
+ * errors above: -EACCES (the shadow does not accept the key, or wants one),
+ * -EPERM (its authfile does not allow us), -EKEYREJECTED (the shadow did not
+ * prove it holds the key), -ENOKEY (it does not authenticate at all),
+ * -EBUSY (it serves all the sessions it allows), -ETIMEDOUT. */
+int rpc_connect_as(struct rpc_conn *c, const char *addr_port, const struct rpc_identity *id);
+int rpc_attach_as(struct rpc_conn *c, int fd, const struct rpc_identity *id);
 void rpc_close(struct rpc_conn *c);
 
 /* Sends one request; returns its tag (>0) or a negative errno. */

@@ -432,7 +432,7 @@ int rpc_decode_compound(const struct rpc_frame *f, struct rpc_call *calls, size_
 		int64_t op = rpc_get_i64(&d);
 		const char *sig = rpc_op_args(op);
 		/* An unknown op inside cannot be skipped: its length is unknown. */
-		if (d.error || !sig || op == RPC_OP_COMPOUND || op == RPC_OP_HELLO)
+		if (d.error || !sig || op == RPC_OP_COMPOUND || op == RPC_OP_HELLO || op == RPC_OP_AUTH)
 			return d.error ? d.error : -EPROTO;
 		size_t start = n;
 		int rc = rpc_get_sig(&d, sig, vals, &n, max);
@@ -473,7 +473,8 @@ static int compound_reply(struct rpc_dec *d, int64_t result, struct rpc_val *val
 		if (d->error)
 			return d->error;
 		/* Only the last executed op may have failed. */
-		if (!sig || op.i == RPC_OP_HELLO || op.i == RPC_OP_COMPOUND || (res.i < 0 && k != count - 1))
+		if (!sig || op.i == RPC_OP_HELLO || op.i == RPC_OP_COMPOUND || op.i == RPC_OP_AUTH ||
+		    (res.i < 0 && k != count - 1))
 			return -EPROTO;
 		int rc = push(vals, n, max, op);
 		if (!rc)
@@ -485,6 +486,16 @@ static int compound_reply(struct rpc_dec *d, int64_t result, struct rpc_val *val
 		last = res.i;
 	}
 	return last == result ? 0 : -EPROTO;
+}
+
+/* The version field of a HELLO reply whose result is >= 0. */
+static int64_t hello_version(const struct rpc_frame *f)
+{
+	struct rpc_dec d;
+	rpc_dec_init(&d, f->body, f->body_len);
+	rpc_get_i64(&d);
+	int64_t v = rpc_get_i64(&d);
+	return d.error ? 0 : v;
 }
 
 int rpc_decode_reply(const struct rpc_frame *f, int64_t *result, struct rpc_val *vals, size_t max, size_t *n)
@@ -501,6 +512,9 @@ int rpc_decode_reply(const struct rpc_frame *f, int64_t *result, struct rpc_val 
 		rc = compound_reply(&d, *result, vals, max, n);
 	else if (!rc && *result >= 0)
 		rc = rpc_get_sig(&d, sig, vals, n, max);
+	/* From version 2 on, the HELLO reply ends with an auth field. */
+	if (!rc && f->op == RPC_OP_HELLO && *result >= 0 && hello_version(f) >= 2)
+		rc = rpc_get_sig(&d, "A", vals, n, max);
 	if (!rc && d.pos != d.len)
 		rc = -EPROTO;
 	return rc;
@@ -529,7 +543,7 @@ int rpc_encode_compound(struct rpc_enc *e, int64_t tag, const struct rpc_call *c
 	int rc = 0;
 	for (size_t k = 0; !rc && k < n; k++) {
 		const char *sig = rpc_op_args(calls[k].op);
-		if (!sig || calls[k].op == RPC_OP_COMPOUND || calls[k].op == RPC_OP_HELLO) {
+		if (!sig || calls[k].op == RPC_OP_COMPOUND || calls[k].op == RPC_OP_HELLO || calls[k].op == RPC_OP_AUTH) {
 			rc = -EINVAL;
 			break;
 		}
@@ -644,15 +658,20 @@ void rpc_put_dirent(struct rpc_enc *e, int64_t ino, int64_t off, int64_t canon_t
 
 /* ---- the handshake ---- */
 
-void rpc_encode_hello(struct rpc_enc *e, const char *arch, int64_t features)
+void rpc_encode_hello_auth(struct rpc_enc *e, const char *arch, int64_t features, const void *auth, size_t n)
 {
 	rpc_frame_begin(e, 0, RPC_OP_HELLO);
 	rpc_put_i64(e, RPC_MAGIC);
 	rpc_put_i64(e, RPC_VERSION);
 	rpc_put_i64(e, features);
 	rpc_put_str(e, arch, RPC_MAX_ARCH);
-	rpc_put_bytes(e, "", 0, RPC_MAX_AUTH);
+	rpc_put_bytes(e, auth, n, RPC_MAX_AUTH);
 	rpc_frame_end(e);
+}
+
+void rpc_encode_hello(struct rpc_enc *e, const char *arch, int64_t features)
+{
+	rpc_encode_hello_auth(e, arch, features, "", 0);
 }
 
 int rpc_decode_hello(const struct rpc_frame *f, struct rpc_hello *h)
@@ -678,18 +697,21 @@ int rpc_decode_hello(const struct rpc_frame *f, struct rpc_hello *h)
 	return 0;
 }
 
-int rpc_negotiate(const struct rpc_hello *h, int64_t *version, int64_t *features)
+int rpc_negotiate(const struct rpc_hello *h, int64_t offered, int64_t *version, int64_t *features)
 {
 	/* The agent offers the highest version it speaks; a shadow answers the
-	 * highest it speaks that is not above it. */
-	if (h->version < 1)
+	 * highest it speaks that is not above it. AUTH needs version 2. */
+	if (h->version < RPC_VERSION_MIN)
 		return -EPROTONOSUPPORT;
 	*version = h->version < RPC_VERSION ? h->version : RPC_VERSION;
-	*features = h->features & RPC_FEATURES;
+	*features = h->features & offered & RPC_FEATURES;
+	if (*version < 2)
+		*features &= ~RPC_FEATURE_AUTH;
 	return 0;
 }
 
-void rpc_encode_hello_reply(struct rpc_enc *e, int64_t result, int64_t version, int64_t features, const char *arch)
+static void hello_reply(struct rpc_enc *e, int64_t result, int64_t version, int64_t features, const char *arch,
+			const void *auth, size_t n)
 {
 	rpc_frame_begin(e, 0, RPC_OP_HELLO);
 	rpc_put_i64(e, result);
@@ -697,8 +719,21 @@ void rpc_encode_hello_reply(struct rpc_enc *e, int64_t result, int64_t version, 
 		rpc_put_i64(e, version);
 		rpc_put_i64(e, features);
 		rpc_put_str(e, arch, RPC_MAX_ARCH);
+		if (version >= 2)
+			rpc_put_bytes(e, auth, n, RPC_MAX_AUTH);
 	}
 	rpc_frame_end(e);
+}
+
+void rpc_encode_hello_reply(struct rpc_enc *e, int64_t result, int64_t version, int64_t features, const char *arch)
+{
+	hello_reply(e, result, version, features, arch, "", 0);
+}
+
+void rpc_encode_hello_reply_auth(struct rpc_enc *e, int64_t version, int64_t features, const char *arch,
+				 const void *auth, size_t n)
+{
+	hello_reply(e, 0, version, features, arch, auth, n);
 }
 
 const char *rpc_host_arch(void)

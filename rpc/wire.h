@@ -9,7 +9,8 @@
 #include <stdint.h>
 
 #define RPC_MAGIC        INT64_C(0x53504c4954525043)   /* "SPLITRPC" */
-#define RPC_VERSION      1
+#define RPC_VERSION      2            /* the highest version spoken */
+#define RPC_VERSION_MIN  1            /* the lowest */
 /* Hard bounds; docs/wire-format.md gives the reason for each. */
 #define RPC_MAX_FRAME    (1u << 21)   /* bytes after the length field */
 #define RPC_MAX_BUF      (1u << 20)   /* one data buffer */
@@ -91,7 +92,8 @@
 	X(IDS,       42, "",       "iiiiG") \
 	X(CLOCK_GETTIME,43, "i",   "T") \
 	X(COMPOUND,  44, "",       "") \
-	X(FLOCK,     45, "ii",     "")
+	X(FLOCK,     45, "ii",     "") \
+	X(AUTH,      46, "AA",     "A")
 
 enum rpc_op {
 #define RPC_OP_ENUM(name, num, args, res) RPC_OP_##name = num,
@@ -232,7 +234,7 @@ void rpc_vals_utsname(const struct rpc_val *v, struct canon_utsname *u);
 void rpc_vals_flock(const struct rpc_val *v, struct canon_flock *fl);
 void rpc_vals_timespec(const struct rpc_val *v, struct canon_timespec *ts);
 
-/* The handshake. */
+/* The handshake (docs/wire-format.md, "Handshake" and "Authentication"). */
 struct rpc_hello {
 	int64_t magic, version, features;
 	char arch[RPC_MAX_ARCH + 1];
@@ -240,18 +242,26 @@ struct rpc_hello {
 	uint8_t auth[RPC_MAX_AUTH];
 };
 #define RPC_FEATURE_COMPOUND INT64_C(1)
-#define RPC_FEATURES         RPC_FEATURE_COMPOUND
+#define RPC_FEATURE_AUTH     INT64_C(2)   /* version 2: shared-key authentication, sealed frames */
+#define RPC_FEATURES         (RPC_FEATURE_COMPOUND | RPC_FEATURE_AUTH)
 
 /* The agent's HELLO (tag 0; version RPC_VERSION, an empty auth field). */
 void rpc_encode_hello(struct rpc_enc *e, const char *arch, int64_t features);
+/* The same with an auth field of n <= RPC_MAX_AUTH bytes. */
+void rpc_encode_hello_auth(struct rpc_enc *e, const char *arch, int64_t features, const void *auth, size_t n);
 /* Decodes a HELLO request; -EPROTO when malformed or the magic is wrong. */
 int rpc_decode_hello(const struct rpc_frame *f, struct rpc_hello *h);
 /* The shadow's side of the negotiation: the version and features the
- * session will use, or -EPROTONOSUPPORT when no version is common. */
-int rpc_negotiate(const struct rpc_hello *h, int64_t *version, int64_t *features);
-/* The shadow's HELLO reply: result 0 with version, features and arch, or
- * result -canonical errno alone. */
+ * session will use (the agent's features that are also in offered), or
+ * -EPROTONOSUPPORT when no version is common. */
+int rpc_negotiate(const struct rpc_hello *h, int64_t offered, int64_t *version, int64_t *features);
+/* The shadow's HELLO reply: result 0 with version, features and arch (and
+ * from version 2 on an auth field, here empty), or result -canonical
+ * errno alone. */
 void rpc_encode_hello_reply(struct rpc_enc *e, int64_t result, int64_t version, int64_t features, const char *arch);
+/* A version 2 reply with an auth field of n <= RPC_MAX_AUTH bytes. */
+void rpc_encode_hello_reply_auth(struct rpc_enc *e, int64_t version, int64_t features, const char *arch,
+				 const void *auth, size_t n);
 /* The host's architecture name ("x86_64", "aarch64"). */
 const char *rpc_host_arch(void);
 

@@ -2,7 +2,11 @@
  * signals (SIGTERM/SIGINT drain, SIGHUP reopens the log) and the log. */
 #include "shadow/shadow.h"
 
+#include "rpc/auth.h"
+#include "rpc/canon.h"
+#include "rpc/client.h"
 #include "rpc/wire.h"
+#include "shadow/access.h"
 #include "shadow/resolve.h"
 
 #include <arpa/inet.h>
@@ -115,6 +119,7 @@ int shadow_root_open(struct shadow_root *r, const char *path)
 	memset(r, 0, sizeof *r);
 	r->fd = -1;
 	r->frame_timeout_ms = SHADOW_FRAME_TIMEOUT_MS;
+	r->handshake_timeout_ms = SHADOW_HANDSHAKE_TIMEOUT_MS;
 	if (!realpath(path, r->real))
 		return -errno;
 	r->fd = open(r->real, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -447,6 +452,79 @@ static void raise_fd_limit(void)
 
 /* ---- the server ---- */
 
+/* TCP_NODELAY: a reply goes out at once. Keepalive: a session whose
+ * agent's machine vanished (no FIN, no RST) ends within about two minutes
+ * instead of pinning a slot for ever. */
+static void tune_socket(int fd)
+{
+	int one = 1, idle = 60, intvl = 10, cnt = 6;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+}
+
+static int live_sessions(const struct shadow_config *cfg)
+{
+	return cfg->multiprocess ? (int)nchildren : atomic_load(&live_threads);
+}
+
+/* Over --max-sessions: answers the HELLO that is coming with EBUSY
+ * (without reading it), then closes. One log line a second at most. */
+static void refuse_busy(int fd, const char *peer, int max)
+{
+	static int64_t last_log;
+	static unsigned long suppressed;
+	struct rpc_enc e;
+	int64_t busy;
+	rpc_enc_init(&e);
+	canon_errno_encode(EBUSY, &busy);
+	rpc_encode_hello_reply(&e, -busy, 0, 0, NULL);
+	if (!e.error)
+		send(fd, e.data, e.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	rpc_enc_free(&e);
+	shutdown(fd, SHUT_WR);
+	/* What the agent sent already is read, so that close() sends a FIN,
+	 * not a reset that could overtake the answer. */
+	char sink[512];
+	while (recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0)
+		;
+	close(fd);
+	int64_t now = now_ms();
+	if (now - last_log >= 1000) {
+		if (suppressed)
+			shadow_log("session from %s refused: %d sessions open (--max-sessions); %lu more refused "
+				   "since the last line", peer, max, suppressed);
+		else
+			shadow_log("session from %s refused: %d sessions open (--max-sessions)", peer, max);
+		last_log = now;
+		suppressed = 0;
+	} else {
+		suppressed++;
+	}
+}
+
+/* Loads --key and --authfile. Returns 0, or 1 with a message on stderr. */
+static int load_access(const struct shadow_config *cfg, struct shadow_access *acc)
+{
+	char err[512];
+	if (cfg->nkeys && rpc_crypto_init()) {
+		fprintf(stderr, "splitrun-shadow: libsodium cannot start (no entropy source?)\n");
+		return 1;
+	}
+	for (int k = 0; k < cfg->nkeys; k++)
+		if (shadow_keys_add(acc, cfg->keys[k], err, sizeof err)) {
+			fprintf(stderr, "splitrun-shadow: --key %s\n", err);
+			return 1;
+		}
+	if (cfg->authfile && shadow_authfile_load(acc, cfg->authfile, err, sizeof err)) {
+		fprintf(stderr, "splitrun-shadow: --authfile %s: %s\n", cfg->authfile, err);
+		return 1;
+	}
+	return 0;
+}
+
 static void drain(const struct shadow_config *cfg)
 {
 	int sessions = cfg->multiprocess ? (int)nchildren : atomic_load(&live_threads);
@@ -493,6 +571,16 @@ int shadow_serve(const struct shadow_config *cfg)
 	root.read_only = cfg->read_only;
 	root.debug = cfg->debug;
 	root.frame_timeout_ms = cfg->frame_timeout_ms > 0 ? cfg->frame_timeout_ms : SHADOW_FRAME_TIMEOUT_MS;
+	root.handshake_timeout_ms = cfg->handshake_timeout_ms > 0 ? cfg->handshake_timeout_ms : SHADOW_HANDSHAKE_TIMEOUT_MS;
+	root.idle_timeout_ms = cfg->idle_timeout_ms;
+	int max_sessions = cfg->max_sessions > 0 ? cfg->max_sessions : SHADOW_MAX_SESSIONS;
+	static struct shadow_access access;
+	if (load_access(cfg, &access)) {
+		close(root.fd);
+		shadow_access_free(&access);
+		return 1;
+	}
+	root.access = &access;
 	if ((rc = shadow_log_open(cfg->log_path))) {
 		fprintf(stderr, "splitrun-shadow: --log %s: %s\n", cfg->log_path, strerror(-rc));
 		return 1;
@@ -506,19 +594,34 @@ int shadow_serve(const struct shadow_config *cfg)
 	if (lfd < 0) {
 		fprintf(stderr, "splitrun-shadow: --listen %s: %s\n", cfg->listen ? cfg->listen : "127.0.0.1:0",
 			strerror(-lfd));
+		shadow_access_free(&access);
 		return 1;
+	}
+	if (!loopback && !access.nkeys && !cfg->insecure) {
+		fprintf(stderr, "splitrun-shadow: --listen %s: not a loopback address, and without --key anyone who can "
+			"reach it could read and write %s as this user. Give --key FILE (splitrun-shadow --keygen FILE "
+			"makes one; agents use a copy), or --insecure if every machine that can reach this address is "
+			"trusted\n", cfg->listen, root.real);
+		close(lfd);
+		close(root.fd);
+		return 2;
 	}
 	signals_setup();
 	printf("splitrun --shadow %s\n", shown);
 	fflush(stdout);
 	struct rlimit rl;
 	getrlimit(RLIMIT_NOFILE, &rl);
-	shadow_log("serving %s%s on %s (%s%s), path resolution: %s, descriptor limit %llu", root.real,
-		   root.read_only ? " read-only" : "", shown, cfg->multiprocess ? "multiprocess" : "multithread",
+	char keys[160] = "no key: sessions are not authenticated";
+	if (access.nkeys)
+		snprintf(keys, sizeof keys, "%zu key%s (%s%s), frames sealed%s%s", access.nkeys, access.nkeys == 1 ? "" : "s",
+			 access.keys[0].name, access.nkeys > 1 ? ", ..." : "", access.authfile ? ", authfile " : "",
+			 access.authfile ? access.authfile : "");
+	shadow_log("serving %s%s on %s (%s%s), path resolution: %s, descriptor limit %llu; %s; at most %d sessions",
+		   root.real, root.read_only ? " read-only" : "", shown, cfg->multiprocess ? "multiprocess" : "multithread",
 		   cfg->once ? ", one session" : "", resolve_uses_fallback() ? "by hand (no openat2)" : "openat2",
-		   (unsigned long long)rl.rlim_cur);
-	if (!loopback)
-		shadow_log("warning: %s is not a loopback address and sessions are not authenticated yet: "
+		   (unsigned long long)rl.rlim_cur, keys, max_sessions);
+	if (!loopback && !access.nkeys)
+		shadow_log("warning: %s is not a loopback address and sessions are not authenticated (--insecure): "
 			   "anyone who can connect reads and writes %s", shown, root.real);
 
 	while (!got_term) {
@@ -547,13 +650,16 @@ int shadow_serve(const struct shadow_config *cfg)
 			}
 			continue;
 		}
-		int one = 1;
-		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		tune_socket(cfd);
 		char peer[64] = "?";
 		char host[INET6_ADDRSTRLEN], serv[16];
 		if (!getnameinfo((struct sockaddr *)&ss, sl, host, sizeof host, serv, sizeof serv,
 				 NI_NUMERICHOST | NI_NUMERICSERV))
 			snprintf(peer, sizeof peer, "%s:%s", host, serv);
+		if (!cfg->once && live_sessions(cfg) >= max_sessions) {
+			refuse_busy(cfd, peer, max_sessions);
+			continue;
+		}
 		if (cfg->once) {
 			close(lfd);
 			lfd = -1;
@@ -573,5 +679,6 @@ int shadow_serve(const struct shadow_config *cfg)
 	close(root.fd);
 	free(children);
 	free(registry);
+	shadow_access_free(&access);
 	return 0;
 }

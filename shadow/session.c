@@ -3,11 +3,16 @@
  * canonical replies. docs/shadow.md describes the session model. */
 #include "shadow/shadow.h"
 
+#include "rpc/auth.h"
 #include "rpc/canon.h"
 #include "rpc/client.h"
+#include "rpc/seal.h"
 #include "rpc/wire.h"
+#include "shadow/access.h"
 #include "shadow/resolve.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +64,12 @@ struct session {
 	 * fits in RPC_MAX_FRAME (docs/wire-format.md, "The data budget"). */
 	size_t data_left;
 	bool handshaken;
+	int64_t last_frame_ms;           /* when the last frame arrived (--idle-timeout) */
+	struct rpc_seal *seal;           /* replies are sealed once AUTH is done */
+	struct shadow_root own;          /* the root a subject's authfile rule gives */
+	bool own_root;
+	const char *peer;                /* ADDR:PORT, for the log */
+	char host[64];                   /* the peer's address, for user@host */
 	char why[512];                   /* why the session was dropped */
 };
 
@@ -1160,8 +1171,8 @@ static int serve_frame(struct session *s, const uint8_t *buf, size_t len)
 		return drop(s, -EPROTO, "malformed frame: %zu bytes without tag and op", len);
 	if (f.op == RPC_OP_COMPOUND)
 		return serve_compound(s, &f);
-	if (f.op == RPC_OP_HELLO)
-		return drop(s, -EPROTO, "malformed frame: HELLO after the handshake");
+	if (f.op == RPC_OP_HELLO || f.op == RPC_OP_AUTH)
+		return drop(s, -EPROTO, "malformed frame: %s after the handshake", rpc_op_name(f.op));
 	size_t n;
 	int rc = rpc_decode_args(&f, s->args, RPC_MAX_VALS, &n);
 	rpc_frame_begin(&s->out, f.tag, f.op);
@@ -1179,19 +1190,45 @@ static int serve_frame(struct session *s, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Reads the next frame, in a blocking recv() (one per frame as a rule).
- * The socket's receive timeout (--frame-timeout) bounds every wait; at a
- * frame boundary a timeout only means the agent is idle. Returns 0 with the
- * frame (valid until the next call), 1 at a normal end (the agent hung up
+ * The socket's receive timeout bounds every wait: inside a frame, silence
+ * of --frame-timeout ends the session; between frames, only an idle time
+ * of --idle-timeout does. During the handshake the reader's deadline
+ * (--handshake-timeout) bounds the whole of it. Returns 0 with the frame
+ * (valid until the next call), 1 at a normal end (the agent hung up
  * between frames, or the shadow drains), or an error with s->why. */
 static int next_frame(struct session *s, const uint8_t **frame, size_t *len)
 {
 	struct rpc_reader *in = &s->in;
+	uint64_t seen = in->received;
+	int64_t progress = now_ms();
 	int rc;
-	while ((rc = rpc_reader_next(in, frame, len)) == -EAGAIN && in->start == in->end)
-		;
-	if (!rc)
+	while ((rc = rpc_reader_next(in, frame, len)) == -EAGAIN) {
+		int64_t now = now_ms();
+		if (in->received != seen) {
+			seen = in->received;
+			progress = now;
+		}
+		if (in->start != in->end) {
+			if (now - progress >= s->root->frame_timeout_ms)
+				break;   /* a stalled frame */
+		} else if (s->root->idle_timeout_ms && now - s->last_frame_ms >= s->root->idle_timeout_ms) {
+			return drop(s, -ETIMEDOUT, "idle for %d s (--idle-timeout)",
+				    (int)((now - s->last_frame_ms) / 1000));
+		}
+	}
+	if (!rc) {
+		if (s->root->idle_timeout_ms)
+			s->last_frame_ms = now_ms();
 		return 0;
+	}
 	if (shadow_draining() && (rc == -ECONNRESET || rc == -EPROTO))
 		return 1;   /* the drain's shutdown(SHUT_RD), also inside a frame */
 	size_t have = in->end - in->start;
@@ -1207,17 +1244,27 @@ static int next_frame(struct session *s, const uint8_t **frame, size_t *len)
 		return drop(s, rc, "handshake: the first 8 bytes (%s) are no frame length from 16 to %u: "
 			    "not a splitrun agent?", hex, RPC_MAX_FRAME);
 	}
+	int64_t limit = in->open ? (int64_t)RPC_MAX_FRAME + RPC_SEAL_ABYTES : RPC_MAX_FRAME;
+	int64_t least = in->open ? 16 + RPC_SEAL_ABYTES : 16;
 	switch (rc) {
 	case -ECONNRESET:
 		return s->handshaken ? 1 : drop(s, -EPROTO, "closed before the handshake");
+	case -ETIMEDOUT:
+		return drop(s, -ETIMEDOUT, "handshake: not done within %d ms (--handshake-timeout)",
+			    s->root->handshake_timeout_ms);
+	case -EBADMSG:
+		return drop(s, -EBADMSG, "sealed frame %llu does not open: it was altered, dropped, reordered or "
+			    "replayed on the way", (unsigned long long)rpc_seal_count(in->open) + 1);
 	case -E2BIG:
-		return drop(s, -E2BIG, "oversized frame or field: frame length %lld is over %u", (long long)want, RPC_MAX_FRAME);
+		return drop(s, -E2BIG, "oversized frame or field: frame length %lld is over %lld", (long long)want,
+			    (long long)limit);
 	case -EAGAIN:
 		return drop(s, -EPROTO, "malformed frame: no data for %d ms inside a frame (%zu of %lld bytes)",
 			    s->root->frame_timeout_ms, have, want < 0 ? 8LL : (long long)want + 8);
 	case -EPROTO:
-		if (want >= 0 && want < 16)
-			return drop(s, -EPROTO, "malformed frame: frame length %lld is under 16", (long long)want);
+		if (want >= 0 && want < least)
+			return drop(s, -EPROTO, "malformed frame: frame length %lld is under %lld", (long long)want,
+				    (long long)least);
 		return drop(s, -EPROTO, "malformed frame: connection closed inside a frame (%zu of %lld bytes)", have,
 			    want < 0 ? 8LL : (long long)want + 8);
 	default:
@@ -1229,8 +1276,146 @@ static int write_reply(struct session *s, int fd)
 {
 	if (s->out.error)
 		return drop(s, s->out.error, "reply does not fit a frame (%s)", strerror(-s->out.error));
-	int rc = rpc_write_full(fd, s->out.data, s->out.len);
+	int rc = rpc_transport_send(fd, s->seal, s->out.data, s->out.len);
 	return rc ? drop(s, rc, "writing a reply: %s", strerror(-rc)) : 0;
+}
+
+/* Answers the HELLO (or AUTH) with an error and ends the session. */
+__attribute__((format(printf, 5, 6)))
+static int refuse(struct session *s, int fd, int64_t op, int err, const char *fmt, ...)
+{
+	rpc_enc_reset(&s->out);
+	if (op == RPC_OP_HELLO)
+		rpc_encode_hello_reply(&s->out, neg_canon_errno(err), 0, 0, NULL);
+	else
+		rpc_encode_reply(&s->out, 0, op, neg_canon_errno(err), NULL, 0);
+	write_reply(s, fd);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->why, sizeof s->why, fmt, ap);
+	va_end(ap);
+	return -err;
+}
+
+/* Gives the session the root and read-only flag of its authfile rule. */
+static int apply_rule(struct session *s, const struct shadow_rule *rule)
+{
+	if (!rule->root && !rule->read_only)
+		return 0;
+	s->own = *s->root;
+	s->own.read_only = s->root->read_only || rule->read_only;
+	if (rule->root) {
+		int fd = resolve_open(s->root->fd, rule->root, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_IN_ROOT);
+		if (fd < 0)
+			return fd;
+		char proc[64];
+		proc_path(proc, sizeof proc, fd);
+		ssize_t n = readlink(proc, s->own.real, sizeof s->own.real - 1);
+		if (n < 0) {
+			int e = -errno;
+			close(fd);
+			return e;
+		}
+		s->own.real[n] = 0;
+		s->own.fd = fd;
+	}
+	s->own_root = true;
+	int cwd = fcntl(s->own.fd, F_DUPFD_CLOEXEC, 0);
+	if (cwd < 0)
+		return -errno;
+	close(s->cwd_fd);
+	s->cwd_fd = cwd;
+	s->root = &s->own;
+	return 0;
+}
+
+/* The handshake's second half when the shadow has keys
+ * (docs/wire-format.md, "Authentication"): the shadow's challenge and
+ * proof in the HELLO reply, the agent's proof in AUTH, the subjects
+ * checked against the authfile, then sealed frames both ways. */
+static int authenticate(struct session *s, int fd, const uint8_t *hello, size_t hello_len, const struct rpc_hello *h,
+			int64_t version, int64_t features)
+{
+	const struct shadow_access *acc = s->root->access;
+	if (!(features & RPC_FEATURE_AUTH))
+		return refuse(s, fd, RPC_OP_HELLO, EACCES,
+			      "handshake: the agent (%s, protocol version %lld) offers no key, and this shadow requires "
+			      "one (splitrun --key)", h->arch, (long long)h->version);
+	struct rpc_auth_hello ah;
+	if (rpc_auth_hello_decode(h->auth, h->auth_len, &ah))
+		return drop(s, -EPROTO, "handshake: malformed auth field (%zu bytes)", h->auth_len);
+	char user_at_host[RPC_MAX_USER + 1 + sizeof s->host], key_name[RPC_KEY_NAME_LEN + 1] = "key:";
+	snprintf(user_at_host, sizeof user_at_host, "%s@%s", ah.user, s->host);
+	rpc_hex(ah.key_id, sizeof ah.key_id, key_name + 4);
+	if (ah.scheme != RPC_AUTH_SCHEME)
+		return refuse(s, fd, RPC_OP_HELLO, EACCES, "handshake: %s asks for auth scheme %lld (this shadow knows %d)",
+			      user_at_host, (long long)ah.scheme, RPC_AUTH_SCHEME);
+	const struct rpc_key *key = shadow_key_find(acc, ah.key_id);
+	if (!key)
+		return refuse(s, fd, RPC_OP_HELLO, EACCES, "handshake: %s offers %s, which is none of this shadow's keys",
+			      user_at_host, key_name);
+
+	struct rpc_auth_challenge ch;
+	uint8_t th[32], field[RPC_MAX_AUTH];
+	rpc_random(ch.nonce, sizeof ch.nonce);
+	rpc_auth_transcript(hello, hello_len, version, features, rpc_host_arch(), ch.nonce, th);
+	rpc_auth_proof(key, RPC_ROLE_SHADOW, th, ch.proof);
+	size_t n = rpc_auth_challenge_encode(&ch, field);
+	rpc_enc_reset(&s->out);
+	rpc_encode_hello_reply_auth(&s->out, version, features, rpc_host_arch(), field, n);
+	int rc = write_reply(s, fd);
+	if (rc)
+		return rc;
+
+	const uint8_t *buf;
+	size_t len;
+	rc = next_frame(s, &buf, &len);
+	if (rc)
+		return rc < 0 ? rc : drop(s, -EACCES, "handshake: %s with %s hung up before AUTH (this shadow's proof "
+					   "did not satisfy it?)", user_at_host, key->name);
+	struct rpc_frame f;
+	struct rpc_val v[2];
+	if (rpc_frame_parse(buf, len, &f) || f.op != RPC_OP_AUTH)
+		return drop(s, -EPROTO, "handshake: %s sent op %lld where AUTH belongs", user_at_host,
+			    (long long)(len >= 16 ? f.op : -1));
+	if (rpc_decode_args(&f, v, 2, &n) || v[0].i != RPC_AUTH_PROOF || v[1].i != RPC_SEAL_HEADER)
+		return drop(s, -EPROTO, "handshake: malformed AUTH from %s", user_at_host);
+	if (!rpc_auth_proof_ok(key, RPC_ROLE_AGENT, th, v[0].p))
+		return refuse(s, fd, RPC_OP_AUTH, EACCES, "handshake: %s with %s: wrong proof (not the key's holder, or a "
+			      "replay)", user_at_host, key->name);
+	const char *subjects[2] = { key->name, user_at_host };
+	const struct shadow_rule *rule = shadow_authorize(acc, subjects, 2);
+	if (!rule)
+		return refuse(s, fd, RPC_OP_AUTH, EPERM, "not authorized: neither %s nor %s matches a line of %s",
+			      key->name, user_at_host, acc->authfile);
+	if ((rc = apply_rule(s, rule)))
+		return refuse(s, fd, RPC_OP_AUTH, -rc, "%s (%s): root=%s (%s line %d): %s", key->name, user_at_host,
+			      rule->root, acc->authfile, rule->line, strerror(-rc));
+
+	uint8_t to_shadow[RPC_SEAL_KEY], to_agent[RPC_SEAL_KEY], header[RPC_SEAL_HEADER];
+	rpc_auth_session_keys(key, th, to_shadow, to_agent);
+	s->in.open = rpc_seal_pull(to_shadow, v[1].p);
+	struct rpc_seal *seal = rpc_seal_push(to_agent, header);
+	rpc_wipe(to_shadow, sizeof to_shadow);
+	rpc_wipe(to_agent, sizeof to_agent);
+	rpc_wipe(th, sizeof th);
+	if (!s->in.open || !seal) {
+		rpc_seal_free(seal);
+		return drop(s, -ENOMEM, "handshake: no memory for the sealed streams");
+	}
+	struct rpc_val hv = rpc_buf(header, sizeof header);
+	rpc_enc_reset(&s->out);
+	rpc_encode_reply(&s->out, 0, RPC_OP_AUTH, 0, &hv, 1);
+	rc = write_reply(s, fd);
+	s->seal = seal;
+	if (!rc) {
+		char line[64] = "";
+		if (acc->authfile)
+			snprintf(line, sizeof line, ", authfile line %d", rule->line);
+		shadow_log("session from %s: %s (%s) authenticated%s%s%s%s", s->peer, key->name, user_at_host, line,
+			   s->root->read_only ? ", read-only" : "", rule->root ? ", root=" : "", rule->root ? rule->root : "");
+	}
+	return rc;
 }
 
 /* The first frame must be the agent's HELLO (docs/wire-format.md,
@@ -1240,6 +1425,7 @@ static int handshake(struct session *s, int fd)
 {
 	const uint8_t *buf;
 	size_t len;
+	s->in.deadline_ms = now_ms() + s->root->handshake_timeout_ms;
 	int rc = next_frame(s, &buf, &len);
 	if (rc)
 		return rc < 0 ? rc : drop(s, -EPROTO, "the shadow drains: closed before the handshake");
@@ -1258,20 +1444,48 @@ static int handshake(struct session *s, int fd)
 				    (unsigned long long)RPC_MAGIC);
 		return drop(s, -EPROTO, "handshake: malformed HELLO body");
 	}
+	const struct shadow_access *acc = s->root->access;
+	bool keyed = acc && acc->nkeys;
 	int64_t version, features;
-	rc = rpc_negotiate(&h, &version, &features);
+	rc = rpc_negotiate(&h, keyed ? RPC_FEATURES : RPC_FEATURE_COMPOUND, &version, &features);
 	if (rc) {
 		rpc_encode_hello_reply(&s->out, neg_canon_errno(-rc), 0, 0, NULL);
-		rc = drop(s, rc, "handshake: agent (%s) offers protocol version %lld, this shadow speaks %d", h.arch,
-			  (long long)h.version, RPC_VERSION);
+		rc = drop(s, rc, "handshake: agent (%s) offers protocol version %lld, this shadow speaks %d to %d", h.arch,
+			  (long long)h.version, RPC_VERSION_MIN, RPC_VERSION);
+		write_reply(s, fd);
 	} else {
 		shadow_debug(s->root, "session: agent arch %s, version %lld, features %#llx", h.arch,
 			     (long long)h.version, (unsigned long long)h.features);
-		rpc_encode_hello_reply(&s->out, 0, version, features, rpc_host_arch());
+		if (keyed) {
+			rc = authenticate(s, fd, buf, len, &h, version, features);
+		} else {
+			rpc_encode_hello_reply(&s->out, 0, version, features, rpc_host_arch());
+			rc = write_reply(s, fd);
+		}
 	}
-	int wrc = write_reply(s, fd);
+	s->in.deadline_ms = 0;
 	s->handshaken = true;
-	return rc ? rc : wrc;
+	s->last_frame_ms = now_ms();
+	return rc;
+}
+
+/* The peer's address without its port: the host of user@host. */
+static void peer_host(int fd, char *out, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	snprintf(out, size, "local");
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, out, (socklen_t)size);
+	} else if (ss.ss_family == AF_INET6) {
+		struct in6_addr *a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(a))
+			inet_ntop(AF_INET, &a->s6_addr[12], out, (socklen_t)size);
+		else
+			inet_ntop(AF_INET6, a, out, (socklen_t)size);
+	}
 }
 
 int shadow_session_serve(const struct shadow_root *root, int fd, const char *peer, void (*before_close)(int fd))
@@ -1286,21 +1500,31 @@ int shadow_session_serve(const struct shadow_root *root, int fd, const char *pee
 		return rc;
 	}
 	s->root = root;
+	s->peer = peer;
+	peer_host(fd, s->host, sizeof s->host);
 	shadow_debug(root, "session from %s: start", peer);
 	rpc_reader_init(&s->in, fd);
 	rpc_enc_init(&s->out);
-	s->iobuf = malloc(RPC_MAX_BUF);
-	s->args = calloc(RPC_MAX_VALS, sizeof *s->args);
 	s->cwd_fd = fcntl(root->fd, F_DUPFD_CLOEXEC, 0);
-	if (!s->iobuf || !s->args || s->cwd_fd < 0) {
-		snprintf(s->why, sizeof s->why, "no memory or descriptor for a session");
+	if (s->cwd_fd < 0) {
+		snprintf(s->why, sizeof s->why, "no descriptor for a session: %s", strerror(errno));
 		goto out;
 	}
-	/* Every receive waits at most --frame-timeout (recv then fails with
-	 * EAGAIN): inside a frame that ends the session, between frames not. */
-	struct timeval tv = { root->frame_timeout_ms / 1000, (root->frame_timeout_ms % 1000) * 1000 };
+	/* Every receive waits at most this long (recv then fails with EAGAIN):
+	 * next_frame decides whether that is a stalled frame or an idle agent. */
+	int tick = root->frame_timeout_ms;
+	if (root->idle_timeout_ms && root->idle_timeout_ms < tick)
+		tick = root->idle_timeout_ms;
+	struct timeval tv = { tick / 1000, (tick % 1000) * 1000 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	rc = handshake(s, fd);
+	/* What serving needs is set aside only for an agent that shook hands. */
+	if (!rc) {
+		s->iobuf = malloc(RPC_MAX_BUF);
+		s->args = calloc(RPC_MAX_VALS, sizeof *s->args);
+		if (!s->iobuf || !s->args)
+			rc = drop(s, -ENOMEM, "no memory for a session");
+	}
 	while (!rc) {
 		const uint8_t *buf;
 		size_t len;
@@ -1327,7 +1551,10 @@ out:
 	free(s->locks);
 	if (s->cwd_fd >= 0)
 		close(s->cwd_fd);
+	if (s->own_root && s->own.fd != root->fd)
+		close(s->own.fd);
 	rpc_reader_free(&s->in);
+	rpc_seal_free(s->seal);
 	rpc_enc_free(&s->out);
 	free(s->iobuf);
 	free(s->args);

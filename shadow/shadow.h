@@ -14,6 +14,11 @@
 #define SHADOW_MAX_HANDLES       1024    /* open handles per session */
 #define SHADOW_FRAME_TIMEOUT_MS  30000   /* silence allowed inside a frame (--frame-timeout) */
 #define SHADOW_DRAIN_TIMEOUT_MS  10000   /* SIGTERM: time sessions get to end */
+#define SHADOW_MAX_SESSIONS      128     /* sessions at once, handshakes included (--max-sessions) */
+#define SHADOW_HANDSHAKE_TIMEOUT_MS 10000 /* from accept to the end of the handshake (--handshake-timeout) */
+#define SHADOW_MAX_KEY_ARGS      64      /* --key options */
+
+struct shadow_access;
 
 struct shadow_config {
 	const char *root;
@@ -23,7 +28,14 @@ struct shadow_config {
 	bool read_only;
 	bool debug;
 	bool once;
+	bool insecure;             /* serve a non-loopback address without a key */
 	int frame_timeout_ms;      /* 0 = SHADOW_FRAME_TIMEOUT_MS */
+	int handshake_timeout_ms;  /* 0 = SHADOW_HANDSHAKE_TIMEOUT_MS */
+	int idle_timeout_ms;       /* 0 = none */
+	int max_sessions;          /* 0 = SHADOW_MAX_SESSIONS */
+	const char *keys[SHADOW_MAX_KEY_ARGS];   /* --key FILE or DIR */
+	int nkeys;
+	const char *authfile;      /* NULL: every key holder may connect */
 };
 
 /* The export root, opened once. */
@@ -33,6 +45,11 @@ struct shadow_root {
 	bool read_only;
 	bool debug;
 	int frame_timeout_ms;
+	int handshake_timeout_ms;
+	int idle_timeout_ms;       /* 0: an idle session waits for ever */
+	/* Keys and authfile; NULL or without keys: sessions are not
+	 * authenticated (the shadow then serves loopback, or --insecure). */
+	const struct shadow_access *access;
 };
 
 int shadow_root_open(struct shadow_root *r, const char *path);

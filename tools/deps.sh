@@ -7,8 +7,8 @@ set -eu
 # Host packages, and the arm64 libraries that the aarch64 cross build links.
 PACKAGES="build-essential libseccomp-dev libunwind-dev bats strace busybox-static
  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static python3 sqlite3
- iproute2 util-linux procps coreutils findutils"
-ARM64_PACKAGES="libseccomp-dev:arm64 libunwind-dev:arm64"
+ iproute2 util-linux procps coreutils findutils libsodium-dev clang libclang-rt-14-dev"
+ARM64_PACKAGES="libseccomp-dev:arm64 libunwind-dev:arm64 libsodium-dev:arm64"
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 

@@ -34,6 +34,9 @@ static const char usage_text[] =
 	"  --policy FILE        the routing policy (splitrun-policy(5)); default: the\n"
 	"                       built-in one (system files local, the rest remote)\n"
 	"  -C, --cwd DIR        start PROGRAM in DIR, which may be a remote directory\n"
+	"  --key FILE           authenticate with the shared key in FILE (a copy of\n"
+	"                       one the shadow has, see splitrun-shadow --keygen);\n"
+	"                       frames are then encrypted. Default: $SPLITRUN_KEY\n"
 	"  --summary            at the end, count the calls by where they went\n"
 	"                       (local, remote, staged, denied, refused)\n"
 	"  --trace              trace mode: print each trapped call like strace\n"
@@ -82,10 +85,11 @@ struct settings {
 	const char *shadow;
 	const char *policy;
 	const char *cwd;
+	const char *key;
 	bool summary;
 };
 
-enum { OPT_TRACE = 256, OPT_BACKEND, OPT_CHECK_POLICY, OPT_SHADOW, OPT_POLICY, OPT_SUMMARY };
+enum { OPT_TRACE = 256, OPT_BACKEND, OPT_CHECK_POLICY, OPT_SHADOW, OPT_POLICY, OPT_SUMMARY, OPT_KEY };
 
 static int parse_options(int argc, char **argv, struct settings *s)
 {
@@ -97,6 +101,7 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "cwd", required_argument, NULL, 'C' },
 		{ "summary", no_argument, NULL, OPT_SUMMARY },
+		{ "key", required_argument, NULL, OPT_KEY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -127,6 +132,9 @@ static int parse_options(int argc, char **argv, struct settings *s)
 			break;
 		case OPT_SUMMARY:
 			s->summary = true;
+			break;
+		case OPT_KEY:
+			s->key = optarg;
 			break;
 		case 'f':
 			s->trace = s->topts.follow_forks = true;
@@ -189,6 +197,12 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		usage_error("--policy needs --shadow (it routes calls to a shadow)%s", "");
 	if (s->summary && !s->shadow)
 		usage_error("--summary needs --shadow%s", "");
+	if (s->key && !s->shadow)
+		usage_error("--key needs --shadow (it authenticates to a shadow)%s", "");
+	if (!s->key && s->shadow) {
+		const char *env = getenv("SPLITRUN_KEY");
+		s->key = env && *env ? env : NULL;
+	}
 	return optind;
 }
 
@@ -286,6 +300,7 @@ static int run_split(const struct settings *s, char **argv)
 		.shadow = s->shadow,
 		.policy_file = s->policy,
 		.cwd = s->cwd,
+		.key_file = s->key,
 		.summary = s->summary,
 		.follow_forks = s->topts.follow_forks,
 		.argv = argv,

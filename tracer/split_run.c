@@ -14,6 +14,7 @@
 #include "policy/policy.h"
 #include "policy/remote.h"
 #include "rpc/addr.h"
+#include "rpc/auth.h"
 #include "rpc/client.h"
 #include "rpc/wire.h"
 #include "tracer/backend.h"
@@ -54,16 +55,29 @@ static noreturn void bad_input(const char *fmt, const char *a, const char *b)
 	exit(SPLITRUN_EXIT_BAD_INPUT);
 }
 
-static int connect_shadow(struct rpc_conn *conn, const char *addr)
+static int connect_shadow(struct rpc_conn *conn, const char *addr, const char *key_file)
 {
-	int rc = rpc_connect(conn, addr);
+	struct rpc_key key;
+	struct rpc_identity id = { 0 };
+	if (key_file) {
+		char err[512];
+		if (rpc_crypto_init())
+			bad_input("--key %s: libsodium cannot start (no entropy source?)%s", key_file, "");
+		if (rpc_key_load(key_file, &key, err, sizeof err))
+			bad_input("--key %s: %s", key_file, err);
+		id.key = &key;
+	}
+	int rc = rpc_connect_as(conn, addr, &id);
+	if (key_file)
+		rpc_key_wipe(&key);
 	if (rc == 0)
 		return 0;
-	if (rc == -EINVAL)
+	if (rc == -EINVAL && !conn->why[0])
 		bad_input("--shadow %s: not HOST:PORT (a host name, a numeric IPv4 address or an [IPv6] address, and a port)%s",
 			  addr, "");
 	fprintf(stderr, "splitrun: cannot use the shadow at %s: %s\n", addr,
-		rc == -EPROTONOSUPPORT ? "it speaks no protocol version this splitrun knows"
+		conn->why[0] ? conn->why
+		: rc == -EPROTONOSUPPORT ? "it speaks no protocol version this splitrun knows"
 		: rc == -ECONNRESET ? "it closed the connection during the handshake"
 		: rc == -EPROTO || rc == -E2BIG ? "its handshake is malformed (is it a splitrun-shadow?)"
 		: rpc_addr_strerror(rc));
@@ -184,7 +198,7 @@ int split_run(const struct split_opts *o)
 	if (!pol)
 		exit(SPLITRUN_EXIT_BAD_INPUT);
 	struct rpc_conn conn;
-	connect_shadow(&conn, o->shadow);
+	connect_shadow(&conn, o->shadow, o->key_file);
 	struct remote probe = { .conn = &conn };
 	char cwd[PATH_MAX];
 	initial_cwd(o, pol, &probe, cwd, sizeof cwd);

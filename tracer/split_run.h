@@ -18,6 +18,7 @@ struct split_opts {
 	const char *shadow;              /* HOST:PORT */
 	const char *policy_file;         /* NULL: the built-in policy */
 	const char *cwd;                 /* -C DIR, NULL: splitrun's own */
+	const char *key_file;            /* --key FILE or $SPLITRUN_KEY; NULL: none */
 	bool summary;                    /* --summary: where the calls went, at the end */
 	struct trace_printer *printer;   /* where calls are shown (stderr without -o) */
 	bool trace;                      /* --trace: show the selected calls, not only logged ones */

@@ -4,8 +4,11 @@
  * text; or runs a concurrent stress load that checks every result against a
  * model. Built from rpc/ only, like an agent.
  *
- *   shadow_client ADDR:PORT [--check] SCRIPT      (SCRIPT "-" is stdin)
- *   shadow_client ADDR:PORT --stress SESSIONS OPS [--model DIR] [--keep-open]
+ *   shadow_client ADDR:PORT [--key FILE [--user NAME]] [--check] SCRIPT      (SCRIPT "-" is stdin)
+ *   shadow_client ADDR:PORT [--key FILE [--user NAME]] --stress SESSIONS OPS [--model DIR] [--keep-open]
+ *
+ * With --key every session authenticates with that key (claiming user
+ * NAME) and its frames are sealed, as splitrun --key does.
  *
  * Script: one command per line; "#" starts a comment. A line is
  *   [$var =] COMMAND ARGS... [=> EXPECTED | =~ GLOB]
@@ -35,6 +38,7 @@
  * architecture, protocol version, features). An op line ending in "&" is sent
  * without waiting ("pending"); @pending NAME says whether its reply has come,
  * @await NAME prints it (within 10 s). */
+#include "rpc/auth.h"
 #include "rpc/canon.h"
 #include "rpc/client.h"
 #include "rpc/wire.h"
@@ -57,6 +61,8 @@
 #include <unistd.h>
 
 static const char *shadow_addr;
+static struct rpc_key ident_key;
+static struct rpc_identity ident;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -740,10 +746,11 @@ static struct conn *conn_find(const char *name, bool create, bool raw)
 		rpc_enc_init(&c->c.enc);
 		c->c.next_tag = 1;
 	} else {
-		rc = rpc_connect(&c->c, shadow_addr);
+		rc = rpc_connect_as(&c->c, shadow_addr, &ident);
 	}
 	if (rc)
-		die("%s:%d: connecting session %s to %s: %s", S.file, S.line, name, shadow_addr, strerror(-rc));
+		die("%s:%d: connecting session %s to %s: %s", S.file, S.line, name, shadow_addr,
+		    c->c.why[0] ? c->c.why : strerror(-rc));
 	S.nconns++;
 	return c;
 }
@@ -1652,9 +1659,9 @@ static void stress_step(struct stress *st)
 static void *stress_main(void *p)
 {
 	struct stress *st = p;
-	int rc = rpc_connect(&st->c, shadow_addr);
+	int rc = rpc_connect_as(&st->c, shadow_addr, &ident);
 	if (rc) {
-		wrong(st, "connect: %s", strerror(-rc));
+		wrong(st, "connect: %s", st->c.why[0] ? st->c.why : strerror(-rc));
 		return NULL;
 	}
 	snprintf(st->dir, sizeof st->dir, "/s%d", st->index);
@@ -1739,6 +1746,18 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	shadow_addr = argv[1];
+	while (argc >= 5 && (!strcmp(argv[2], "--key") || !strcmp(argv[2], "--user"))) {
+		if (!strcmp(argv[2], "--key")) {
+			char err[512];
+			if (rpc_crypto_init() || rpc_key_load(argv[3], &ident_key, err, sizeof err))
+				die("--key %s: %s", argv[3], err);
+			ident.key = &ident_key;
+		} else {
+			ident.user = argv[3];
+		}
+		memmove(&argv[2], &argv[4], (size_t)(argc - 4) * sizeof *argv);
+		argc -= 2;
+	}
 	if (!strcmp(argv[2], "--stress")) {
 		if (argc < 5)
 			die("--stress SESSIONS OPS");

@@ -66,7 +66,7 @@ both() {
 		[ -n "${PREPARE:-}" ] && $PREPARE "$root"
 		on "$arch" "$name-$arch" "$root" "$@"
 		printf '@peer\n' > "$WORK/peer.script"
-		"$CLIENT" "$SHADOW_ADDR" "$WORK/peer.script" | grep -qx "@peer => arch=$arch version=1 features=0x1" ||
+		"$CLIENT" "$SHADOW_ADDR" "$WORK/peer.script" | grep -qx "@peer => arch=$arch version=2 features=0x1" ||
 			{ echo "the shadow on $SHADOW_ADDR is not the $arch build" >&2; return 1; }
 		run_script "$name-$arch" "$script" || { echo "($arch shadow)" >&2; return 1; }
 		stop_shadow "$SHADOW_PID"
@@ -82,7 +82,7 @@ both() {
 	printf '@peer\nnull\nuname\n' > "$WORK/hello.script"
 	"$CLIENT" "$SHADOW_ADDR" "$WORK/hello.script" > "$WORK/hello.out"
 	cat "$WORK/hello.out"
-	grep -qx '@peer => arch=aarch64 version=1 features=0x1' "$WORK/hello.out"
+	grep -qx '@peer => arch=aarch64 version=2 features=0x1' "$WORK/hello.out"
 	grep -qx 'null => 0' "$WORK/hello.out"
 	grep -q '^uname => sysname=Linux .* machine=aarch64$' "$WORK/hello.out"
 	grep -o 'path resolution: [^,]*' "$WORK/shadow-hello.log"
@@ -184,4 +184,20 @@ both() {
 		stop_shadow "$SHADOW_PID"
 		[ "$STOP_STATUS" -eq 0 ]
 	done
+}
+
+@test "a keyed aarch64 shadow and an x86_64 agent: authenticated, sealed, the io script as on x86_64" {
+	"$X86_SHADOW" --keygen "$WORK/k.key" > /dev/null
+	make_tree "$WORK/root"
+	on aarch64 keyed "$WORK/root" --key "$WORK/k.key"
+	printf '@peer\n' > "$WORK/peer.script"
+	"$CLIENT" "$SHADOW_ADDR" --key "$WORK/k.key" "$WORK/peer.script" | grep -qx '@peer => arch=aarch64 version=2 features=0x3'
+	timeout -s KILL 120 "$CLIENT" "$SHADOW_ADDR" --key "$WORK/k.key" --check "$SCRIPTS/io.script" > "$WORK/io.out" ||
+		{ cat "$WORK/io.out" >&2; return 1; }
+	grep -q "$("$X86_SHADOW" --key-id "$WORK/k.key") ($(id -un)@127.0.0.1) authenticated" "$WORK/shadow-keyed.log"
+	# without the key: refused
+	run "$CLIENT" "$SHADOW_ADDR" "$WORK/peer.script"
+	[ "$status" = 2 ] && [[ "$output" == *"the shadow requires a key"* ]] || { echo "status $status: $output"; return 1; } >&2
+	stop_shadow "$SHADOW_PID"
+	[ "$STOP_STATUS" -eq 0 ]
 }

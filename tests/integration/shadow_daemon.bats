@@ -55,10 +55,14 @@ stderr_says() {
 	run_script null "$WORK/null.script"
 }
 
-@test "a wildcard --listen address is served and warned about in the log" {
-	start_shadow any "$WORK/root" --listen 0.0.0.0:0
+@test "a wildcard --listen address: refused without --key (exit 2, why), served with --insecure and a warning" {
+	expect_exit 2 "$SHADOW" --root "$WORK/root" --listen 0.0.0.0:0
+	stderr_says "splitrun-shadow: --listen 0.0.0.0:0: not a loopback address, and without --key anyone who can reach it could read and write $WORK/root"
+	stderr_says "or --insecure if every machine that can reach this address is trusted"
+	[ ! -s "$WORK/cmd.out" ]
+	start_shadow any "$WORK/root" --listen 0.0.0.0:0 --insecure
 	grep -Eqx 'splitrun --shadow 0\.0\.0\.0:[1-9][0-9]*' "$WORK/shadow-any.out"
-	grep -q 'warning: 0.0.0.0:[0-9]* is not a loopback address and sessions are not authenticated yet' "$WORK/shadow-any.log"
+	grep -q 'warning: 0.0.0.0:[0-9]* is not a loopback address and sessions are not authenticated (--insecure)' "$WORK/shadow-any.log"
 	printf 'null => 0\n' > "$WORK/null.script"
 	run_script null "$WORK/null.script" "127.0.0.1:${SHADOW_ADDR##*:}"
 }

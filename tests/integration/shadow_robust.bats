@@ -52,7 +52,7 @@ expect_log() { # LOG TEXT
 		log=$WORK/shadow-robust-$mode.log
 		expect_log "$log" "dropped: handshake: the first 8 bytes (474554202f204854) are no frame length from 16 to 2097152: not a splitrun agent?"
 		expect_log "$log" "dropped: handshake: bad magic 0x5350 (want 0x53504c4954525043)"
-		expect_log "$log" "dropped: handshake: agent (x86_64) offers protocol version 0, this shadow speaks 1"
+		expect_log "$log" "dropped: handshake: agent (x86_64) offers protocol version 0, this shadow speaks 1 to 2"
 		expect_log "$log" "dropped: handshake: first frame is op 2, not HELLO"
 		expect_log "$log" "dropped: oversized frame or field: frame length 9223372036854775807 is over 2097152"
 		expect_log "$log" "dropped: oversized frame or field: frame length 2097153 is over 2097152"

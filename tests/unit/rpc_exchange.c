@@ -127,11 +127,15 @@ static void test_handshake(void)
 	CHECK_EQ_STR(recv_hex(&s), want, "HELLO reply: version 1, COMPOUND, the shadow's arch");
 	CHECK_EQ_INT(session_end(&s), 0, "agent hang-up after the handshake is a clean end");
 
-	/* An agent offering version 2 (and unknown feature bits) gets 1. */
+	/* An agent offering version 3 (and unknown feature bits) gets 2, with
+	 * the version 2 layout (an empty auth field: this shadow has no key). */
+	snprintf(want, sizeof want, "%016zx" "0000000000000000" "0000000000000001" "0000000000000000"
+		 "0000000000000002" "0000000000000001" "%016zx%s" "0000000000000000", 56 + strlen(arch), strlen(arch),
+		 archhex);
 	session_start(&s);
 	send_hex(&s, "000000000000003e" "0000000000000000" "0000000000000001" "53504c4954525043"
-		     "0000000000000002" "00000000000000ff" "0000000000000006" "7838365f3634" "0000000000000000");
-	CHECK_EQ_STR(recv_hex(&s), want, "HELLO offering version 2: answered with 1, features masked");
+		     "0000000000000003" "00000000000000ff" "0000000000000006" "7838365f3634" "0000000000000000");
+	CHECK_EQ_STR(recv_hex(&s), want, "HELLO offering version 3: answered with 2, features masked, no AUTH");
 	session_end(&s);
 
 	/* Version 0: refused with EPROTONOSUPPORT (canonical 93), then closed. */
@@ -160,7 +164,7 @@ static void test_handshake(void)
 	struct rpc_conn c;
 	session_start(&s);
 	CHECK_EQ_INT(rpc_attach(&c, dup(s.fd)), 0, "rpc_attach shakes hands");
-	CHECK_EQ_INT(c.server_version, 1, "client sees version 1");
+	CHECK_EQ_INT(c.server_version, 2, "client sees version 2");
 	CHECK_EQ_INT(c.server_features, RPC_FEATURE_COMPOUND, "client sees COMPOUND");
 	CHECK_EQ_STR(c.server_arch, rpc_host_arch(), "client sees the shadow's arch");
 	rpc_close(&c);
@@ -556,9 +560,13 @@ static void test_client_refusals(void)
 	struct rpc_conn c;
 	struct rpc_reply r;
 	int fake;
+	CHECK_EQ_INT(fake_attach(&c, &fake, "000000000000003e" "0000000000000000" "0000000000000001" "0000000000000000"
+				 "0000000000000003" "0000000000000001" "0000000000000006" "7838365f3634" "0000000000000000"),
+		     -EPROTONOSUPPORT, "client: a shadow answering version 3 is refused");
+	close(fake);
 	CHECK_EQ_INT(fake_attach(&c, &fake, "0000000000000036" "0000000000000000" "0000000000000001" "0000000000000000"
-				 "0000000000000002" "0000000000000001" "0000000000000006" "7838365f3634"), -EPROTONOSUPPORT,
-		     "client: a shadow answering version 2 is refused");
+				 "0000000000000002" "0000000000000001" "0000000000000006" "7838365f3634"), -EPROTO,
+		     "client: a version 2 reply without its auth field is malformed");
 	close(fake);
 	CHECK_EQ_INT(fake_attach(&c, &fake, "0000000000000036" "0000000000000000" "0000000000000001" "0000000000000000"
 				 "0000000000000001" "0000000000000003" "0000000000000006" "7838365f3634"), -EPROTONOSUPPORT,

@@ -9,6 +9,7 @@
 #include "rpc/canon.h"
 #include "rpc/wire.h"
 #include "tests/unit/check.h"
+#include "tests/unit/doc_blocks.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -51,9 +52,12 @@ static void gold_load(struct gold *g, const char *h)
 }
 
 #define GOLD_HELLO \
-	"000000000000003e" "0000000000000000" "0000000000000001" "53504c4954525043" "0000000000000001" \
+	"000000000000003e" "0000000000000000" "0000000000000001" "53504c4954525043" "0000000000000002" \
 	"0000000000000001" "0000000000000006" "7838365f3634" "0000000000000000"
 #define GOLD_HELLO_REPLY \
+	"000000000000003f" "0000000000000000" "0000000000000001" "0000000000000000" "0000000000000002" \
+	"0000000000000001" "0000000000000007" "61617263683634" "0000000000000000"
+#define GOLD_HELLO_REPLY_V1 \
 	"0000000000000037" "0000000000000000" "0000000000000001" "0000000000000000" "0000000000000001" \
 	"0000000000000001" "0000000000000007" "61617263683634"
 #define GOLD_HELLO_REFUSED \
@@ -159,8 +163,11 @@ static void golden_encodings(void)
 	rpc_encode_hello(&e, "x86_64", RPC_FEATURE_COMPOUND);
 	CHECK_EQ_STR(enc_hex(&e), GOLD_HELLO, "HELLO request bytes");
 	rpc_enc_reset(&e);
+	rpc_encode_hello_reply(&e, 0, 2, RPC_FEATURE_COMPOUND, "aarch64");
+	CHECK_EQ_STR(enc_hex(&e), GOLD_HELLO_REPLY, "HELLO reply bytes (version 2: an empty auth field)");
+	rpc_enc_reset(&e);
 	rpc_encode_hello_reply(&e, 0, 1, RPC_FEATURE_COMPOUND, "aarch64");
-	CHECK_EQ_STR(enc_hex(&e), GOLD_HELLO_REPLY, "HELLO reply bytes");
+	CHECK_EQ_STR(enc_hex(&e), GOLD_HELLO_REPLY_V1, "HELLO reply bytes (version 1: no auth field)");
 	rpc_enc_reset(&e);
 	rpc_encode_hello_reply(&e, -CANON_EPROTONOSUPPORT, 0, 0, NULL);
 	CHECK_EQ_STR(enc_hex(&e), GOLD_HELLO_REFUSED, "HELLO refusal bytes");
@@ -289,23 +296,34 @@ static void golden_decodings(void)
 	gold_load(&g, GOLD_HELLO);
 	struct rpc_hello h;
 	CHECK_EQ_INT(rpc_decode_hello(&g.f, &h), 0, "HELLO decodes");
-	CHECK(h.version == 1 && h.features == RPC_FEATURE_COMPOUND && strcmp(h.arch, "x86_64") == 0 && h.auth_len == 0,
-	      "HELLO fields: version 1, COMPOUND, x86_64, no auth");
+	CHECK(h.version == 2 && h.features == RPC_FEATURE_COMPOUND && strcmp(h.arch, "x86_64") == 0 && h.auth_len == 0,
+	      "HELLO fields: version 2, COMPOUND, x86_64, no auth");
 	int64_t ver = 0, feat = 0;
-	CHECK(rpc_negotiate(&h, &ver, &feat) == 0 && ver == 1 && feat == RPC_FEATURE_COMPOUND, "negotiated 1, COMPOUND");
+	CHECK(rpc_negotiate(&h, RPC_FEATURES, &ver, &feat) == 0 && ver == 2 && feat == RPC_FEATURE_COMPOUND,
+	      "negotiated 2, COMPOUND");
 	h.version = 7;
 	h.features = -1;
-	CHECK(rpc_negotiate(&h, &ver, &feat) == 0 && ver == 1 && feat == RPC_FEATURES,
-	      "an agent offering version 7 and every feature gets 1 and ours");
+	CHECK(rpc_negotiate(&h, RPC_FEATURES, &ver, &feat) == 0 && ver == 2 && feat == RPC_FEATURES,
+	      "an agent offering version 7 and every feature gets 2 and ours");
+	CHECK(rpc_negotiate(&h, RPC_FEATURE_COMPOUND, &ver, &feat) == 0 && ver == 2 && feat == RPC_FEATURE_COMPOUND,
+	      "a shadow that offers no AUTH does not grant it");
+	h.version = 1;
+	CHECK(rpc_negotiate(&h, RPC_FEATURES, &ver, &feat) == 0 && ver == 1 && feat == RPC_FEATURE_COMPOUND,
+	      "version 1 never has AUTH");
 	h.version = 0;
-	CHECK_EQ_INT(rpc_negotiate(&h, &ver, &feat), -EPROTONOSUPPORT, "version 0 is not negotiable");
+	CHECK_EQ_INT(rpc_negotiate(&h, RPC_FEATURES, &ver, &feat), -EPROTONOSUPPORT, "version 0 is not negotiable");
 	g.buf[8 + 16 + 7] ^= 1;   /* one bit of the magic */
 	CHECK_EQ_INT(rpc_decode_hello(&g.f, &h), -EPROTO, "bad magic refused");
 	free(g.buf);
 
 	gold_load(&g, GOLD_HELLO_REPLY);
+	CHECK(rpc_decode_reply(&g.f, &result, v, 64, &nv) == 0 && result == 0 && nv == 4 && v[0].i == 2 &&
+	      v[1].i == 1 && v[2].i == 7 && memcmp(v[2].p, "aarch64", 7) == 0 && v[3].i == 0 && v[3].p,
+	      "HELLO reply (version 2) decodes: version, features, arch, an empty auth field");
+	free(g.buf);
+	gold_load(&g, GOLD_HELLO_REPLY_V1);
 	CHECK(rpc_decode_reply(&g.f, &result, v, 64, &nv) == 0 && result == 0 && nv == 3 && v[0].i == 1 &&
-	      v[1].i == 1 && v[2].i == 7 && memcmp(v[2].p, "aarch64", 7) == 0, "HELLO reply decodes");
+	      v[1].i == 1 && v[2].i == 7 && memcmp(v[2].p, "aarch64", 7) == 0, "HELLO reply (version 1) decodes");
 	free(g.buf);
 	gold_load(&g, GOLD_HELLO_REFUSED);
 	CHECK(rpc_decode_reply(&g.f, &result, v, 64, &nv) == 0 && result == -CANON_EPROTONOSUPPORT && nv == 0,
@@ -612,55 +630,26 @@ static void bounds(void)
 	/* The op numbers are part of the wire. */
 	CHECK(RPC_OP_HELLO == 1 && RPC_OP_NULL == 2 && RPC_OP_OPEN == 3 && RPC_OP_GETDENTS == 17 &&
 	      RPC_OP_STATFS == 31 && RPC_OP_LOCK == 33 && RPC_OP_CLOCK_GETTIME == 43 && RPC_OP_COMPOUND == 44 &&
-	      RPC_OP_FLOCK == 45 && RPC_OP_MAX == 46, "op numbers");
+	      RPC_OP_FLOCK == 45 && RPC_OP_AUTH == 46 && RPC_OP_MAX == 47, "op numbers");
 }
 
-/* The worked examples of docs/wire-format.md are these vectors: each
- * "<!-- golden NAME -->" block's leading hex digits, line by line. */
-static char *doc_block(const char *doc, const char *name)
-{
-	char marker[64];
-	snprintf(marker, sizeof marker, "<!-- golden %s -->", name);
-	const char *p = strstr(doc, marker);
-	if (!p || !(p = strstr(p, "```")) || !(p = strchr(p, '\n')))
-		return NULL;
-	const char *end = strstr(++p, "```");
-	if (!end)
-		return NULL;
-	char *out = calloc(1, (size_t)(end - p) + 1), *o = out;
-	for (const char *line = p; line < end; line = strchr(line, '\n') + 1)
-		for (const char *c = line; c < end && strchr("0123456789abcdef", *c) && *c; c++)
-			*o++ = *c;
-	return out;
-}
-
+/* The worked examples of docs/wire-format.md are these vectors. */
 static void spec_examples(void)
 {
-	char exe[PATH_MAX], path[PATH_MAX + 32];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	exe[n > 0 ? n : 0] = 0;
-	/* build/VARIANT/tests/unit/rpc_wire -> the tree's docs/ */
-	snprintf(path, sizeof path, "%s/../../../../docs/wire-format.md", dirname(exe));
-	FILE *f = fopen(path, "r");
-	if (!f)
-		f = fopen("docs/wire-format.md", "r");
-	CHECK(f != NULL, "docs/wire-format.md found");
-	if (!f)
+	const char *doc = doc_read("wire-format.md");
+	CHECK(doc != NULL, "docs/wire-format.md found");
+	if (!doc)
 		return;
-	static char doc[1 << 18];
-	size_t len = fread(doc, 1, sizeof doc - 1, f);
-	doc[len] = 0;
-	fclose(f);
 	static const struct { const char *name, *hex; } ex[] = {
 #define EX(n) { #n, GOLD_##n }
-		EX(HELLO), EX(HELLO_REPLY), EX(HELLO_REFUSED), EX(NULL), EX(NULL_REPLY), EX(OPEN), EX(PREAD),
-		EX(READ_REPLY), EX(ERROR_REPLY), EX(FSTAT_REPLY), EX(STATFS_REPLY), EX(UNAME_REPLY),
+		EX(HELLO), EX(HELLO_REPLY), EX(HELLO_REPLY_V1), EX(HELLO_REFUSED), EX(NULL), EX(NULL_REPLY), EX(OPEN),
+		EX(PREAD), EX(READ_REPLY), EX(ERROR_REPLY), EX(FSTAT_REPLY), EX(STATFS_REPLY), EX(UNAME_REPLY),
 		EX(GETDENTS_REPLY), EX(LOCK), EX(LOCK_REPLY), EX(CLOCK_REPLY), EX(COMPOUND), EX(COMPOUND_REPLY),
 		EX(COMPOUND_STOPPED), EX(COMPOUND_FAILED_FIRST),
 #undef EX
 	};
 	for (size_t k = 0; k < sizeof ex / sizeof ex[0]; k++) {
-		char *block = doc_block(doc, ex[k].name);
+		char *block = doc_golden(doc, ex[k].name);
 		CHECK_EQ_STR(block, ex[k].hex, "docs/wire-format.md example %s is the golden vector", ex[k].name);
 		free(block);
 	}
