@@ -4,9 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <linux/kcmp.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,27 +68,55 @@ void ex_run_then(struct exec_call *c, enum pend_kind kind)
 
 void ex_install(struct exec_call *c, struct vft_object *obj, int flags)
 {
-	if (!(c->x->caps & EXEC_CAN_INSTALL)) {
+	int fd = obj->placeholder;
+	if (c->x->caps & EXEC_CAN_ADDFD) {
+		/* The guest's fds of the object all share one open file, as
+		 * fds made by dup and fork do. */
+		fd = ex_object_desc(obj, flags);
+		if (fd < 0) {
+			vft_object_unref(c->x->vft, obj);
+			ex_answer(c, fd);
+			return;
+		}
+	} else if (!(c->x->caps & EXEC_CAN_INSTALL)) {
 		vft_object_unref(c->x->vft, obj);
 		ex_refuse(c, ENOSYS, "the trap backend cannot give the guest a new fd");
 		return;
 	}
 	c->a->verdict = EXEC_INSTALL;
 	c->a->see_exit = true;
-	c->a->install_fd = obj->placeholder;
+	c->a->install_fd = fd;
 	c->a->install_flags = flags;
 	c->p->kind = PEND_INSTALL;
 	c->p->obj = obj;
 	c->p->cloexec = (flags & O_CLOEXEC) != 0;
 }
 
+void ex_install_local(struct exec_call *c, int fd, int cloexec)
+{
+	c->a->verdict = EXEC_INSTALL;
+	c->a->see_exit = true;
+	c->a->install_fd = fd;
+	c->a->install_flags = cloexec;
+	c->p->kind = PEND_CLOSE_FD;
+	c->p->fd = fd;
+}
+
 bool ex_park(struct exec_call *c)
 {
 	struct exec *x = c->x;
+	unsigned k = c->th->retries < 4 ? c->th->retries : 4;
+	if (x->caps & EXEC_CAN_DEFER) {
+		/* The call simply waits unanswered; it is offered again. */
+		c->th->retries++;
+		c->th->parked = true;
+		c->a->verdict = EXEC_DEFER;
+		c->a->defer_ms = 10u << k;
+		return true;
+	}
 	if ((x->caps & (EXEC_CAN_REWRITE | EXEC_CAN_SEE_EXIT)) != (EXEC_CAN_REWRITE | EXEC_CAN_SEE_EXIT) ||
 	    x->ppoll_nr < 0)
 		return false;
-	unsigned k = c->th->retries < 4 ? c->th->retries : 4;
 	c->th->retries++;
 	c->th->parked = true;
 	struct timespec ts = { 0, (10L << k) * 1000000L };
@@ -135,6 +166,66 @@ int ex_write_mem(struct exec_call *c, uint64_t addr, const void *buf, size_t len
 	return c->x->mem->write(c->tid, addr, buf, len) == (ssize_t)len ? 0 : -EFAULT;
 }
 
+/* ---- the guest's fd table, asked of the kernel ---- */
+
+bool ex_guest_fd_open(struct exec_call *c, int fd)
+{
+	return fd >= 0 && syscall(SYS_kcmp, c->tid, c->tid, KCMP_FILE, fd, fd) == 0;
+}
+
+int ex_guest_free_fd(struct exec_call *c, int min)
+{
+	struct rlimit rl;
+	rlim_t limit = prlimit(c->tid, RLIMIT_NOFILE, NULL, &rl) == 0 ? rl.rlim_cur : 1024;
+	for (long fd = min < 0 ? 0 : min; (rlim_t)fd < limit && fd < INT_MAX; fd++)
+		if (!ex_guest_fd_open(c, (int)fd))
+			return (int)fd;
+	return -EMFILE;
+}
+
+/* The calling thread's pidfd (its own table, whatever its process). */
+static int guest_pidfd(struct exec_call *c)
+{
+	int fd = (int)syscall(SYS_pidfd_open, c->tid, O_EXCL /* PIDFD_THREAD */);
+	if (fd < 0 && errno == EINVAL)
+		fd = (int)syscall(SYS_pidfd_open, c->tid, 0);
+	return fd < 0 ? -errno : fd;
+}
+
+int ex_guest_file(struct exec_call *c, int fd)
+{
+	int pidfd = guest_pidfd(c);
+	if (pidfd < 0)
+		return pidfd;
+	int file = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	int rc = file < 0 ? -errno : file;
+	close(pidfd);
+	if (file >= 0)
+		(void)fcntl(file, F_SETFD, FD_CLOEXEC);
+	return rc;
+}
+
+int ex_set_guest_fd_pos(struct exec_call *c, int fd, int64_t pos)
+{
+	int file = ex_guest_file(c, fd);
+	if (file < 0)
+		return file;
+	int rc = lseek(file, pos, SEEK_SET) < 0 ? -errno : 0;
+	close(file);
+	return rc;
+}
+
+void ex_validate_table(struct exec_call *c)
+{
+	struct vft_table *tab = c->t->files;
+	tab->revalidate = false;
+	for (int fd = 0; fd < tab->nfds && tab->nremote; fd++) {
+		struct vft_object *o = tab->fd[fd].obj;
+		if (o && o->desc >= 0 && syscall(SYS_kcmp, c->tid, c->x->self, KCMP_FILE, fd, o->desc) != 0)
+			vft_fd_close(c->x->vft, c->t, fd);
+	}
+}
+
 /* ---- tasks and pending exits ---- */
 
 static struct exec_thread *thread_of(struct vft_task *t)
@@ -148,13 +239,23 @@ static void pending_drop(struct exec *x, struct exec_pending *p)
 {
 	if (p->obj)
 		vft_object_unref(x->vft, p->obj);
+	if (p->kind == PEND_CLOSE_FD && p->fd >= 0)
+		close(p->fd);
 	memset(p, 0, sizeof *p);
+}
+
+/* Copies of the table taken at forks whose children were not announced. */
+static void forks_drop(struct exec *x, struct exec_thread *th)
+{
+	while (th->nforks)
+		vft_table_drop(x->vft, th->forks[--th->nforks]);
 }
 
 static void thread_free(struct exec *x, struct vft_task *t)
 {
 	struct exec_thread *th = t->exec;
 	if (th) {
+		forks_drop(x, th);
 		pending_drop(x, &th->pending);
 		free(th);
 		t->exec = NULL;
@@ -170,7 +271,23 @@ void exec_task_new(struct exec *x, pid_t tid, pid_t parent, bool shares_files, b
 		fprintf(x->warn ? x->warn : stderr,
 			"splitrun: process %d: its parent is unknown; its inherited remote files are lost to it\n",
 			(int)tid);
-	if (!vft_task_new(x->vft, tid, parent, shares_files, shares_fs))
+	struct vft_task *p = parent ? vft_task_find(x->vft, parent) : NULL;
+	struct exec_thread *pth = p ? p->exec : NULL;
+	struct vft_task *t;
+	if (pth && pth->nforks && !shares_files) {
+		/* The table as it was when the parent's fork was let run (the
+		 * parent may have changed its own since), checked against the
+		 * kernel's at the child's first call. */
+		struct vft_table *copy = pth->forks[0];
+		memmove(pth->forks, pth->forks + 1, --pth->nforks * sizeof pth->forks[0]);
+		copy->revalidate = true;
+		t = vft_task_new_with(x->vft, tid, parent, copy, shares_fs);
+	} else {
+		t = vft_task_new(x->vft, tid, parent, shares_files, shares_fs);
+		if (t && !(x->caps & EXEC_CAN_SEE_EXIT) && parent && !shares_files)
+			t->files->revalidate = true;
+	}
+	if (!t)
 		fprintf(x->warn ? x->warn : stderr, "splitrun: out of memory for process %d\n", (int)tid);
 }
 
@@ -276,6 +393,7 @@ void exec_enter(struct exec *x, pid_t tid, long nr, const uint64_t args[SYSCALL_
 	a->verdict = EXEC_RUN;
 	a->route = ROUTE_LOCAL;
 	a->install_fd = -1;
+	a->install_at = -1;
 	if (x->remote.lost) {
 		a->verdict = EXEC_FATAL;
 		return;
@@ -293,6 +411,10 @@ void exec_enter(struct exec *x, pid_t tid, long nr, const uint64_t args[SYSCALL_
 	if (!th->parked)
 		th->retries = 0;
 	th->parked = false;
+	/* Forks of this thread whose children were not announced by now
+	 * made none (the backend looks for them before passing on its next
+	 * call). */
+	forks_drop(x, th);
 	if (nr >= 0 && nr <= x->max_nr) {
 		const struct policy_route *cr = &x->call_route[nr];
 		a->log = cr->log;
@@ -310,6 +432,8 @@ void exec_enter(struct exec *x, pid_t tid, long nr, const uint64_t args[SYSCALL_
 		.p = &th->pending, .th = th,
 	};
 	c.row = nr >= 0 && nr <= x->max_nr ? x->rows[nr] : NULL;
+	if (t->files->revalidate)
+		ex_validate_table(&c);
 	if (c.row)
 		c.row->fn(&c);
 	else
@@ -400,6 +524,8 @@ enum exec_exit_action exec_exit(struct exec *x, pid_t tid, int64_t ret, int64_t 
 			what = EXEC_EXIT_OVERRIDE;
 		}
 		break;
+	case PEND_CLOSE_FD:
+		break;   /* pending_drop closes it */
 	case PEND_RETRY:
 		/* Timed out: try again. A signal (EINTR, or a restart the
 		 * backend has already put back) is the guest's own business. */
@@ -432,6 +558,7 @@ struct exec *exec_new(const struct exec_config *cfg)
 	x->warned = calloc((size_t)x->max_nr + 1, 1);
 	x->iobuf = malloc(RPC_MAX_BUF);
 	x->ppoll_nr = syscall_nr("ppoll");
+	x->self = getpid();
 	x->call_route = calloc((size_t)x->max_nr + 1, sizeof *x->call_route);
 	for (long nr = 0; x->call_route && nr <= x->max_nr; nr++) {
 		const struct syscall_desc *d = syscall_by_nr(nr);
@@ -520,7 +647,7 @@ static bool has_arg_kind(const struct syscall_desc *d, enum arg_kind k)
 	return ex_arg_index(d, k, 0) >= 0;
 }
 
-void exec_filter_rules(const struct policy *p, uint8_t *action, uint16_t *err)
+void exec_filter_rules(const struct policy *p, unsigned caps, uint8_t *action, uint16_t *err)
 {
 	/* Calls that change what later calls mean, trapped whatever their
 	 * arguments: the cwd, the umask, new programs, clone's flags. */
@@ -557,9 +684,33 @@ void exec_filter_rules(const struct policy *p, uint8_t *action, uint16_t *err)
 			    has_arg_kind(d, AK_PATH) || r.method != POLICY_LOCAL || r.log;
 		for (size_t i = 0; !trap && i < sizeof always / sizeof always[0]; i++)
 			trap = strcmp(d->name, always[i]) == 0;
+		/* Without process events, a fork is when the fd table is
+		 * copied for the child (exec_task_new). */
+		if (!trap && !(caps & EXEC_CAN_SEE_EXIT))
+			trap = strcmp(d->name, "fork") == 0 || strcmp(d->name, "vfork") == 0;
 		if (!trap && strcmp(d->name, "uname") == 0)
 			trap = host.method != POLICY_LOCAL || host.log;
 		if (trap)
 			action[nr] = EXEC_FILTER_TRAP;
 	}
+}
+
+const char *exec_cannot_run(const struct policy *p, unsigned caps, bool first_remote)
+{
+	if (caps & EXEC_CAN_REWRITE)
+		return NULL;
+	if (first_remote)
+		return "the program is stored at home: running it needs --backend=ptrace";
+	long max = syscall_max_nr();
+	for (long nr = 0; nr <= max; nr++) {
+		const struct syscall_desc *d = syscall_by_nr(nr);
+		struct policy_route r;
+		if (!d || !(d->classes & SC_CLOCK))
+			continue;
+		policy_route_call(p, d->name, &r);
+		if (r.method == POLICY_REMOTE)
+			return "the policy sends the clock home, which needs the vDSO hidden at each execve: "
+			       "that needs --backend=ptrace";
+	}
+	return NULL;
 }

@@ -32,11 +32,18 @@ struct exec_guest_mem {
 	ssize_t (*read_str)(pid_t tid, uint64_t addr, char *buf, size_t max);
 };
 
-/* What the trap backend can do beyond running and answering a call. */
+/* What the trap backend can do beyond running and answering a call. The
+ * ptrace backend: SEE_EXIT, REWRITE, INSTALL, and it reports processes as
+ * they are made and execve as it succeeds. The user-notification backend:
+ * ADDFD and DEFER only; the executive then works out the rest itself
+ * (docs/architecture.md, "Split execution without ptrace"). */
 enum exec_caps {
 	EXEC_CAN_SEE_EXIT = 1u << 0,  /* let a call run and learn its result */
 	EXEC_CAN_REWRITE  = 1u << 1,  /* change number, arguments, place strings */
-	EXEC_CAN_INSTALL  = 1u << 2,  /* answer with a new fd on a file the tracer holds */
+	EXEC_CAN_INSTALL  = 1u << 2,  /* answer with a new open file on a file the tracer holds */
+	EXEC_CAN_ADDFD    = 1u << 3,  /* answer with a new fd on the tracer's own open file, at a
+				       * number of our choice */
+	EXEC_CAN_DEFER    = 1u << 4,  /* answer later: the call waits and is offered again */
 };
 
 enum exec_verdict {
@@ -44,6 +51,7 @@ enum exec_verdict {
 	EXEC_ANSWER,    /* it does not run; the guest sees `result` */
 	EXEC_INSTALL,   /* it does not run; the guest gets a new fd on install_fd */
 	EXEC_FATAL,     /* the shadow is lost: stop the guest now (exec_lost says why) */
+	EXEC_DEFER,     /* not now: the call waits defer_ms and is offered again (EXEC_CAN_DEFER) */
 };
 
 /* Where a call went, for --trace marks and the summary. */
@@ -75,6 +83,9 @@ struct exec_action {
 	/* EXEC_INSTALL */
 	int install_fd;
 	int install_flags;
+	int install_at;          /* EXEC_CAN_ADDFD: the guest's fd number, -1: the lowest free */
+	/* EXEC_DEFER */
+	unsigned defer_ms;
 };
 
 struct exec_config {
@@ -121,7 +132,13 @@ const char *exec_lost(const struct exec *x);
  * Mirrors tracer/filter.h's enum filter_action (the executive does not
  * include tracer headers). Unknown numbers must trap. */
 enum exec_filter { EXEC_FILTER_ALLOW, EXEC_FILTER_TRAP, EXEC_FILTER_ERRNO };
-void exec_filter_rules(const struct policy *p, uint8_t *action, uint16_t *err);
+void exec_filter_rules(const struct policy *p, unsigned caps, uint8_t *action, uint16_t *err);
+
+/* Why the executive cannot run under a backend with only CAPS, with this
+ * policy (and FIRST_REMOTE: the first program is stored at home), or NULL
+ * when it can: what it cannot do is refused call by call otherwise, but
+ * these would make every run fail. */
+const char *exec_cannot_run(const struct policy *p, unsigned caps, bool first_remote);
 
 /* Calls per route so far, and remote round trips. */
 struct exec_stats {

@@ -275,6 +275,32 @@ static int64_t enter_remote_dir(struct exec_call *c, int64_t dirh, const char *p
 	return vft_set_cwd(c->t, guest, true);
 }
 
+/* Without exit events, a local chdir to PATH (absolute) is judged first:
+ * the cwd becomes its physical path if the kernel will take it, and the
+ * call runs; else the guest gets the kernel's reason. */
+static void chdir_local_now(struct exec_call *c, const char *path)
+{
+	char physical[PATH_MAX];
+	struct stat st;
+	if (!realpath(path, physical) || stat(physical, &st) < 0) {
+		ex_answer(c, -errno);
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		ex_answer(c, -ENOTDIR);
+		return;
+	}
+	if (access(physical, X_OK) < 0) {
+		ex_answer(c, -errno);
+		return;
+	}
+	int rc = vft_set_cwd(c->t, physical, false);
+	if (rc < 0)
+		ex_answer(c, rc);
+	else
+		ex_run(c);
+}
+
 /* chdir(path) */
 void ex_chdir(struct exec_call *c)
 {
@@ -283,6 +309,13 @@ void ex_chdir(struct exec_call *c)
 	case EX_DONE:
 		return;
 	case EX_LOCAL:
+		if (!(c->x->caps & EXEC_CAN_SEE_EXIT)) {
+			if (p.rewrite)
+				ex_refuse(c, ENOSYS, "a chdir from a remote directory to a local one by a relative path needs --backend=ptrace");
+			else
+				chdir_local_now(c, p.guest);
+			return;
+		}
 		ex_run_local(c, &p, NULL);
 		if (c->a->verdict == EXEC_RUN)
 			ex_run_then(c, PEND_CWD_LOCAL);
@@ -298,6 +331,18 @@ void ex_chdir(struct exec_call *c)
 void ex_fchdir(struct exec_call *c)
 {
 	struct vft_object *o = ex_fd_obj(c, 0);
+	if (!o && !(c->x->caps & EXEC_CAN_SEE_EXIT)) {
+		char proc[64], path[PATH_MAX];
+		snprintf(proc, sizeof proc, "/proc/%d/fd/%d", (int)c->tid, (int)c->arg[0]);
+		ssize_t n = readlink(proc, path, sizeof path - 1);
+		if (n <= 0 || path[0] != '/') {
+			ex_answer(c, n < 0 && errno == ENOENT ? -EBADF : -ENOTDIR);
+			return;
+		}
+		path[n] = 0;
+		chdir_local_now(c, path);
+		return;
+	}
 	if (!o) {
 		ex_run_then(c, PEND_CWD_LOCAL);
 		return;

@@ -27,10 +27,30 @@ static void route_obj(struct exec_call *c, const struct vft_object *o)
 	c->a->route = o->method == VFT_STAGE ? ROUTE_STAGE : ROUTE_REMOTE;
 }
 
+/* Without exit events: the guest gets a new fd on OBJ's open file,
+ * installed by the backend at AT (-1: the lowest free number). */
+static void dup_install(struct exec_call *c, struct vft_object *o, int at, bool cloexec)
+{
+	vft_object_ref(o);
+	ex_install(c, o, cloexec ? O_CLOEXEC : 0);
+	c->a->install_at = at;
+}
+
+/* The number F_DUPFD(fd, MIN) gives, for an install: -1 (the kernel's
+ * lowest free, which is then >= MIN) when no fd below MIN is free. */
+static int dupfd_slot(struct exec_call *c, int min)
+{
+	int lowest = ex_guest_free_fd(c, 0);
+	if (lowest < 0 || lowest >= min)
+		return lowest < 0 ? lowest : -1;
+	return ex_guest_free_fd(c, min);
+}
+
 /* dup(old), dup2(old, new), dup3(old, new, flags) */
 void ex_dup(struct exec_call *c)
 {
 	int old = (int)c->arg[0];
+	bool addfd = !(c->x->caps & EXEC_CAN_SEE_EXIT);
 	struct vft_object *o = vft_fd_get(c->t, old, NULL);
 	if (c->row->param == DUP_ONE) {
 		if (!o) {
@@ -38,6 +58,10 @@ void ex_dup(struct exec_call *c)
 			return;
 		}
 		route_obj(c, o);
+		if (addfd) {
+			dup_install(c, o, -1, false);
+			return;
+		}
 		ex_run_then(c, PEND_DUP);
 		c->p->fd = old;
 		c->p->cloexec = false;
@@ -50,10 +74,27 @@ void ex_dup(struct exec_call *c)
 		return;
 	}
 	route_obj(c, o ? o : target);
+	bool cloexec = c->row->param == DUP_THREE && (c->arg[2] & O_CLOEXEC);
+	if (addfd) {
+		/* What the kernel refuses changes nothing: it may run. */
+		if (old == new || (c->row->param == DUP_THREE && (c->arg[2] & ~(uint64_t)O_CLOEXEC)) ||
+		    !ex_guest_fd_open(c, old)) {
+			ex_run(c);
+			return;
+		}
+		if (o) {
+			dup_install(c, o, new, cloexec);
+			return;
+		}
+		/* A local fd onto a remote one: the remote one goes. */
+		vft_fd_close(c->x->vft, c->t, new);
+		ex_run(c);
+		return;
+	}
 	ex_run_then(c, PEND_DUP_ONTO);
 	c->p->fd = old;
 	c->p->fd2 = new;
-	c->p->cloexec = c->row->param == DUP_THREE && (c->arg[2] & O_CLOEXEC);
+	c->p->cloexec = cloexec;
 }
 
 /* What F_GETFL reports: the kernel keeps the open's flags but those that
@@ -105,14 +146,31 @@ void ex_fcntl(struct exec_call *c)
 		return;
 	}
 	route_obj(c, o);
+	bool no_exit = !(c->x->caps & EXEC_CAN_SEE_EXIT);
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
+		if (no_exit) {
+			int min = (int)c->arg[2];
+			int at = min < 0 ? -EINVAL : dupfd_slot(c, min);
+			if (at < -1) {
+				ex_answer(c, at == -EMFILE && min > 0 ? -EINVAL : at);
+				return;
+			}
+			dup_install(c, o, at, cmd == F_DUPFD_CLOEXEC);
+			return;
+		}
 		ex_run_then(c, PEND_DUP);
 		c->p->fd = fd;
 		c->p->cloexec = cmd == F_DUPFD_CLOEXEC;
 		return;
 	case F_SETFD:
+		if (no_exit) {
+			/* It cannot fail on an open fd. */
+			vft_fd_set_cloexec(c->t, fd, (c->arg[2] & FD_CLOEXEC) != 0);
+			ex_run(c);
+			return;
+		}
 		ex_run_then(c, PEND_SET_CLOEXEC);
 		c->p->fd = fd;
 		c->p->cloexec = (c->arg[2] & FD_CLOEXEC) != 0;
@@ -185,6 +243,14 @@ void ex_close_range(struct exec_call *c)
 		return;
 	}
 	c->a->route = ROUTE_REMOTE;
+	if (!(c->x->caps & EXEC_CAN_SEE_EXIT)) {
+		/* Valid arguments cannot fail: the table changes now. */
+		if (first <= last && !(flags & ~(unsigned)(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)))
+			vft_fd_close_range(c->x->vft, c->t, first, last, (flags & CLOSE_RANGE_CLOEXEC) != 0,
+					   (flags & CLOSE_RANGE_UNSHARE) != 0);
+		ex_run(c);
+		return;
+	}
 	ex_run_then(c, PEND_CLOSE_RANGE);
 	c->p->fd = (int)first;
 	c->p->fd2 = (int)last;
@@ -205,6 +271,11 @@ void ex_ioctl(struct exec_call *c)
 	}
 	route_obj(c, o);
 	if (req == FIOCLEX || req == FIONCLEX) {
+		if (!(c->x->caps & EXEC_CAN_SEE_EXIT)) {
+			vft_fd_set_cloexec(c->t, fd, req == FIOCLEX);
+			ex_run(c);
+			return;
+		}
 		ex_run_then(c, PEND_SET_CLOEXEC);
 		c->p->fd = fd;
 		c->p->cloexec = req == FIOCLEX;

@@ -44,6 +44,27 @@ struct vft_object *ex_object_new(struct exec *x, int64_t h, const struct ex_path
 	return o;
 }
 
+int ex_object_desc(struct vft_object *o, int flags)
+{
+	if (o->desc >= 0)
+		return o->desc;
+	if (o->placeholder < 0)
+		return -EBADF;
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", o->placeholder);
+	/* Only what describes the open file; O_CLOEXEC is the fd's. An
+	 * O_PATH file cannot be passed (ADDFD takes no O_PATH file): the
+	 * guest's reads through it are refused by the executive instead. */
+	int keep = O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | O_SYNC | O_DSYNC | O_ASYNC;
+	if (flags & O_PATH)
+		flags = O_RDONLY;
+	int fd = open(proc, (flags & keep) | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	o->desc = fd;
+	return fd;
+}
+
 /* ---- staging ---- */
 
 static int stage_dir(struct exec *x)
@@ -170,6 +191,8 @@ void ex_release(void *ctx, struct vft_object *o)
 		ex_placeholder_detach(x, o);
 	else if (o->placeholder >= 0)
 		close(o->placeholder);
+	if (o->desc >= 0)
+		close(o->desc);
 }
 
 /* A stage open: the file is fetched whole into a private local file and
@@ -355,7 +378,9 @@ void ex_close(struct exec_call *c)
 	 * guest's close returns. */
 	c->x->release_error = 0;
 	vft_fd_close(c->x->vft, c->t, (int)c->arg[0]);
-	if (c->x->release_error < 0) {
+	/* Without exit events the guest's close returns 0: the failed
+	 * write-back was reported on stderr (docs/limits.md). */
+	if (c->x->release_error < 0 && (c->x->caps & EXEC_CAN_SEE_EXIT)) {
 		ex_run_then(c, PEND_OVERRIDE);
 		c->p->result = c->x->release_error;
 		if (!c->a->see_exit)

@@ -35,6 +35,7 @@ enum pend_kind {
 	PEND_RESULT,        /* the guest sees `result` instead, if the call did not fail */
 	PEND_ADVANCE,       /* obj's shadow offset moves to result + what the call returned */
 	PEND_RETRY,         /* a parked wait: when it times out, the original call is made again */
+	PEND_CLOSE_FD,      /* splitrun's fd that was given to the guest is closed (fd) */
 };
 
 struct exec_pending {
@@ -46,11 +47,18 @@ struct exec_pending {
 	int64_t result;
 };
 
+#define EX_FORKS_MAX 8
+
 /* The per-thread state the executive hangs on a vft_task. */
 struct exec_thread {
 	struct exec_pending pending;
 	bool parked;              /* the last call was parked (ex_park) */
 	unsigned retries;         /* parks in a row, for the back-off */
+	/* Backends without process events (no EXEC_CAN_SEE_EXIT): copies of
+	 * the fd table taken at fork/vfork/clone calls let run, oldest first,
+	 * each waiting for the child to be announced. */
+	struct vft_table *forks[EX_FORKS_MAX];
+	unsigned nforks;
 };
 
 #define EX_SCRATCH_MAX (2 * (PATH_MAX + 2))
@@ -79,6 +87,7 @@ struct exec {
 	bool have_ids;
 	uid_t uid, euid;
 	gid_t gid, egid;
+	pid_t self;                     /* splitrun's pid, for kcmp */
 };
 
 /* One trapped call being decided. */
@@ -119,12 +128,31 @@ void ex_run_then(struct exec_call *c, enum pend_kind kind);
 /* The call is answered with a new fd open on OBJ's placeholder, FLAGS being
  * the guest's open flags; OBJ's reference passes to the pending block. */
 void ex_install(struct exec_call *c, struct vft_object *obj, int flags);
+/* The call is answered with a new fd on splitrun's open file FD (ADDFD:
+ * the guest's fd is that open file), which is closed once it is given;
+ * CLOEXEC is O_CLOEXEC or 0. The fd is local: the VFT does not record it. */
+void ex_install_local(struct exec_call *c, int fd, int cloexec);
 /* The call would block at the shadow (a lock held by someone else): the
  * thread waits here a little (a ppoll with a timeout, backing off from 10 to
  * 160 ms) and then makes the call again. A signal during the wait behaves as
  * during the call: its handler runs and the call fails with EINTR, or it
  * restarts. Returns false when the backend cannot do it. */
 bool ex_park(struct exec_call *c);
+/* The guest's lowest free fd number >= MIN (probed with kcmp), or -errno
+ * (EMFILE: none below its RLIMIT_NOFILE). */
+int ex_guest_free_fd(struct exec_call *c, int min);
+/* Whether FD is open in the calling thread's table. */
+bool ex_guest_fd_open(struct exec_call *c, int fd);
+/* The guest's open file of its fd FD, as a new fd of splitrun's
+ * (pidfd_getfd: the same open file, offset and flags shared), or -errno. */
+int ex_guest_file(struct exec_call *c, int fd);
+/* Sets the file offset of the guest's local fd FD (its open file, taken
+ * with pidfd_getfd). Returns 0 or -errno. */
+int ex_set_guest_fd_pos(struct exec_call *c, int fd, int64_t pos);
+/* Checks each remote entry of the calling thread's table against the
+ * kernel's (kcmp of the guest's fd with the object's desc) and drops those
+ * the kernel no longer has. */
+void ex_validate_table(struct exec_call *c);
 /* A one-time warning about this call (by number). */
 void ex_warn_once(struct exec_call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -162,6 +190,9 @@ enum ex_resolved ex_resolve(struct exec_call *c, int dirfd_arg, int path_arg, in
 enum ex_resolved ex_resolve_str(struct exec_call *c, const char *path, struct ex_path *p);
 /* Runs the call locally, giving P1 (and P2) absolute where needed. */
 void ex_run_local(struct exec_call *c, const struct ex_path *p1, const struct ex_path *p2);
+/* The same made by splitrun itself (exec_agent.c), for a backend that
+ * cannot rewrite calls. */
+void ex_run_in_agent(struct exec_call *c, const struct ex_path *p1, const struct ex_path *p2);
 /* Answers -EROFS if P's rule is readonly; returns whether it did. */
 bool ex_readonly(struct exec_call *c, const struct ex_path *p);
 /* Marks the call's route from P's method (remote or stage). */
@@ -210,6 +241,9 @@ int ex_held_write_home(struct exec *x, struct vft_object *o);
 /* Held files no open is left of: written home and let go once no process
  * maps them (AT_END: now). */
 void ex_placeholders_check(struct exec *x, bool at_end);
+/* O->desc, made if need be: the tracer's open file on O's placeholder with
+ * the guest's open FLAGS. Returns it or -errno. */
+int ex_object_desc(struct vft_object *o, int flags);
 /* A new private file in the staging directory (0600) for guest path GUEST;
  * its path goes to PATH. Returns the fd or -errno. */
 int ex_stage_file(struct exec *x, const char *guest, char *path, size_t size);
@@ -270,6 +304,8 @@ enum {
 	CLOCK_GETTIME, CLOCK_TIMEOFDAY, CLOCK_TIME,
 	/* ex_execve */
 	EXECVE_PLAIN, EXECVE_AT,
+	/* ex_clone */
+	CLONE_CALL, FORK_CALL, VFORK_CALL,
 };
 
 #endif

@@ -9,7 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "policy/exec_internal.h"
@@ -380,7 +386,13 @@ static int offset_arg(struct exec_call *c, uint64_t ptr, int64_t *val, int64_t *
  * becomes lseek(LFD_ARG's fd, POS + N, SEEK_SET) and the guest sees N. */
 static void finish_local_advance(struct exec_call *c, int guest_fd, int64_t pos, int64_t n)
 {
-	if (n <= 0 || !(c->x->caps & EXEC_CAN_REWRITE)) {
+	if (n > 0 && !(c->x->caps & EXEC_CAN_REWRITE)) {
+		/* The guest's open file itself, taken with pidfd_getfd. */
+		int rc = ex_set_guest_fd_pos(c, guest_fd, pos + n);
+		ex_answer(c, rc < 0 ? rc : n);
+		return;
+	}
+	if (n <= 0) {
 		ex_answer(c, n);
 		return;
 	}
@@ -474,6 +486,59 @@ static void copy_between(struct exec_call *c, int in_fd, uint64_t in_ptr, int ou
 	ex_answer(c, n);
 }
 
+/* From remote IN at its own offset to the guest's local fd OUT_FD, by
+ * splitrun through the guest's open file itself (pidfd_getfd), for a
+ * backend that cannot point the call at the filled placeholder. A pipe,
+ * socket or terminal that is full is never waited on here: the call
+ * fails with EAGAIN when NONBLOCK (or the file is), else it waits and is
+ * made again. At most PIPE_BUF bytes go into a pipe at a time (a write
+ * that size fits once poll says there is room). */
+static void send_to_guest_file(struct exec_call *c, struct vft_object *in, int out_fd, uint64_t count,
+			       bool nonblock)
+{
+	struct exec *x = c->x;
+	int out = ex_guest_file(c, out_fd);
+	if (out < 0) {
+		ex_answer(c, out);
+		return;
+	}
+	struct stat st;
+	int fl = fcntl(out, F_GETFL);
+	if (fstat(out, &st) < 0 || fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {
+		close(out);
+		ex_answer(c, -EBADF);
+		return;
+	}
+	size_t max = count < RPC_MAX_BUF ? (size_t)count : RPC_MAX_BUF;
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		struct pollfd pfd = { .fd = out, .events = POLLOUT };
+		if (poll(&pfd, 1, 0) == 0) {
+			close(out);
+			if (!nonblock && !(fl & O_NONBLOCK) && ex_park(c))
+				return;
+			ex_answer(c, -EAGAIN);
+			return;
+		}
+		if (S_ISFIFO(st.st_mode) && max > PIPE_BUF)
+			max = PIPE_BUF;
+	}
+	int64_t n = max ? remote_read(&x->remote, in->handle, x->iobuf, max, -1) : 0;
+	if (n <= 0) {
+		close(out);
+		ex_answer(c, n);
+		return;
+	}
+	ssize_t w = S_ISSOCK(st.st_mode) ? send(out, x->iobuf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL)
+					 : write(out, x->iobuf, (size_t)n);
+	int err = errno;
+	close(out);
+	if (w < n)
+		remote_lseek(&x->remote, in->handle, (w < 0 ? 0 : w) - n, SEEK_CUR);
+	if (w < 0 && err == EPIPE)
+		(void)syscall(SYS_tgkill, c->tid, c->tid, SIGPIPE);   /* as the kernel would */
+	ex_answer(c, w < 0 ? -err : w);
+}
+
 /* sendfile(out_fd, in_fd, offset, count) */
 void ex_sendfile(struct exec_call *c)
 {
@@ -503,7 +568,7 @@ void ex_sendfile(struct exec_call *c)
 			return;
 		}
 		if (!(c->x->caps & EXEC_CAN_REWRITE)) {
-			ex_refuse(c, EINVAL, "sendfile from a remote file needs a backend that can rewrite calls");
+			send_to_guest_file(c, in, out_fd, c->arg[3], false);
 			return;
 		}
 		static int64_t scratch_pos;
@@ -566,6 +631,10 @@ void ex_splice(struct exec_call *c)
 		}
 		if (c->arg[1]) {
 			ex_run(c);
+			return;
+		}
+		if (!(c->x->caps & EXEC_CAN_REWRITE)) {
+			send_to_guest_file(c, in, (int)c->arg[2], c->arg[4], (c->arg[5] & SPLICE_F_NONBLOCK) != 0);
 			return;
 		}
 		int64_t pos = remote_lseek(&c->x->remote, in->handle, 0, SEEK_CUR);

@@ -294,7 +294,10 @@ void ex_run_local(struct exec_call *c, const struct ex_path *p1, const struct ex
 		return;
 	}
 	if (!(c->x->caps & EXEC_CAN_REWRITE)) {
-		ex_refuse(c, ENOSYS, "a local path relative to a remote directory needs a backend that can rewrite calls");
+		if (c->x->caps & EXEC_CAN_ADDFD)
+			ex_run_in_agent(c, r1 ? p1 : NULL, r2 ? p2 : NULL);
+		else
+			ex_refuse(c, ENOSYS, "a local path relative to a remote directory needs --backend=ptrace");
 		return;
 	}
 	struct exec_action *a = c->a;

@@ -222,13 +222,17 @@ void ex_execve(struct exec_call *c)
 		return;
 	case EX_LOCAL:
 		ex_run_local(c, &p, NULL);
+		/* Without an exec event: if it succeeds, the close-on-exec
+		 * fds are gone; the table is checked at the next call. */
+		if (c->a->verdict == EXEC_RUN && !(c->x->caps & EXEC_CAN_SEE_EXIT))
+			c->t->files->revalidate = true;
 		return;
 	case EX_REMOTE:
 		break;
 	}
 	ex_route_of(c, &p);
 	if (!(c->x->caps & EXEC_CAN_REWRITE)) {
-		ex_refuse(c, ENOSYS, "running a remote program needs a backend that can rewrite calls");
+		ex_refuse(c, ENOSYS, "running a program stored at home needs --backend=ptrace");
 		return;
 	}
 	if (p.fd_obj) {
@@ -313,11 +317,20 @@ void ex_execve(struct exec_call *c)
 	a->verdict = EXEC_RUN;
 }
 
-/* clone(flags, ...): a child made with CLONE_UNTRACED would escape the
- * tracer (and fail every trapped call); it is made traced instead. */
+/* clone(flags, ...), fork(), vfork(): a child made with CLONE_UNTRACED
+ * would escape the ptrace tracer (and fail every trapped call); it is made
+ * traced instead. Without process events, a child that does not share the
+ * table gets a copy of it as it is now (exec_task_new). */
 void ex_clone(struct exec_call *c)
 {
-	if (!(c->arg[0] & CLONE_UNTRACED) || !(c->x->caps & EXEC_CAN_REWRITE)) {
+	uint64_t flags = c->row->param == CLONE_CALL ? c->arg[0] : 0;
+	struct exec_thread *th = c->th;
+	if (!(c->x->caps & EXEC_CAN_SEE_EXIT) && !(flags & CLONE_FILES) && th->nforks < EX_FORKS_MAX) {
+		struct vft_table *copy = vft_table_copy(c->t);
+		if (copy)
+			th->forks[th->nforks++] = copy;
+	}
+	if (!(flags & CLONE_UNTRACED) || !(c->x->caps & EXEC_CAN_REWRITE)) {
 		ex_run(c);
 		return;
 	}
@@ -330,6 +343,14 @@ void ex_clone(struct exec_call *c)
 void ex_unshare(struct exec_call *c)
 {
 	if (!(c->arg[0] & (CLONE_FILES | CLONE_FS | CLONE_NEWNS | CLONE_NEWUSER))) {
+		ex_run(c);
+		return;
+	}
+	if (!(c->x->caps & EXEC_CAN_SEE_EXIT)) {
+		/* Without its result: taken to succeed (it can fail only for
+		 * namespaces, which imply CLONE_FS). */
+		vft_task_unshare(c->x->vft, c->t, (c->arg[0] & CLONE_FILES) != 0,
+				 (c->arg[0] & (CLONE_FS | CLONE_NEWNS | CLONE_NEWUSER)) != 0);
 		ex_run(c);
 		return;
 	}

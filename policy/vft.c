@@ -31,6 +31,7 @@ struct vft_object *vft_object_new(void)
 	o->refs = 1;
 	o->handle = -1;
 	o->placeholder = -1;
+	o->desc = -1;
 	objects_alive++;
 	return o;
 }
@@ -83,6 +84,7 @@ static struct vft_table *table_copy(const struct vft_table *from)
 		t->nfds = from->nfds;
 	}
 	t->nremote = from->nremote;
+	t->revalidate = from->revalidate;
 	for (int fd = 0; fd < t->nfds; fd++)
 		if (t->fd[fd].obj)
 			vft_object_ref(t->fd[fd].obj);
@@ -273,6 +275,28 @@ struct vft_task *vft_task_new(struct vft *v, pid_t tid, pid_t parent, bool share
 		return NULL;
 	}
 	task_link(v, t);
+	return t;
+}
+
+struct vft_table *vft_table_copy(const struct vft_task *t)
+{
+	return table_copy(t->files);
+}
+
+void vft_table_drop(struct vft *v, struct vft_table *tab)
+{
+	table_put(v, tab);
+}
+
+struct vft_task *vft_task_new_with(struct vft *v, pid_t tid, pid_t parent, struct vft_table *files, bool share_fs)
+{
+	struct vft_task *t = vft_task_new(v, tid, parent, true, share_fs);
+	if (!t) {
+		table_put(v, files);
+		return NULL;
+	}
+	table_put(v, t->files);
+	t->files = files;
 	return t;
 }
 

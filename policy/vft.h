@@ -42,6 +42,10 @@ struct vft_object {
 	bool is_dir;
 	int placeholder;         /* the tracer's fd of what the guest's fds are open on
 				  * (a memfd, or the staged file), -1 if none */
+	int desc;                /* backends that install the tracer's own open file
+				  * (ADDFD): that open file, on the placeholder with the
+				  * guest's flags, shared by all the guest's fds of this
+				  * object; -1 if none */
 	bool filled;             /* the placeholder holds the file's bytes (for mmap) */
 	struct ex_placeholder *shared;  /* the executive's: the placeholder shared by the
 				  * opens of one home file (policy/exec_map.c), or NULL */
@@ -62,6 +66,9 @@ struct vft_table {
 	int users;               /* tasks pointing at it */
 	int nfds;                /* length of fd[] */
 	int nremote;             /* entries with an object */
+	bool revalidate;         /* the kernel's table may have lost entries (an execve
+				  * that may have succeeded, a fork copied early): the
+				  * executive checks each one against the kernel */
 	struct vft_entry *fd;
 };
 
@@ -97,6 +104,14 @@ void vft_free(struct vft *v);
  * parent's fd table and fs state; without one it gets an empty table and
  * the initial fs state. Returns the task, or NULL when out of memory. */
 struct vft_task *vft_task_new(struct vft *v, pid_t tid, pid_t parent, bool share_files, bool share_fs);
+/* The same, with FILES (a table of vft_table_copy's, which it takes over)
+ * instead of a copy of the parent's. */
+struct vft_task *vft_task_new_with(struct vft *v, pid_t tid, pid_t parent, struct vft_table *files, bool share_fs);
+/* A copy of T's table as it is now (each object gains a reference), for a
+ * child whose fork is under way; NULL when out of memory. */
+struct vft_table *vft_table_copy(const struct vft_task *t);
+/* Drops a copy no task took. */
+void vft_table_drop(struct vft *v, struct vft_table *tab);
 struct vft_task *vft_task_find(const struct vft *v, pid_t tid);
 /* TID is gone; its table and fs state lose a user. Its exec state must
  * have been freed by the caller. */

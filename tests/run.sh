@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # tests/run.sh VARIANT...: runs the suite for each build variant and ends with
 # the line "N passed, N failed" (", N skipped" when any were skipped).
-#   native  build/native (bin/): unit tests and tests/integration/*.bats
+#   native  build/native (bin/): unit tests and tests/integration/*.bats; the
+#           split-execution suites (split_*.bats, demo.bats) run twice, under
+#           each trap backend (SPLITRUN_BACKEND=ptrace, then =unotify)
 #   san     build/san: the same under ASan+UBSan
 #   cross   the aarch64 cross build, and tests/cross/*.bats (aarch64 shadow under qemu)
 # Every result line is TAP ("ok", "not ok"); a program that dies or stops
@@ -65,7 +67,14 @@ run_variant() { # VARIANT BUILD_DIR BIN_DIR
 	done
 	for t in tests/integration/*.bats; do
 		[ -e "$t" ] || continue
-		run_tap "$variant ${t#tests/}" bats --tap "$t"
+		case ${t##*/} in
+		split_*.bats|demo.bats)
+			for backend in ptrace unotify; do
+				SPLITRUN_BACKEND=$backend run_tap "$variant ${t#tests/} ($backend)" bats --tap "$t"
+			done ;;
+		*)
+			run_tap "$variant ${t#tests/}" bats --tap "$t" ;;
+		esac
 	done
 }
 

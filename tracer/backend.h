@@ -2,9 +2,10 @@
  *
  * A backend starts the guest under a seccomp filter and turns what the
  * kernel reports into trap events; the loop (tracer/loop.c) passes each
- * event to the handler and gives the verdict back with resume(). Today there
- * is one backend, ptrace + SECCOMP_RET_TRACE (tracer/ptrace_backend.c); a
- * seccomp user-notification backend implements the same ops. */
+ * event to the handler and gives the verdict back with resume(). Two
+ * backends implement the ops: ptrace + SECCOMP_RET_TRACE
+ * (tracer/ptrace_backend.c) and seccomp user notification,
+ * SECCOMP_RET_USER_NOTIF (tracer/unotify_backend.c). */
 #ifndef SPLITRUN_TRACER_BACKEND_H
 #define SPLITRUN_TRACER_BACKEND_H
 
@@ -15,13 +16,20 @@
 #include "tracer/handler.h"
 #include "tracer/trace.h"
 
-/* What a backend can do beyond CONTINUE and SKIP. The ptrace backend can do
- * all; a seccomp user-notification backend can install fds (ADDFD) but can
- * neither see a call's exit nor rewrite registers. */
+/* What a backend can do beyond CONTINUE and SKIP. The ptrace backend has
+ * SEE_EXIT, REWRITE and INSTALL_FD; the user-notification backend can
+ * neither see a call's exit nor rewrite registers, but installs the
+ * tracer's own open file at a chosen number (ADDFD), holds a call unanswered
+ * (DEFER), and announces processes and threads only when they first trap
+ * (NEW events come late, with what they share found out then) and their
+ * ends from pidfds (GONE without a wait status but the first process's);
+ * it reports no SIGNAL and no EXEC events. */
 enum trap_caps {
 	TRAP_CAP_SEE_EXIT   = 1u << 0, /* TRAP_CONTINUE_SEE_EXIT; on_exit overrides of a run call */
 	TRAP_CAP_REWRITE    = 1u << 1, /* rewrite_nr, rewrite_args, scratch data */
-	TRAP_CAP_INSTALL_FD = 1u << 2, /* TRAP_INSTALL_FD */
+	TRAP_CAP_INSTALL_FD = 1u << 2, /* TRAP_INSTALL_FD: a new open file in the guest */
+	TRAP_CAP_ADDFD      = 1u << 3, /* TRAP_INSTALL_FD: the tracer's open file, at install_at */
+	TRAP_CAP_DEFER      = 1u << 4, /* TRAP_DEFER */
 };
 
 enum trap_event_kind {
@@ -72,6 +80,13 @@ struct trap_backend_ops {
 	int (*resume)(struct trap_backend *b, struct trap_event *ev,
 		      enum trap_verdict verdict, const struct trap_control *ctl);
 	void (*destroy)(struct trap_backend *b);
+	/* Optional. Whether TID still waits in the trapped call last offered
+	 * for it: guest memory read for that call may be trusted only if so
+	 * (a pid can be reused once its thread is gone). NULL: always. */
+	bool (*still_waiting)(struct trap_backend *b, pid_t tid);
+	/* Optional. Kills every guest process now (splitrun is about to exit
+	 * without answering them). NULL: the backend's end does it. */
+	void (*kill_all)(struct trap_backend *b);
 };
 
 struct trap_backend {
@@ -84,5 +99,17 @@ struct trap_backend {
 
 /* tracer/ptrace_backend.c */
 struct trap_backend *ptrace_backend_new(void);
+
+/* tracer/unotify_backend.c. CPU placement of the tracer against the
+ * guest's threads (docs/performance.md, "CPU placement"). */
+enum unotify_placement {
+	UNOTIFY_PLACE_SYNC,   /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP: each wake-up on the waker's CPU */
+	UNOTIFY_PLACE_ANY,    /* no hint: the scheduler decides */
+	UNOTIFY_PLACE_SAME,   /* tracer and guest pinned to one CPU */
+};
+/* NULL after printing why (no user notification in this kernel...). */
+struct trap_backend *unotify_backend_new(enum unotify_placement placement);
+/* Whether this kernel can run the user-notification backend. */
+bool unotify_available(void);
 
 #endif

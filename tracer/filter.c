@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "arch/regs.h"
 #include "arch/syscall.h"
@@ -16,11 +18,16 @@ static bool traps_every_call(const bool *trapped, long max)
 	return true;
 }
 
-static uint32_t scmp_action(const struct filter_rule *r)
+static uint32_t trap_action(enum filter_trap how)
+{
+	return how == FILTER_BY_NOTIFY ? SCMP_ACT_NOTIFY : SCMP_ACT_TRACE(0);
+}
+
+static uint32_t scmp_action(const struct filter_rule *r, enum filter_trap how)
 {
 	switch (r->action) {
 	case FILTER_TRACE:
-		return SCMP_ACT_TRACE(0);
+		return trap_action(how);
 	case FILTER_ERRNO:
 		return SCMP_ACT_ERRNO(r->err);
 	default:
@@ -29,7 +36,7 @@ static uint32_t scmp_action(const struct filter_rule *r)
 }
 
 /* One rule per call whose action differs from the default one. */
-static scmp_filter_ctx build(const struct filter_rule *rules, uint32_t default_action)
+static scmp_filter_ctx build(const struct filter_rule *rules, uint32_t default_action, enum filter_trap how)
 {
 	long max = syscall_max_nr();
 	scmp_filter_ctx ctx = seccomp_init(default_action);
@@ -46,7 +53,7 @@ static scmp_filter_ctx build(const struct filter_rule *rules, uint32_t default_a
 	for (long nr = 0; rc == 0 && rules && nr <= max; nr++) {
 		if (!syscall_by_nr(nr))
 			continue;
-		uint32_t action = scmp_action(&rules[nr]);
+		uint32_t action = scmp_action(&rules[nr], how);
 		if (action != default_action)
 			rc = seccomp_rule_add_exact(ctx, action, (int)nr, 0);
 	}
@@ -61,13 +68,13 @@ static scmp_filter_ctx build(const struct filter_rule *rules, uint32_t default_a
 	return ctx;
 }
 
-scmp_filter_ctx filter_build(const bool *trapped)
+scmp_filter_ctx filter_build(const bool *trapped, enum filter_trap how)
 {
 	long max = syscall_max_nr();
 	/* Trapping everything needs no rule per call: the default action
 	 * does it, and numbers no table knows yet are trapped too. */
 	if (trapped && traps_every_call(trapped, max))
-		return build(NULL, SCMP_ACT_TRACE(0));
+		return build(NULL, trap_action(how), how);
 	struct filter_rule *rules = NULL;
 	if (trapped) {
 		rules = calloc((size_t)max + 1, sizeof *rules);
@@ -78,12 +85,33 @@ scmp_filter_ctx filter_build(const bool *trapped)
 		for (long nr = 0; nr <= max; nr++)
 			rules[nr].action = trapped[nr] ? FILTER_TRACE : FILTER_ALLOW;
 	}
-	scmp_filter_ctx ctx = build(rules, SCMP_ACT_ALLOW);
+	scmp_filter_ctx ctx = build(rules, SCMP_ACT_ALLOW, how);
 	free(rules);
 	return ctx;
 }
 
-scmp_filter_ctx filter_build_rules(const struct filter_rule *rules, bool unknown_trap)
+scmp_filter_ctx filter_build_rules(const struct filter_rule *rules, bool unknown_trap, enum filter_trap how)
 {
-	return build(rules, unknown_trap ? SCMP_ACT_TRACE(0) : SCMP_ACT_ALLOW);
+	return build(rules, unknown_trap ? trap_action(how) : SCMP_ACT_ALLOW, how);
+}
+
+int filter_export(scmp_filter_ctx ctx, struct sock_fprog *prog)
+{
+	int fd = memfd_create("splitrun-filter", MFD_CLOEXEC);
+	int rc = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
+	off_t size = rc == 0 ? lseek(fd, 0, SEEK_END) : -1;
+	struct sock_filter *insns = size > 0 ? malloc((size_t)size) : NULL;
+	if (rc == 0 && (size <= 0 || size % (off_t)sizeof *insns || size / (off_t)sizeof *insns > 0xffff || !insns ||
+			pread(fd, insns, (size_t)size, 0) != size))
+		rc = -EINVAL;
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0) {
+		free(insns);
+		fprintf(stderr, "splitrun: seccomp: cannot export the filter: %s\n", strerror(-rc));
+		return -1;
+	}
+	prog->len = (unsigned short)(size / (off_t)sizeof *insns);
+	prog->filter = insns;
+	return 0;
 }

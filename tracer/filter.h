@@ -1,11 +1,13 @@
 /* tracer/filter.h: the guest's seccomp filter, generated with libseccomp.
  * Each native call is allowed inside the kernel, trapped
- * (SECCOMP_RET_TRACE) or answered inside the kernel with an errno
+ * (SECCOMP_RET_TRACE for the ptrace backend, SECCOMP_RET_USER_NOTIF for
+ * the user-notification one) or answered inside the kernel with an errno
  * (SECCOMP_RET_ERRNO); any call through a foreign ABI (ia32 int 0x80, x32)
  * kills the process. */
 #ifndef SPLITRUN_TRACER_FILTER_H
 #define SPLITRUN_TRACER_FILTER_H
 
+#include <linux/filter.h>
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -21,13 +23,24 @@ struct filter_rule {
 	uint16_t err;     /* FILTER_ERRNO: the errno the call returns */
 };
 
+/* How a trapped call reaches splitrun. */
+enum filter_trap {
+	FILTER_BY_TRACE,   /* SECCOMP_RET_TRACE: a ptrace seccomp stop */
+	FILTER_BY_NOTIFY,  /* SECCOMP_RET_USER_NOTIF: a notification on the listener */
+};
+
 /* TRAPPED is indexed by syscall number (syscall_max_nr()+1 long); NULL traps
  * nothing. Returns the filter, or NULL after printing why. */
-scmp_filter_ctx filter_build(const bool *trapped);
+scmp_filter_ctx filter_build(const bool *trapped, enum filter_trap how);
 
 /* RULES is indexed by syscall number (syscall_max_nr()+1 long). Numbers the
  * architecture table does not know (newer kernels' calls) are trapped when
  * UNKNOWN_TRAP, else allowed. Returns the filter, or NULL after printing why. */
-scmp_filter_ctx filter_build_rules(const struct filter_rule *rules, bool unknown_trap);
+scmp_filter_ctx filter_build_rules(const struct filter_rule *rules, bool unknown_trap, enum filter_trap how);
+
+/* The BPF program of CTX, for a backend that loads it with seccomp(2)
+ * itself (its flags). Returns 0 (PROG->filter is malloc'd), or -1 after
+ * printing why. */
+int filter_export(scmp_filter_ctx ctx, struct sock_fprog *prog);
 
 #endif

@@ -23,7 +23,11 @@ enum trap_verdict {
 	TRAP_SKIP,              /* do not run it; the guest sees ctl->result */
 	TRAP_INSTALL_FD,        /* do not run it; the guest gets a new fd open on the tracer's
 				 * file ctl->install_fd, and on_exit sees that fd number (or
-				 * -errno) as the result; TRAP_CAP_INSTALL_FD */
+				 * -errno) as the result; TRAP_CAP_INSTALL_FD or
+				 * TRAP_CAP_ADDFD */
+	TRAP_DEFER,             /* answer later: the thread keeps waiting and the same call
+				 * is offered again (a new on_enter) after ctl->defer_ms;
+				 * TRAP_CAP_DEFER */
 };
 
 /* Filled by on_enter (and on_exit, for an override). Fields past `result`
@@ -56,9 +60,16 @@ struct trap_control {
 	/* TRAP_INSTALL_FD: the tracer's fd to give the guest and the flags of
 	 * the guest's new open file (O_ACCMODE, O_APPEND, O_CLOEXEC,
 	 * O_NONBLOCK, O_PATH, O_DIRECTORY...). The tracer's fd may be closed
-	 * once on_exit has seen the result. */
+	 * once on_exit has seen the result. Under TRAP_CAP_ADDFD the guest's
+	 * fd is the tracer's open file itself (so only O_CLOEXEC of the flags
+	 * counts) and lands on install_at when that is >= 0 (replacing
+	 * whatever was there, as dup2 does), else on the lowest free number. */
 	int install_fd;
 	int install_flags;
+	int install_at;
+
+	/* TRAP_DEFER: milliseconds until the call is offered again. */
+	unsigned defer_ms;
 
 	/* Set by on_exit: the guest sees `result` instead of the call's own
 	 * result (a call that ran, was skipped or installed an fd). */

@@ -84,7 +84,12 @@ noreturn void launch_exec_child(const struct launch_spec *spec, scmp_filter_ctx 
 			strerror(-rc));
 		_exit(1);
 	}
-	execve(spec->path, spec->argv, environ);
+	launch_exec(spec);
+	__builtin_unreachable();
+}
+
+noreturn void launch_exec_failed(const struct launch_spec *spec)
+{
 	int err = errno;
 	fprintf(stderr, "splitrun: %s: %s\n", spec->path, strerror(err));
 	_exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
@@ -116,7 +121,7 @@ void launch_forward_signals(pid_t guest)
 
 int launch_untraced(const struct launch_spec *spec)
 {
-	scmp_filter_ctx filter = filter_build(NULL);
+	scmp_filter_ctx filter = filter_build(NULL, FILTER_BY_TRACE);
 	if (!filter)
 		return -1;
 	pid_t pid = fork();

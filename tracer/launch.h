@@ -10,6 +10,7 @@
 #include <seccomp.h>
 #include <stdnoreturn.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "tracer/backend.h"
 
@@ -21,6 +22,21 @@ char *launch_resolve(const char *prog, int *exit_code);
 /* In the forked child: sets NO_NEW_PRIVS, loads FILTER, execs. Never
  * returns; on failure prints why and exits 126/127 (exec) or 1 (seccomp). */
 noreturn void launch_exec_child(const struct launch_spec *spec, scmp_filter_ctx filter);
+
+/* After a failed execve of SPEC's program in the child: prints why (errno)
+ * and exits 126 or 127. */
+noreturn void launch_exec_failed(const struct launch_spec *spec);
+
+/* The child's exec of SPEC's program (its filter loaded); never returns.
+ * Inline, and nothing noreturn is called before the execve: a sanitizer's
+ * runtime makes a system call (sigaltstack) before any such call, which
+ * the trace would show before the execve. */
+__attribute__((always_inline)) static inline void launch_exec(const struct launch_spec *spec)
+{
+	extern char **environ;
+	execve(spec->path, spec->argv, environ);
+	launch_exec_failed(spec);
+}
 
 /* SIGINT, SIGTERM, SIGHUP, SIGQUIT sent to splitrun alone (by kill, not by
  * the terminal, which signals the guest's process group itself) go on to

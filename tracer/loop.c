@@ -12,6 +12,7 @@ static enum trap_verdict on_enter(const struct trap_handler *h, struct trace_cal
 	memset(ctl, 0, sizeof *ctl);
 	ctl->result = -ENOSYS;
 	ctl->install_fd = -1;
+	ctl->install_at = -1;
 	if (!h->on_enter)
 		return TRAP_CONTINUE;
 	return h->on_enter(h->ctx, call, ctl);
@@ -23,6 +24,7 @@ static bool on_exit(const struct trap_handler *h, struct trace_call *call, struc
 {
 	memset(exit_ctl, 0, sizeof *exit_ctl);
 	exit_ctl->install_fd = -1;
+	exit_ctl->install_at = -1;
 	if (h->on_exit)
 		h->on_exit(h->ctx, call, exit_ctl);
 	if (exit_ctl->override_result)

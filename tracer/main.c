@@ -49,7 +49,17 @@ static const char usage_text[] =
 	"  -c                   count calls, time and errors; print a summary table\n"
 	"  -y                   print the paths of file descriptors\n"
 	"  -k                   print a stack trace after each traced call\n"
-	"  --backend=NAME       trap backend (only: ptrace)\n"
+	"  --backend=NAME       how calls are trapped: ptrace, unotify (seccomp user\n"
+	"                       notification) or auto (the default, also from\n"
+	"                       $SPLITRUN_BACKEND): split mode uses unotify unless\n"
+	"                       the run needs ptrace (--trace, a remote clock, a\n"
+	"                       program stored at home); trace mode is ptrace only.\n"
+	"                       Under unotify, --trace shows '= ?' for the calls\n"
+	"                       let run, -c and -k are refused, and programs stored\n"
+	"                       at home cannot be run (docs/limits.md)\n"
+	"  --cpu-placement=WHERE  where splitrun and the program run (unotify):\n"
+	"                       sync (default: each wake-up on the waker's CPU),\n"
+	"                       same (all on one CPU), any (the scheduler decides)\n"
 	"  --check-policy FILE  check a policy file (splitrun-policy(5)): print its\n"
 	"                       effective rules, or its errors; '-' checks the\n"
 	"                       built-in policy. Exit 0 if valid, 1 if not\n"
@@ -87,15 +97,34 @@ struct settings {
 	const char *cwd;
 	const char *key;
 	bool summary;
+	enum split_backend backend;
+	const char *backend_name;
+	enum unotify_placement placement;
 };
 
-enum { OPT_TRACE = 256, OPT_BACKEND, OPT_CHECK_POLICY, OPT_SHADOW, OPT_POLICY, OPT_SUMMARY, OPT_KEY };
+enum { OPT_TRACE = 256, OPT_BACKEND, OPT_CHECK_POLICY, OPT_SHADOW, OPT_POLICY, OPT_SUMMARY, OPT_KEY, OPT_PLACEMENT };
+
+/* --backend=NAME (or $SPLITRUN_BACKEND): false for an unknown name. */
+static bool set_backend(struct settings *s, const char *name)
+{
+	if (strcmp(name, "ptrace") == 0)
+		s->backend = SPLIT_BACKEND_PTRACE;
+	else if (strcmp(name, "unotify") == 0)
+		s->backend = SPLIT_BACKEND_UNOTIFY;
+	else if (strcmp(name, "auto") == 0)
+		s->backend = SPLIT_BACKEND_AUTO;
+	else
+		return false;
+	s->backend_name = name;
+	return true;
+}
 
 static int parse_options(int argc, char **argv, struct settings *s)
 {
 	static const struct option longopts[] = {
 		{ "trace", no_argument, NULL, OPT_TRACE },
 		{ "backend", required_argument, NULL, OPT_BACKEND },
+		{ "cpu-placement", required_argument, NULL, OPT_PLACEMENT },
 		{ "check-policy", required_argument, NULL, OPT_CHECK_POLICY },
 		{ "shadow", required_argument, NULL, OPT_SHADOW },
 		{ "policy", required_argument, NULL, OPT_POLICY },
@@ -107,6 +136,9 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		{ NULL, 0, NULL, 0 },
 	};
 	s->topts.string_limit = 32;
+	const char *env_backend = getenv("SPLITRUN_BACKEND");
+	if (env_backend && *env_backend && !set_backend(s, env_backend))
+		usage_error("SPLITRUN_BACKEND: unknown backend '%s' (ptrace, unotify or auto)", env_backend);
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "+:fo:e:s:cykhVC:", longopts, NULL)) != -1) {
@@ -115,8 +147,18 @@ static int parse_options(int argc, char **argv, struct settings *s)
 			s->trace = true;
 			break;
 		case OPT_BACKEND:
-			if (strcmp(optarg, "ptrace") != 0)
-				usage_error("--backend: unknown backend '%s' (the only one so far: ptrace)", optarg);
+			if (!set_backend(s, optarg))
+				usage_error("--backend: unknown backend '%s' (ptrace, unotify or auto)", optarg);
+			break;
+		case OPT_PLACEMENT:
+			if (strcmp(optarg, "sync") == 0)
+				s->placement = UNOTIFY_PLACE_SYNC;
+			else if (strcmp(optarg, "same") == 0)
+				s->placement = UNOTIFY_PLACE_SAME;
+			else if (strcmp(optarg, "any") == 0)
+				s->placement = UNOTIFY_PLACE_ANY;
+			else
+				usage_error("--cpu-placement: unknown placement '%s' (sync, same or any)", optarg);
 			break;
 		case OPT_CHECK_POLICY:
 			s->check_policy = optarg;
@@ -197,12 +239,12 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		usage_error("--policy needs --shadow (it routes calls to a shadow)%s", "");
 	if (s->summary && !s->shadow)
 		usage_error("--summary needs --shadow%s", "");
-	if (s->key && !s->shadow)
-		usage_error("--key needs --shadow (it authenticates to a shadow)%s", "");
-	if (!s->key && s->shadow) {
-		const char *env = getenv("SPLITRUN_KEY");
-		s->key = env && *env ? env : NULL;
-	}
+	if (s->backend == SPLIT_BACKEND_UNOTIFY && s->trace && !s->shadow)
+		usage_error("--backend=unotify: trace mode needs --backend=ptrace (user notification cannot see what "
+			    "the calls it lets run return)%s", "");
+	if (s->backend == SPLIT_BACKEND_UNOTIFY && (s->topts.summary_only || s->topts.stack_traces))
+		usage_error("--backend=unotify: %s needs --backend=ptrace (the results and stacks of the calls user "
+			    "notification lets run are not seen)", s->topts.summary_only ? "-c" : "-k");
 	return optind;
 }
 
@@ -297,6 +339,8 @@ static int run_traced(const struct settings *s, struct launch_spec *spec)
 static int run_split(const struct settings *s, char **argv)
 {
 	struct split_opts o = {
+		.backend = s->backend,
+		.placement = s->placement,
 		.shadow = s->shadow,
 		.policy_file = s->policy,
 		.cwd = s->cwd,

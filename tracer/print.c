@@ -269,6 +269,49 @@ void trace_exit(struct trace_printer *p, struct trace_call *call)
 	call->printer_state = NULL;
 }
 
+void trace_exit_unknown(struct trace_printer *p, struct trace_call *call)
+{
+	struct proc *pr = proc_find(p, call->pid, false);
+	if (p->opts.summary_only || !pr || !pr->in_call || p->held != call->pid)
+		return;
+	/* What the call fills is never seen: those arguments show as the
+	 * numbers they are. */
+	struct decode_ctx ctx = { &p->line, call, p->opts.string_limit, p->opts.fd_paths, false, pr->saved };
+	for (int i = pr->first_out; i < pr->nargs; i++) {
+		if (i > pr->first_out || (i > 0 && pr->dec && pr->dec->comma_at_exit))
+			pb_puts(&p->line, ", ");
+		enum arg_kind k = call->desc->arg[i];
+		if (k == AK_OUTBUF || k == AK_STRUCT_OUT || k == AK_PTR || k == AK_HEX)
+			pb_printf(&p->line, "%#llx", (unsigned long long)call->arg[i]);
+		else
+			decode_arg(&ctx, pr->dec, i);
+	}
+	pb_puts(&p->line, ") ");
+	pb_pad_to(&p->line, 0, RESULT_COLUMN);
+	pb_puts(&p->line, "= ?");
+	if (call->route) {
+		pb_puts(&p->line, " [");
+		pb_puts(&p->line, call->route);
+		pb_putc(&p->line, ']');
+	}
+	pb_putc(&p->line, '\n');
+	emit(p);
+	p->held = 0;
+	pr->in_call = false;
+	call->printer_state = NULL;
+}
+
+void trace_forget(struct trace_printer *p, struct trace_call *call)
+{
+	struct proc *pr = proc_find(p, call->pid, false);
+	if (!pr || !pr->in_call || p->held != call->pid)
+		return;
+	p->line.len = 0;
+	p->held = 0;
+	pr->in_call = false;
+	call->printer_state = NULL;
+}
+
 void trace_signal(struct trace_printer *p, pid_t pid, const siginfo_t *si)
 {
 	if (p->opts.summary_only)

@@ -131,8 +131,8 @@ static void thread_remove(struct ptrace_backend *pb, pid_t tid)
 static int pt_launch(struct trap_backend *b, const struct launch_spec *spec)
 {
 	struct ptrace_backend *pb = impl_of(b);
-	scmp_filter_ctx filter = spec->rules ? filter_build_rules(spec->rules, spec->unknown_trap)
-					     : filter_build(spec->traced);
+	scmp_filter_ctx filter = spec->rules ? filter_build_rules(spec->rules, spec->unknown_trap, FILTER_BY_TRACE)
+					     : filter_build(spec->traced, FILTER_BY_TRACE);
 	if (!filter)
 		return -1;
 	int go[2];
@@ -592,6 +592,7 @@ static int resume_entry(struct ptrace_backend *pb, struct thread *t, enum trap_v
 		t->awaiting_exit = t->report_exit = true;
 		break;
 	case TRAP_CONTINUE:
+	case TRAP_DEFER:   /* not among this backend's caps: the call runs */
 		break;
 	}
 	if (!ctl->rewrite_nr && !ctl->rewrite_args && !ctl->scratch_len)

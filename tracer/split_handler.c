@@ -13,6 +13,10 @@ unsigned split_exec_caps(unsigned trap_caps)
 		caps |= EXEC_CAN_REWRITE;
 	if (trap_caps & TRAP_CAP_INSTALL_FD)
 		caps |= EXEC_CAN_INSTALL;
+	if (trap_caps & TRAP_CAP_ADDFD)
+		caps |= EXEC_CAN_ADDFD;
+	if (trap_caps & TRAP_CAP_DEFER)
+		caps |= EXEC_CAN_DEFER;
 	return caps;
 }
 
@@ -56,7 +60,14 @@ static enum trap_verdict split_on_enter(void *ctx, struct trace_call *call, stru
 	case EXEC_INSTALL:
 		ctl->install_fd = a.install_fd;
 		ctl->install_flags = a.install_flags;
+		ctl->install_at = a.install_at;
 		return TRAP_INSTALL_FD;
+	case EXEC_DEFER:
+		/* Waiting, not the call: shown when it is answered. */
+		if (call->route)
+			trace_forget(m->printer, call);
+		ctl->defer_ms = a.defer_ms;
+		return TRAP_DEFER;
 	case EXEC_RUN:
 		break;
 	}
@@ -69,6 +80,12 @@ static enum trap_verdict split_on_enter(void *ctx, struct trace_call *call, stru
 	ctl->scratch_args = a.scratch_args;
 	ctl->fixup = a.fixup;
 	ctl->nfixups = a.nfixups;
+	if (!(m->trap_caps & TRAP_CAP_SEE_EXIT)) {
+		/* The backend cannot tell what the call returns. */
+		if (call->route)
+			trace_exit_unknown(m->printer, call);
+		return TRAP_CONTINUE;
+	}
 	return a.see_exit || call->route ? TRAP_CONTINUE_SEE_EXIT : TRAP_CONTINUE;
 }
 

@@ -22,6 +22,7 @@ struct split_mode {
 	const bool *selected;            /* calls --trace shows, by number; NULL: all */
 	bool follow_forks;               /* -f */
 	pid_t leader;
+	unsigned trap_caps;              /* the backend's (enum trap_caps) */
 	/* Called (then splitrun exits) when the shadow is lost. */
 	void (*on_fatal)(void *ctx, const char *why);
 	void *fatal_ctx;

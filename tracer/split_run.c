@@ -28,6 +28,7 @@
 struct split_state {
 	struct exec *exec;
 	struct trace_printer *printer;
+	struct trap_backend *backend;
 };
 
 static noreturn void on_fatal(void *ctx, const char *why)
@@ -36,8 +37,10 @@ static noreturn void on_fatal(void *ctx, const char *why)
 	trace_finish(st->printer);
 	fflush(NULL);
 	fprintf(stderr, "splitrun: %s; the program was stopped\n", why);
-	/* Leaving kills every guest process (PTRACE_O_EXITKILL) before the
-	 * call that found the shadow gone can return. */
+	/* Every guest process dies before the call that found the shadow gone
+	 * can return: under ptrace by leaving (PTRACE_O_EXITKILL), else here. */
+	if (st->backend->ops->kill_all)
+		st->backend->ops->kill_all(st->backend);
 	exec_free(st->exec);
 	exit(SPLITRUN_EXIT_SHADOW_LOST);
 }
@@ -124,8 +127,9 @@ static bool initial_cwd(const struct split_opts *o, const struct policy *pol, st
 
 /* The program to exec: a name is looked up in PATH here; a path that
  * routes remote is left to the executive (the guest's execve stages it). */
-static char *program_path(const char *prog, const char *cwd, const struct policy *pol, int *exit_code)
+static char *program_path(const char *prog, const char *cwd, const struct policy *pol, int *exit_code, bool *remote)
 {
+	*remote = false;
 	if (!strchr(prog, '/'))
 		return launch_resolve(prog, exit_code);
 	char joined[2 * PATH_MAX + 2], abs[PATH_MAX];
@@ -134,12 +138,14 @@ static char *program_path(const char *prog, const char *cwd, const struct policy
 	char shadow[PATH_MAX];
 	if (policy_normalize(joined, abs, sizeof abs) == 0 &&
 	    policy_route_path(pol, abs, &route, shadow, sizeof shadow) == 0 &&
-	    (route.method == POLICY_REMOTE || route.method == POLICY_STAGE))
+	    (route.method == POLICY_REMOTE || route.method == POLICY_STAGE)) {
+		*remote = true;
 		return strdup(prog);
+	}
 	return launch_resolve(prog, exit_code);
 }
 
-static struct filter_rule *filter_rules(const struct policy *pol, const bool *traced_too)
+static struct filter_rule *filter_rules(const struct policy *pol, unsigned caps, const bool *traced_too)
 {
 	long max = syscall_max_nr();
 	uint8_t *action = malloc((size_t)max + 1);
@@ -151,7 +157,7 @@ static struct filter_rule *filter_rules(const struct policy *pol, const bool *tr
 		free(rules);
 		return NULL;
 	}
-	exec_filter_rules(pol, action, err);
+	exec_filter_rules(pol, caps, action, err);
 	for (long nr = 0; nr <= max; nr++) {
 		rules[nr].action = action[nr] == EXEC_FILTER_TRAP ? FILTER_TRACE
 				 : action[nr] == EXEC_FILTER_ERRNO ? FILTER_ERRNO : FILTER_ALLOW;
@@ -192,6 +198,60 @@ static const struct exec_guest_mem guest_memory = {
 	.read_str = guest_read_str,
 };
 
+/* Under a backend whose threads can vanish while their call is handled
+ * (user notification), what was read of a thread's memory is only
+ * trusted if the thread still waits in that call afterwards: its id was
+ * not reused meanwhile (seccomp_unotify(2), SECCOMP_IOCTL_NOTIF_ID_VALID). */
+static struct trap_backend *checked_backend;
+
+static ssize_t checked(pid_t tid, ssize_t n)
+{
+	if (n >= 0 && !checked_backend->ops->still_waiting(checked_backend, tid)) {
+		errno = ESRCH;
+		return -1;
+	}
+	return n;
+}
+
+static ssize_t checked_read(pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+	return checked(tid, guest_read(tid, addr, buf, len));
+}
+
+static ssize_t checked_read_str(pid_t tid, uint64_t addr, char *buf, size_t max)
+{
+	return checked(tid, guest_read_str(tid, addr, buf, max));
+}
+
+static const struct exec_guest_mem checked_memory = {
+	.read = checked_read,
+	.write = guest_write,
+	.read_str = checked_read_str,
+};
+
+/* The backend: the one asked for, or (auto) user notification unless the
+ * run needs what only ptrace can do or this kernel lacks it. */
+static struct trap_backend *pick_backend(const struct split_opts *o, const struct policy *pol, bool first_remote)
+{
+	unsigned unotify_caps = split_exec_caps(TRAP_CAP_ADDFD | TRAP_CAP_DEFER);
+	const char *why = exec_cannot_run(pol, unotify_caps, first_remote);
+	switch (o->backend) {
+	case SPLIT_BACKEND_PTRACE:
+		return ptrace_backend_new();
+	case SPLIT_BACKEND_UNOTIFY:
+		if (why)
+			bad_input("--backend=unotify: %s%s", why, "");
+		return unotify_backend_new(o->placement);
+	case SPLIT_BACKEND_AUTO:
+		break;
+	}
+	/* --trace shows what calls return, which user notification cannot
+	 * tell of the calls it lets run. */
+	if (why || o->trace || !unotify_available())
+		return ptrace_backend_new();
+	return unotify_backend_new(o->placement);
+}
+
 int split_run(const struct split_opts *o)
 {
 	struct policy *pol = policy_load(o->policy_file, stderr);
@@ -207,18 +267,23 @@ int split_run(const struct split_opts *o)
 		exit(SPLITRUN_EXIT_NO_SHADOW);
 	}
 	int exit_code;
-	char *path = program_path(o->argv[0], cwd, pol, &exit_code);
+	bool first_remote;
+	char *path = program_path(o->argv[0], cwd, pol, &exit_code, &first_remote);
 	if (!path)
 		exit(exit_code);
 	mode_t mask = umask(0);
 	umask(mask);
 
-	struct trap_backend *backend = ptrace_backend_new();
-	struct filter_rule *rules = filter_rules(pol, o->trace ? o->selected : NULL);
-	if (!backend || !rules) {
+	struct trap_backend *backend = pick_backend(o, pol, first_remote);
+	if (!backend)
+		return -1;
+	unsigned caps = split_exec_caps(backend->caps);
+	struct filter_rule *rules = filter_rules(pol, caps, o->trace ? o->selected : NULL);
+	if (!rules) {
 		fprintf(stderr, "splitrun: out of memory\n");
 		return -1;
 	}
+	checked_backend = backend;
 	if (o->trace && !o->selected) {
 		/* --trace with no -e: every call is shown, so every call traps. */
 		for (long nr = 0; nr <= syscall_max_nr(); nr++)
@@ -228,8 +293,8 @@ int split_run(const struct split_opts *o)
 	struct exec_config cfg = {
 		.policy = pol,
 		.conn = &conn,
-		.mem = &guest_memory,
-		.caps = split_exec_caps(backend->caps),
+		.mem = backend->ops->still_waiting ? &checked_memory : &guest_memory,
+		.caps = caps,
 		.cwd = cwd,
 		.umask = mask,
 	};
@@ -237,7 +302,7 @@ int split_run(const struct split_opts *o)
 	if (!exec)
 		return -1;
 	struct launch_spec spec = { .path = path, .argv = o->argv, .rules = rules, .unknown_trap = true };
-	struct split_state state = { .exec = exec, .printer = o->printer };
+	struct split_state state = { .exec = exec, .printer = o->printer, .backend = backend };
 	int status = -1;
 	if (backend->ops->launch(backend, &spec) == 0) {
 		raise_fd_limit();
@@ -248,6 +313,7 @@ int split_run(const struct split_opts *o)
 			.selected = o->selected,
 			.follow_forks = o->follow_forks,
 			.leader = backend->guest,
+			.trap_caps = backend->caps,
 			.on_fatal = on_fatal_hook,
 			.fatal_ctx = &state,
 		};

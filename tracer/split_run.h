@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "tracer/backend.h"
 #include "tracer/trace.h"
 
 /* Exit statuses of split mode (splitrun(1), EXIT STATUS). */
@@ -14,7 +15,15 @@
 #define SPLITRUN_EXIT_NO_SHADOW 121       /* the shadow could not be reached or refused us */
 /* 122, SPLITRUN_EXIT_SHADOW_LOST: tracer/split_handler.h */
 
+enum split_backend {
+	SPLIT_BACKEND_AUTO,      /* user notification unless the run needs ptrace */
+	SPLIT_BACKEND_PTRACE,
+	SPLIT_BACKEND_UNOTIFY,
+};
+
 struct split_opts {
+	enum split_backend backend;
+	enum unotify_placement placement;
 	const char *shadow;              /* HOST:PORT */
 	const char *policy_file;         /* NULL: the built-in policy */
 	const char *cwd;                 /* -C DIR, NULL: splitrun's own */

@@ -55,6 +55,12 @@ void trace_printer_free(struct trace_printer *p);
 void trace_enter(struct trace_printer *p, struct trace_call *call);
 /* Called when the result is known (the exit stop, or right after a skip). */
 void trace_exit(struct trace_printer *p, struct trace_call *call);
+/* The call's result will not be known (a backend that lets calls run
+ * without seeing them return): the line ends with "= ?". */
+void trace_exit_unknown(struct trace_printer *p, struct trace_call *call);
+/* The call's entry was shown too early (it is offered again later): it is
+ * taken back. */
+void trace_forget(struct trace_printer *p, struct trace_call *call);
 /* A signal is about to be delivered to PID: "--- SIGCHLD {si_signo=...} ---". */
 void trace_signal(struct trace_printer *p, pid_t pid, const siginfo_t *si);
 /* PID ended: "+++ exited with 0 +++" or "+++ killed by SIGKILL +++". */

@@ -230,8 +230,18 @@ finish_bg() {
 	grep -q "invalid string limit 'abc'" "$WORK/err"
 	expect_status 2 "$SPLITRUN" -o
 	grep -q "needs an argument" "$WORK/err"
-	expect_status 2 "$SPLITRUN" --backend=unotify true
-	grep -q "unknown backend 'unotify'" "$WORK/err"
+	expect_status 2 "$SPLITRUN" --backend=bogus true
+	grep -qx "splitrun: --backend: unknown backend 'bogus' (ptrace, unotify or auto)" "$WORK/err"
+	expect_status 2 env SPLITRUN_BACKEND=bogus "$SPLITRUN" true
+	grep -qx "splitrun: SPLITRUN_BACKEND: unknown backend 'bogus' (ptrace, unotify or auto)" "$WORK/err"
+	expect_status 2 "$SPLITRUN" --cpu-placement=left true
+	grep -qx "splitrun: --cpu-placement: unknown placement 'left' (sync, same or any)" "$WORK/err"
+	# Trace mode needs each call's result: ptrace only, said plainly.
+	expect_status 2 "$SPLITRUN" --backend=unotify --trace true
+	grep -q '^splitrun: --backend=unotify: trace mode needs --backend=ptrace' "$WORK/err"
+	expect_status 2 env SPLITRUN_BACKEND=unotify "$SPLITRUN" -c true
+	grep -q '^splitrun: --backend=unotify: trace mode needs --backend=ptrace' "$WORK/err"
+	expect_status 0 "$SPLITRUN" --backend=unotify true
 	expect_status 2 "$SPLITRUN" -e trace=no_such_call true
 	grep -q 'no_such_call' "$WORK/err"
 }

@@ -76,7 +76,17 @@ setup() {
 }
 
 @test "running a remote script and a shell loop over remote files" {
-	split_both './script.sh one two; sh script.sh three'
+	if under_unotify; then
+		# Refused clearly: the staged copy's path cannot be given to
+		# the kernel without rewriting the call.
+		split_run -C "/t$BATS_TEST_NUMBER" -- sh -c './script.sh one two; echo "status $?"; sh script.sh three'
+		printf 'status 126\nscript 1 three\n' > "$BATS_TEST_TMPDIR/want"
+		differ "a refused remote script" "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/split.out"
+		grep -qx 'splitrun: execve: running a program stored at home needs --backend=ptrace; it fails with ENOSYS (docs/limits.md)' \
+			"$BATS_TEST_TMPDIR/split.err" || { cat "$BATS_TEST_TMPDIR/split.err" >&2; return 1; }
+	else
+		split_both './script.sh one two; sh script.sh three'
+	fi
 	split_both 'for f in a.txt sub/b.txt; do wc -c < "$f"; done; i=0; while [ $i -lt 20 ]; do echo $i >> loop.txt; i=$((i+1)); done; tail -1 loop.txt'
 }
 
@@ -85,6 +95,27 @@ setup() {
 	[ "$split_status" = 0 ] || { cat "$BATS_TEST_TMPDIR/split.err" >&2; return 1; }
 	printf '%s\n/tmp\n' "$(cat /etc/hostname)" > "$BATS_TEST_TMPDIR/want"
 	differ "local files from a remote cwd" "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/split.out"
+	# Creating, reading back, renaming, linking and removing local files by
+	# paths relative to the remote cwd ($up climbs to /).
+	local here=$BATS_TEST_TMPDIR/local up=../..
+	mkdir -p "$here"
+	split_run -C "/t$BATS_TEST_NUMBER/sub" -- sh -c "
+		umask 027; mkdir $up$here/d && echo made > $up$here/d/f && cat $up$here/d/f
+		stat -c '%a %s %F' $up$here/d $up$here/d/f; ln -s f $up$here/d/l && readlink $up$here/d/l
+		mv $up$here/d/f $up$here/d/g && ls $up$here/d; test -r $up$here/d/g && echo readable
+		rm $up$here/d/g $up$here/d/l && rmdir $up$here/d && ls -A $up$here; echo end"
+	[ "$split_status" = 0 ] || { cat "$BATS_TEST_TMPDIR/split.err" >&2; return 1; }
+	printf 'made\n750 4096 directory\n640 5 regular file\nf\ng\nl\nreadable\nend\n' > "$BATS_TEST_TMPDIR/want"
+	differ "local files made from a remote cwd" "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/split.out"
+}
+
+@test "remote fds across fork and execve: a child's copy outlives the parent's, close-on-exec ones go" {
+	# The child reads through its copy after the parent closed its own.
+	split_both 'exec 3< a.txt; (sleep 0.2; head -c 5 <&3; echo) & exec 3<&-; wait; echo parent done'
+	# A close-on-exec remote fd is gone in the new program: its number
+	# is a local file's there (a static program: no loader opens and
+	# closes that number first).
+	split_both 'python3 -c "import os, sys; fd = os.open(\"a.txt\", os.O_RDONLY); print(fd); sys.stdout.flush(); os.execv(\"/bin/busybox\", [\"cat\", \"/etc/hostname\"])"'
 }
 
 @test "/proc/self/cwd and /proc/self/fd/N name the remote files" {
@@ -98,7 +129,10 @@ setup() {
 	[ "$split_status" = 0 ]
 	grep -q 'openat(AT_FDCWD, "a.txt", O_RDONLY) *= [0-9]* \[remote\]' "$BATS_TEST_TMPDIR/split.err" ||
 		{ echo "no [remote] openat of a.txt:"; cat "$BATS_TEST_TMPDIR/split.err"; return 1; } >&2
-	grep -q 'openat(AT_FDCWD, "/etc/ld.so.cache", .*) *= [0-9]* \[local\]' "$BATS_TEST_TMPDIR/split.err" ||
+	# Under user notification a local call is let run unseen: "= ?".
+	local local_ret='[0-9]*'
+	under_unotify && local_ret='?'
+	grep -q "openat(AT_FDCWD, \"/etc/ld.so.cache\", .*) *= $local_ret \\[local\\]" "$BATS_TEST_TMPDIR/split.err" ||
 		{ echo "no [local] openat of ld.so.cache:"; cat "$BATS_TEST_TMPDIR/split.err"; return 1; } >&2
 	grep -q '^read([0-9]*, "alpha\\nbeta\\ngamma\\ndelta\\n", .*) *= 23 \[remote\]' "$BATS_TEST_TMPDIR/split.err" ||
 		{ echo "no [remote] read of a.txt's bytes:"; cat "$BATS_TEST_TMPDIR/split.err"; return 1; } >&2

@@ -17,12 +17,17 @@
 #                                         in both copies of the tree
 #   split_policy RULE...                  a policy file: RULEs (one per
 #                                         argument), then the built-in rules
+#   under_unotify                         true when the suite runs under the
+#                                         user-notification backend
+#                                         (SPLITRUN_BACKEND=unotify; tests/run.sh
+#                                         runs the split suites under ptrace and
+#                                         under unotify)
 #
 # The guest path /NAME routes remote under the built-in policy ("/**
 # remote"); native output has the $SPLIT_NATIVE prefix taken out so that
 # paths compare equal, and both runs' $LOCAL reads "$LOCAL".
 
-SPLIT_ENV=(env -i PATH=/usr/local/bin:/usr/bin:/bin LC_ALL=C HOME=/nonexistent TZ=UTC)
+SPLIT_ENV=(env -i PATH=/usr/local/bin:/usr/bin:/bin LC_ALL=C HOME=/nonexistent TZ=UTC SPLITRUN_BACKEND="${SPLITRUN_BACKEND:-}")
 
 split_start_shadow() {
 	SPLITRUN=${SPLITRUN_BINDIR:?}/splitrun
@@ -168,4 +173,8 @@ split_policy() {
 	printf '%s\n' "$@" > "$f"
 	"$SPLITRUN" --check-policy - >> "$f"
 	echo "$f"
+}
+
+under_unotify() {
+	[ "${SPLITRUN_BACKEND:-}" = unotify ]
 }

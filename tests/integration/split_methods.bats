@@ -38,12 +38,30 @@ add_programs() {
 
 @test "a remote program, a #! script with a remote interpreter, \$0 of a remote script, PATH search" {
 	add_programs
+	if under_unotify; then
+		# Refused, each with the same clear reason; local programs run.
+		split_run -C "/$T" -- sh -c './myecho a b; echo "status $?"; ./hello.sh x; echo "status $?"; echo done'
+		printf 'status 126\nstatus 126\ndone\n' > "$BATS_TEST_TMPDIR/want"
+		differ "refused remote programs" "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/split.out"
+		[ "$(grep -c '^splitrun: execve: running a program stored at home needs --backend=ptrace' "$BATS_TEST_TMPDIR/split.err")" = 1 ] ||
+			{ cat "$BATS_TEST_TMPDIR/split.err" >&2; return 1; }
+		return 0
+	fi
 	split_both './myecho a b; ./hello.sh x y; ./zero.sh p q; sh -c "./zero.sh r"; PATH=.:/usr/bin:/bin myecho via-path'
 	split_both './plain.txt; echo "status $?"; ./missing; echo "status $?"; ./sub; echo "status $?"'
 }
 
 @test "the program splitrun starts may be remote itself" {
 	add_programs
+	if under_unotify; then
+		split_run -C "/$T" -- ./hello.sh first
+		[ "$split_status" = 2 ] && grep -qx 'splitrun: --backend=unotify: the program is stored at home: running it needs --backend=ptrace' \
+			"$BATS_TEST_TMPDIR/split.err" || { echo "status $split_status"; cat "$BATS_TEST_TMPDIR/split.err"; return 1; } >&2
+		# The default picks the backend that can.
+		split_run --backend=auto -C "/$T" -- ./hello.sh first
+		[ "$split_status" = 0 ] && [ "$(cat "$BATS_TEST_TMPDIR/split.out")" = "hello ./hello.sh first" ]
+		return
+	fi
 	split_run -C "/$T" -- ./hello.sh first
 	[ "$split_status" = 0 ] && [ "$(cat "$BATS_TEST_TMPDIR/split.out")" = "hello ./hello.sh first" ] ||
 		{ echo "status $split_status: $(cat "$BATS_TEST_TMPDIR/split.out") $(cat "$BATS_TEST_TMPDIR/split.err")"; return 1; } >&2
@@ -121,6 +139,20 @@ print(open("a.txt").read().split()[0])'
 	local pol
 	pol=$(split_policy "call clock_gettime,gettimeofday,time remote" \
 		"call uname,getuid,geteuid,getgid,getegid,getgroups remote")
+	if under_unotify; then
+		split_run --policy "$pol" -- true
+		[ "$split_status" = 2 ] && grep -q '^splitrun: --backend=unotify: the policy sends the clock home, .*needs --backend=ptrace$' \
+			"$BATS_TEST_TMPDIR/split.err" || { echo "status $split_status"; cat "$BATS_TEST_TMPDIR/split.err"; return 1; } >&2
+		# Identity alone goes home under either backend.
+		pol=$(split_policy "call uname,getuid,geteuid,getgid,getegid,getgroups remote")
+		split_run --policy "$pol" --trace -f -e trace=uname,getuid,getgroups -- sh -c 'id; uname -n'
+		[ "$split_status" = 0 ] && grep -q 'uname(.*) *= 0 \[remote\]' "$BATS_TEST_TMPDIR/split.err" &&
+			grep -q 'getuid() *= [0-9]* \[remote\]' "$BATS_TEST_TMPDIR/split.err" ||
+			{ cat "$BATS_TEST_TMPDIR/split.err" >&2; return 1; }
+		printf '%s\n%s\n' "$(id)" "$(uname -n)" > "$BATS_TEST_TMPDIR/want"
+		differ "id and uname -n" "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/split.out"
+		return 0
+	fi
 	split_run --policy "$pol" --trace -f -e trace=clock_gettime,uname,getuid,getgroups -- \
 		sh -c 'id; uname -n; date +%s'
 	[ "$split_status" = 0 ] || { cat "$BATS_TEST_TMPDIR/split.err" >&2; return 1; }

@@ -799,8 +799,9 @@ static void sec_locks(void)
 	int fd = (int)syscall(SYS_openat, AT_FDCWD, "a.txt", O_RDWR);
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10 };
 	TRY("F_SETLK write lock on 0..9", fcntl(fd, F_SETLK, &fl));
-	int p[2];
-	if (pipe(p) < 0)
+	int p[2], done[2];
+	char c;
+	if (pipe(p) < 0 || pipe(done) < 0)
 		return;
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -820,6 +821,7 @@ static void sec_locks(void)
 		write(p[1], "w", 1);
 		q = (struct flock){ .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10 };
 		r = fcntl(cfd, F_SETLKW, &q);
+		read(done[0], &c, 1);   /* the parent's line first, as natively */
 		printf("child F_SETLKW after the wait: %ld\n", r);
 		struct flock o = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
 		errno = 0;
@@ -828,13 +830,13 @@ static void sec_locks(void)
 		fflush(stdout);
 		_exit(0);
 	}
-	char c;
 	read(p[0], &c, 1);
 	usleep(200 * 1000);
 	/* The tracer must still serve this process while the child waits. */
 	show_read("parent reads while the child waits", fd, 5);
 	fl.l_type = F_UNLCK;
 	TRY("parent unlocks", fcntl(fd, F_SETLK, &fl));
+	write(done[1], "d", 1);
 	int status;
 	waitpid(pid, &status, 0);
 	printf("child: %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
@@ -850,13 +852,16 @@ static void sec_locks(void)
 		printf("child flock LOCK_SH|LOCK_NB: %ld %s\n", r, r < 0 ? err_name(errno) : "");
 		fflush(stdout);
 		write(p[1], "w", 1);
-		printf("child flock LOCK_SH after the wait: %d\n", flock(cfd, LOCK_SH));
+		r = flock(cfd, LOCK_SH);
+		read(done[0], &c, 1);
+		printf("child flock LOCK_SH after the wait: %ld\n", r);
 		fflush(stdout);
 		_exit(0);
 	}
 	read(p[0], &c, 1);
 	usleep(200 * 1000);
 	TRY("parent LOCK_UN", flock(fd, LOCK_UN));
+	write(done[1], "d", 1);
 	waitpid(pid, &status, 0);
 	printf("child: %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	close(fd);
