@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <linux/kcmp.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <sys/resource.h>
@@ -104,6 +105,11 @@ void ex_install_local(struct exec_call *c, int fd, int cloexec)
 
 bool ex_park(struct exec_call *c)
 {
+	return ex_park_on(c, -1);
+}
+
+bool ex_park_on(struct exec_call *c, int fd)
+{
 	struct exec *x = c->x;
 	unsigned k = c->th->retries < 4 ? c->th->retries : 4;
 	if (x->caps & EXEC_CAN_DEFER) {
@@ -120,7 +126,9 @@ bool ex_park(struct exec_call *c)
 	c->th->retries++;
 	c->th->parked = true;
 	struct timespec ts = { 0, (10L << k) * 1000000L };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	memcpy(x->scratch, &ts, sizeof ts);
+	memcpy(x->scratch + sizeof ts, &pfd, sizeof pfd);
 	struct exec_action *a = c->a;
 	a->rewrite_nr = true;
 	a->nr = x->ppoll_nr;
@@ -129,8 +137,13 @@ bool ex_park(struct exec_call *c)
 	a->arg[2] = 0;   /* the timeout: offset 0 of the scratch data */
 	a->arg[4] = 8;   /* sizeof the kernel's sigset (no mask is given) */
 	a->scratch = x->scratch;
-	a->scratch_len = sizeof ts;
+	a->scratch_len = sizeof ts + sizeof pfd;
 	a->scratch_args = 1u << 2;
+	if (fd >= 0) {
+		a->arg[0] = sizeof ts;   /* the pollfd, after the timeout */
+		a->arg[1] = 1;
+		a->scratch_args |= 1u << 0;
+	}
 	ex_run_then(c, PEND_RETRY);
 	return true;
 }
@@ -527,9 +540,10 @@ enum exec_exit_action exec_exit(struct exec *x, pid_t tid, int64_t ret, int64_t 
 	case PEND_CLOSE_FD:
 		break;   /* pending_drop closes it */
 	case PEND_RETRY:
-		/* Timed out: try again. A signal (EINTR, or a restart the
-		 * backend has already put back) is the guest's own business. */
-		if (ret == 0)
+		/* Timed out, or the fd waited on is ready: try again. A
+		 * signal (EINTR, or a restart the backend has already put
+		 * back) is the guest's own business. */
+		if (ret >= 0)
 			what = EXEC_EXIT_REDO;
 		break;
 	case PEND_ADVANCE:

@@ -153,6 +153,9 @@ int ex_set_guest_fd_pos(struct exec_call *c, int fd, int64_t pos);
  * kernel's (kcmp of the guest's fd with the object's desc) and drops those
  * the kernel no longer has. */
 void ex_validate_table(struct exec_call *c);
+/* The same, but the wait ends as soon as the guest's fd FD is readable
+ * (a backend that defers calls waits out the time only). */
+bool ex_park_on(struct exec_call *c, int fd);
 /* A one-time warning about this call (by number). */
 void ex_warn_once(struct exec_call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -255,8 +258,10 @@ int ex_push(struct exec *x, int fd, int64_t h, off_t size);
 /* The guest's local fd FD, opened anew by the tracer through /proc (a
  * new open file description: it has its own offset). Returns fd or -errno. */
 int ex_open_guest_fd(struct exec_call *c, int fd, int flags);
-/* The file offset of the guest's local fd FD (from /proc/TID/fdinfo). */
+/* The file offset and the status flags of the guest's local fd FD (from
+ * /proc/TID/fdinfo), or -errno. */
 int64_t ex_guest_fd_pos(struct exec_call *c, int fd);
+int ex_guest_fd_flags(struct exec_call *c, int fd);
 
 /* Removes the vDSO from the auxiliary vector of the program TID has just
  * exec'd (AT_SYSINFO_EHDR becomes AT_IGNORE), so that libc's clock calls

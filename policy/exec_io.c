@@ -35,21 +35,32 @@ int ex_open_guest_fd(struct exec_call *c, int fd, int flags)
 	return r < 0 ? -errno : r;
 }
 
-int64_t ex_guest_fd_pos(struct exec_call *c, int fd)
+/* The value of field NAME ("pos:", "flags:") of /proc/TID/fdinfo/FD, in BASE. */
+static int64_t fdinfo_field(struct exec_call *c, int fd, const char *name, int base)
 {
 	char proc[64], line[128];
 	snprintf(proc, sizeof proc, "/proc/%d/fdinfo/%d", (int)c->tid, fd);
 	FILE *f = fopen(proc, "re");
 	if (!f)
 		return -errno;
-	int64_t pos = -EBADF;
+	int64_t v = -EBADF;
 	while (fgets(line, sizeof line, f))
-		if (strncmp(line, "pos:", 4) == 0) {
-			pos = strtoll(line + 4, NULL, 10);
+		if (strncmp(line, name, strlen(name)) == 0) {
+			v = strtoll(line + strlen(name), NULL, base);
 			break;
 		}
 	fclose(f);
-	return pos;
+	return v;
+}
+
+int64_t ex_guest_fd_pos(struct exec_call *c, int fd)
+{
+	return fdinfo_field(c, fd, "pos:", 10);
+}
+
+int ex_guest_fd_flags(struct exec_call *c, int fd)
+{
+	return (int)fdinfo_field(c, fd, "flags:", 8);
 }
 
 /* The remote (not staged or held) object of fd argument I; stage, held or
@@ -602,7 +613,8 @@ void ex_copy_file_range(struct exec_call *c)
 
 /* splice(fd_in, off_in, fd_out, off_out, len, flags): one end is a pipe.
  * From a remote file the splice runs natively from the filled placeholder
- * (at the remote offset); into a remote file the tracer drains the pipe. */
+ * (at the remote offset); into a remote file the tracer drains the pipe,
+ * and a blocking splice from an empty pipe waits for it (parked). */
 void ex_splice(struct exec_call *c)
 {
 	struct vft_object *in = ex_fd_obj(c, 0), *out = ex_fd_obj(c, 2);
@@ -671,6 +683,13 @@ void ex_splice(struct exec_call *c)
 	ssize_t n = rc < 0 ? rc : read(pfd, c->x->iobuf, chunk);
 	int64_t res = n < 0 ? (rc < 0 ? rc : (errno == EAGAIN ? -EAGAIN : -errno)) : 0;
 	close(pfd);
+	if (res == -EAGAIN && !(c->arg[5] & SPLICE_F_NONBLOCK)) {
+		/* Nothing yet, and the guest would wait for it: it does, in
+		 * a ppoll on the pipe, then splices again. */
+		int fl = ex_guest_fd_flags(c, (int)c->arg[0]);
+		if (fl >= 0 && !(fl & O_NONBLOCK) && ex_park_on(c, (int)c->arg[0]))
+			return;
+	}
 	if (n > 0) {
 		res = remote_write(&c->x->remote, out->handle, c->x->iobuf, (size_t)n, pout ? *pout : -1);
 		if (res > 0 && pout) {

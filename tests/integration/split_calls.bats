@@ -69,7 +69,7 @@ section() {
 	section mapshared
 }
 
-@test "in-kernel copies: sendfile, copy_file_range and splice between remote files, local files and pipes" {
+@test "in-kernel copies: sendfile, copy_file_range and splice between remote files, local files and pipes (a blocking splice waits)" {
 	section copy
 }
 

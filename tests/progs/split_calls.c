@@ -786,6 +786,25 @@ static void sec_copy(void)
 	printf("  offset now %lld\n", (long long)soff);
 	out = (int)syscall(SYS_openat, AT_FDCWD, "spliced.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	TRY("splice pipe to file", syscall(SYS_splice, pfd[0], NULL, out, NULL, 100, 0));
+	/* From a blocking pipe its writer fills 200 ms later: the splice
+	 * waits for the bytes; once the writer is gone, it reads the end. */
+	int bp[2];
+	if (pipe(bp) == 0) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			close(bp[0]);
+			usleep(200 * 1000);
+			write(bp[1], "late|", 5);
+			usleep(200 * 1000);
+			_exit(0);
+		}
+		close(bp[1]);
+		TRY("splice from an empty blocking pipe", syscall(SYS_splice, bp[0], NULL, out, NULL, 100, 0));
+		TRY("  SPLICE_F_NONBLOCK on it, empty", syscall(SYS_splice, bp[0], NULL, out, NULL, 100, SPLICE_F_NONBLOCK));
+		TRY("  after the writer has gone", syscall(SYS_splice, bp[0], NULL, out, NULL, 100, 0));
+		waitpid(pid, NULL, 0);
+		close(bp[0]);
+	}
 	close(out);
 	cat_file("spliced.txt", "spliced.txt");
 	close(in);
