@@ -173,6 +173,29 @@ with open(\"sub/b.txt\", \"r+b\") as f:
 	split_both 'python3 -c "open(\"missing/x\", \"w\")" 2>&1 | tail -1; python3 -c "import os; os.chdir(\"sub\"); print(os.getcwd(), os.listdir(\".\"))"'
 }
 
+@test "compressors and archivers: gzip, bzip2, xz in place, zip and unzip, cpio, tar --sparse" {
+	split_both 'gzip -k a.txt && gzip big.bin && gunzip -c big.bin.gz | md5sum && gzip -d big.bin.gz && bzip2 -k sub/b.txt && xz -k a.txt && bzcat sub/b.txt.bz2 && xzcat a.txt.xz | wc -c && ls'
+	# zip -X: without the extra fields, which hold the access times.
+	split_both 'zip -qrX z.zip sub a.txt link-to-a && unzip -l z.zip | tail -1 && mkdir u && cd u && unzip -q ../z.zip && ls -R && cd .. && find sub -print | cpio -o 2>/dev/null | (mkdir c && cd c && cpio -id 2>/dev/null) && find c | sort'
+	split_both 'truncate -s 10M sparse && printf x | dd of=sparse bs=1 seek=5000000 conv=notrunc 2>/dev/null && tar --sparse -cf sparse.tar sparse && mkdir x && tar -xf sparse.tar -C x && du -k x/sparse && cmp sparse x/sparse'
+}
+
+@test "more tools: dd, truncate, split, install, hard links (du, find -samefile), perl -i, xargs -P, awk, patch, vim -es, ed, diff -r" {
+	split_both 'dd if=big.bin of=part.bin bs=1000 skip=3 count=7 2>/dev/null && dd if=a.txt of=big.bin bs=1 seek=10 conv=notrunc 2>/dev/null && md5sum part.bin big.bin && truncate -s 5 a.txt && split -b 1000000 big.bin part. && ls part.* && cat part.?? | cmp - big.bin && install -m 751 a.txt sub/inst && stat -c %a sub/inst'
+	split_both 'ln a.txt hard && stat -c "%h" a.txt && du -a . | sort -k2 && find . -samefile a.txt | sort && perl -i -pe "s/beta/BETA/" a.txt && cat hard && seq 8 | xargs -P4 -I{} sh -c "seq 2000 > par{}" && cat par* | md5sum && awk "{ print > (\"awk-\" NR \".txt\") }" a.txt && cat awk-2.txt'
+	split_both 'cp a.txt b.txt && echo new >> b.txt && diff a.txt b.txt > p.diff; patch -s a.txt < p.diff && vim -es -c "%s/gamma/GAMMA/" -c wq a.txt && printf "1c\nONE\n.\nw\nq\n" | ed -s sub/b.txt && cat a.txt sub/b.txt && cp -r sub sub2 && echo x > sub2/b.txt && diff -r sub sub2; echo "status $?"'
+}
+
+@test "git: init, add, commit, log, status, diff, clone, gc, fsck" {
+	# A commit's hash depends on its times and authors: both are fixed. The
+	# index caches each file's inode number and change time, which are
+	# this run's own: it is removed at the end of both runs. A clone's
+	# config names its origin by absolute path: set back to the relative one.
+	split_both 'export GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@b GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@b GIT_AUTHOR_DATE=@1000000000 GIT_COMMITTER_DATE=@1000000000 HOME=$LOCAL &&
+		git init -q r && cp -r a.txt sub r/ && cd r && git add . && git commit -q -m first && git log --format="%H %s" && echo x >> a.txt && git status --short && git diff --stat && git commit -qam second &&
+		cd .. && git clone -q r r2 && git -C r2 log --format=%H && git -C r2 gc -q && git -C r2 fsck 2>&1 && git -C r2 count-objects -v | grep -c pack; git -C r2 remote set-url origin ../r; rm r/.git/index r2/.git/index'
+}
+
 # A small C project: sources at home; make and gcc run here; objects and
 # the program land at home, and the program (remote) runs through splitrun.
 add_c_project() {
@@ -196,6 +219,9 @@ add_c_project() {
 	fi
 	split_both 'cd proj && make && ./hello a b && cat made-by-hello.txt && make && touch -d "2000-01-01" util.o && make && make clean && ls'
 	split_both 'cd proj && make -s hello && ./hello && make -q; echo "status $?"; echo "int broken(" > util.c; make 2>&1 | grep -c error; ls'
+	# In parallel, with dependency files, a static library, temporary files
+	# kept in the remote directory.
+	split_both 'cd proj && make -j2 CFLAGS="-O1 -MMD" hello 2>&1 | sort && ar rcs libutil.a util.o && ar t libutil.a && gcc -save-temps -o hello2 main.c -L. -lutil && ./hello2 && touch util.h && make -j2 CFLAGS="-O1 -MMD" 2>&1 | sort && ls'
 }
 
 @test "busybox: cat, ls, cp -r, mv, rm -r, mkdir -p, ln -s, find, du, stat, sort, grep -r, sed -i, md5sum, wc, head, tail, tar, sh" {
