@@ -388,7 +388,7 @@ int ex_hold(struct exec_call *c, struct vft_object *o, int fd)
 	bool seen = false;
 	for (int i = 0; i < uc.n; i++)
 		seen |= uc.u[i].o == o;
-	int rc = uc.nomem || !seen ? -ENOMEM : 0;
+	int rc = uc.nomem ? -ENOMEM : !seen ? -EBADF : 0;
 	/* Every open of the file becomes a held one at once, or none does. */
 	for (int i = 0; rc == 0 && i < uc.n; i++) {
 		struct vft_object *u = uc.u[i].o;

@@ -1,13 +1,15 @@
 #!/bin/sh
 # tools/deps.sh: makes sure what splitrun's build, tests, demo and benchmarks
-# need is installed; installs what is missing with apt-get (Debian 12).
+# need is installed; installs what is missing with apt-get (Debian 12). The
+# last line is the programs tests/integration/split_corpus.bats runs.
 # Quiet and quick when everything is there. SPLITRUN_NO_INSTALL=1 only reports.
 set -eu
 
 # Host packages, and the arm64 libraries that the aarch64 cross build links.
 PACKAGES="build-essential libseccomp-dev libunwind-dev bats strace busybox-static
  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static python3 sqlite3
- iproute2 util-linux procps coreutils findutils libsodium-dev clang libclang-rt-14-dev"
+ iproute2 util-linux procps coreutils findutils libsodium-dev clang libclang-rt-14-dev
+ git zip unzip bzip2 xz-utils gzip vim ed patch perl-base file"
 ARM64_PACKAGES="libseccomp-dev:arm64 libunwind-dev:arm64 libsodium-dev:arm64"
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
