@@ -239,6 +239,12 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		usage_error("--policy needs --shadow (it routes calls to a shadow)%s", "");
 	if (s->summary && !s->shadow)
 		usage_error("--summary needs --shadow%s", "");
+	if (s->key && !s->shadow)
+		usage_error("--key needs --shadow (it authenticates to a shadow)%s", "");
+	if (!s->key && s->shadow) {
+		const char *env = getenv("SPLITRUN_KEY");
+		s->key = env && *env ? env : NULL;
+	}
 	if (s->backend == SPLIT_BACKEND_UNOTIFY && s->trace && !s->shadow)
 		usage_error("--backend=unotify: trace mode needs --backend=ptrace (user notification cannot see what "
 			    "the calls it lets run return)%s", "");
