@@ -7,6 +7,12 @@
  *
  *   rpc --shadow ADDR:PORT --file NAME [--iters N] [--rounds R]
  *       [--keyed-shadow ADDR:PORT --key FILE]
+ *   rpc --pingpong REQ_BYTES,REPLY_BYTES [--iters N] [--rounds R]
+ *
+ * The second form times only the ping-pong, of the given sizes, and prints
+ * "pingpong REQ REPLY US" (the median over rounds of the microseconds per
+ * round trip): bench/remote_calls.sh sets it beside remote system calls
+ * whose average frame sizes it measured.
  *
  * With a keyed shadow (one started with --key FILE over the same root) each
  * case is also timed over an authenticated, sealed session, in the same
@@ -231,9 +237,33 @@ static void usage(FILE *f)
 {
 	fputs("usage: rpc --shadow ADDR:PORT --file NAME [--iters N] [--rounds R]\n"
 	      "           [--keyed-shadow ADDR:PORT --key FILE]\n"
+	      "       rpc --pingpong REQ_BYTES,REPLY_BYTES [--iters N] [--rounds R]\n"
 	      "Round trips of NULL, PREAD 1 byte and PREAD 8 KB against a running\n"
 	      "splitrun-shadow, and a TCP ping-pong of the same sizes; with a keyed\n"
-	      "shadow, also over an authenticated session with sealed frames.\n", f);
+	      "shadow, also over an authenticated session with sealed frames; or the\n"
+	      "ping-pong alone, of the sizes given.\n", f);
+}
+
+static int pingpong_only(const char *sizes, int iters, int rounds)
+{
+	char *end;
+	errno = 0;
+	unsigned long req = strtoul(sizes, &end, 10), rep = 0;
+	if (*end == ',')
+		rep = strtoul(end + 1, &end, 10);
+	if (errno || *end || req < 1 || rep < 1 || req > (1 << 24) || rep > (1 << 24)) {
+		fprintf(stderr, "bench/rpc: --pingpong: not REQ_BYTES,REPLY_BYTES (1..16 MiB each): '%s'\n", sizes);
+		return 2;
+	}
+	struct pingpong p;
+	double us[MAX_ROUNDS];
+	pingpong_start(&p, req, rep);
+	pingpong_round(&p, iters / 10 + 1);
+	for (int round = 0; round < rounds; round++)
+		us[round] = pingpong_round(&p, iters);
+	pingpong_stop(&p);
+	printf("pingpong %lu %lu %.3f\n", req, rep, quantile(us, rounds, 0.5));
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -245,10 +275,11 @@ int main(int argc, char **argv)
 		{ "rounds", required_argument, 0, 'r' },
 		{ "keyed-shadow", required_argument, 0, 'S' },
 		{ "key", required_argument, 0, 'k' },
+		{ "pingpong", required_argument, 0, 'p' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	const char *shadow = NULL, *file = NULL, *keyed = NULL, *key_file = NULL;
+	const char *shadow = NULL, *file = NULL, *keyed = NULL, *key_file = NULL, *pingpong_sizes = NULL;
 	int iters = 1000, rounds = 15, c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -258,11 +289,17 @@ int main(int argc, char **argv)
 		case 'r': rounds = atoi(optarg); break;
 		case 'S': keyed = optarg; break;
 		case 'k': key_file = optarg; break;
+		case 'p': pingpong_sizes = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!shadow || !file || iters < 1 || rounds < 1 || rounds > MAX_ROUNDS || !keyed != !key_file) {
+	if (pingpong_sizes && !shadow && !file && !keyed && !key_file && iters >= 1 && rounds >= 1 &&
+	    rounds <= MAX_ROUNDS) {
+		signal(SIGPIPE, SIG_IGN);
+		return pingpong_only(pingpong_sizes, iters, rounds);
+	}
+	if (!shadow || !file || pingpong_sizes || iters < 1 || rounds < 1 || rounds > MAX_ROUNDS || !keyed != !key_file) {
 		usage(stderr);
 		return 2;
 	}

@@ -1,0 +1,342 @@
+#!/usr/bin/env bash
+# bench/workloads.sh: macro workloads with their data only on the home side,
+# run natively, under splitrun (files at a splitrun-shadow; each backend
+# splitrun has) and on sshfs (a throwaway sshd on loopback), over loopback
+# and over a link of WL_DELAY_MS each way (bench/delay_proxy: 5 ms, so
+# 10 ms round trips), pinned (taskset -c 0 on every process) and unpinned.
+# Issue #5; docs/performance.md, "Macro workloads and WAN", reads the
+# results. Run by bench/run.sh (bench/run.sh workloads).
+#
+# Workloads (the data lives in HOME/data; the commands run in it):
+#   cat     cat of a 32 MB file (to /dev/null)
+#   cp      cp -r of a tree of 1000 files of 4 KB (in one directory)
+#   sqlite  sqlite3: 2000 INSERTs in one transaction, then a query
+#   tar     tar c of that tree (to a pipe)
+#   python  python3 writes 200 files of 16 KB, then reads them back
+# Native: the commands run in HOME/data itself (the baseline: local disk,
+# page cache warm). splitrun: splitrun --shadow ADDR -C /data -- COMMAND,
+# the shadow serving HOME. sshfs: a fresh mount of HOME/data for every run
+# (each splitrun run starts with empty caches too), the command run in it.
+# Every output is checked against a native run's. References, over each
+# link: a plain TCP copy of the 32 MB file (bench/tcp_copy), `ssh host cat`
+# of it, and `ssh host true` (ssh's own set-up).
+#
+# Round trips: splitrun's own count (--stats=json if this splitrun has it,
+# else --summary), and the proxy's "turns" over the link (requests that
+# follow a reply; for a client that waits for each reply, its round trips;
+# for sshfs, which keeps several requests in flight, fewer than its
+# requests).
+#
+# Environment (subsets: space-separated lists):
+#   WL_WORKLOADS  cat cp sqlite tar python     WL_LINKS  loopback wan
+#   WL_CONFIGS    native splitrun sshfs        WL_PINS   pinned unpinned
+#   WL_LOOP_REPS  runs per native and loopback cell (default 3)
+#   WL_WAN_REPS   runs per 10 ms cell (default 1: those are long, and
+#                 latency-bound, so steadier)
+#   WL_DELAY_MS   the link's delay each way (default 5)
+#   WL_TIMEOUT    seconds before one run is given up (default 400)
+#   WL_BACKENDS   splitrun backends (default: each that `splitrun
+#                 --backend=NAME -- true` accepts, of ptrace unotify)
+# Raw results: bench/results/workloads.raw. The run time is dominated by
+# the 10 ms runs of splitrun and sshfs: see docs/performance.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+bindir=${SPLITRUN_BINDIR:-$PWD/bin}
+benchdir=${SPLITRUN_BENCHDIR:-$PWD/build/native/bench}
+splitrun=$bindir/splitrun
+# shellcheck source=bench/wan_env.bash
+. bench/wan_env.bash
+
+WORKLOADS=${WL_WORKLOADS:-cat cp sqlite tar python}
+LINKS=${WL_LINKS:-loopback wan}
+CONFIGS=${WL_CONFIGS:-native splitrun sshfs}
+PINS=${WL_PINS:-pinned unpinned}
+LOOP_REPS=${WL_LOOP_REPS:-3}
+WAN_REPS=${WL_WAN_REPS:-1}
+DELAY_MS=${WL_DELAY_MS:-5}
+RUN_TIMEOUT=${WL_TIMEOUT:-400}
+
+usage_error() {
+	echo "bench/workloads.sh: $*" >&2
+	exit 2
+}
+only_of() { # NAME VALUE ALLOWED...: every word of VALUE is one of ALLOWED
+	local name=$1 value=$2 w
+	shift 2
+	[ -n "$value" ] || usage_error "$name is empty"
+	for w in $value; do
+		[[ " $* " == *" $w "* ]] || usage_error "$name: '$w' is not one of: $*"
+	done
+}
+only_of WL_WORKLOADS "$WORKLOADS" cat cp sqlite tar python
+only_of WL_LINKS "$LINKS" loopback wan
+only_of WL_CONFIGS "$CONFIGS" native splitrun sshfs
+only_of WL_PINS "$PINS" pinned unpinned
+for v in LOOP_REPS WAN_REPS RUN_TIMEOUT; do
+	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || usage_error "WL_$v: not a positive count: '${!v}'"
+done
+[[ $DELAY_MS =~ ^[0-9]+(\.[0-9]+)?$ ]] || usage_error "WL_DELAY_MS: not a number of milliseconds: '$DELAY_MS'"
+
+for f in "$splitrun" "$bindir/splitrun-shadow" "$benchdir/delay_proxy" "$benchdir/tcp_copy"; do
+	[ -x "$f" ] || { echo "bench/workloads.sh: $f is missing: run 'make bench'" >&2; exit 2; }
+done
+for tool in sshd:/usr/sbin/sshd ssh sshfs fusermount3 sqlite3 python3:/usr/bin/python3 tar taskset; do
+	path=${tool#*:}
+	command -v "$path" >/dev/null || { echo "bench/workloads.sh: ${tool%%:*} is missing: run tools/deps.sh" >&2; exit 2; }
+done
+[ -c /dev/fuse ] || { echo "bench/workloads.sh: no /dev/fuse: sshfs cannot mount" >&2; exit 2; }
+
+backends=${WL_BACKENDS:-}
+if [ -z "$backends" ]; then
+	for b in ptrace unotify; do
+		"$splitrun" --backend="$b" -- /bin/true 2>/dev/null && backends+="${backends:+ }$b"
+	done
+	[ -n "$backends" ] || backends=default
+fi
+# How splitrun reports its round trips: --stats=json where it has it.
+if "$splitrun" --help 2>&1 | grep -q -- '--stats'; then
+	stats_opt=--stats=json
+else
+	stats_opt=--summary
+fi
+
+work=$(mktemp -d /tmp/splitrun-bench-wl.XXXXXX)
+WAN_WORK=$work WAN_BINDIR=$bindir WAN_BENCHDIR=$benchdir
+WAN_PREFIX=()
+cleanup() {
+	cd "$top"
+	wan_cleanup
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+home=$work/home
+data=$home/data
+mkdir -p "$data/tree" "$work/local" "$work/mnt"
+export HOME=$work/local   # no program reads its rc files from a remote home
+head -c $((32 << 20)) /dev/urandom > "$data/big"
+for ((i = 0; i < 1000; i++)); do
+	head -c 4096 /dev/urandom > "$data/tree/f$i"
+done
+{
+	echo "BEGIN;"
+	echo "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, value INTEGER);"
+	for ((i = 1; i <= 2000; i++)); do
+		echo "INSERT INTO t VALUES ($i, 'name-$i', $((i * 7 % 1000)));"
+	done
+	echo "COMMIT;"
+	echo "SELECT count(*), sum(value), max(name) FROM t;"
+} > "$work/inserts.sql"
+cat > "$work/files.py" <<'EOF'
+# Writes 200 files of 16 KB in pyout/, reads them back; prints a digest.
+import hashlib, os
+os.mkdir("pyout")
+for i in range(200):
+    with open("pyout/f%d" % i, "wb") as f:
+        f.write(hashlib.sha256(b"%d" % i).digest() * 512)
+h = hashlib.sha256()
+for i in range(200):
+    with open("pyout/f%d" % i, "rb") as f:
+        h.update(f.read())
+print(h.hexdigest())
+EOF
+
+raw=bench/results/workloads.raw
+mkdir -p bench/results
+: > "$raw"
+failures=0
+
+# Removes what a workload leaves in the data directory (not timed).
+reset_outputs() {
+	rm -rf "$data/tree.copy" "$data/pyout" "$data/bench.db" "$data/bench.db-journal"
+}
+
+# exec_workload WORKLOAD DIR LAUNCHER...: runs the workload's command in DIR
+# under LAUNCHER (nothing, or splitrun and its options), its stdout checked
+# output to $work/out, stderr to $work/err; sets elapsed (seconds).
+exec_workload() {
+	local wl=$1 dir=$2 t0 t1 status=0
+	shift 2
+	cd "$dir"
+	t0=$EPOCHREALTIME
+	case $wl in
+	cat) timeout "$RUN_TIMEOUT" "${WAN_PREFIX[@]}" "$@" cat big > /dev/null 2> "$work/err" || status=$? ;;
+	cp) timeout "$RUN_TIMEOUT" "${WAN_PREFIX[@]}" "$@" cp -r tree tree.copy 2> "$work/err" || status=$? ;;
+	sqlite) timeout "$RUN_TIMEOUT" "${WAN_PREFIX[@]}" "$@" sqlite3 -batch -init /dev/null bench.db \
+		< "$work/inserts.sql" > "$work/out" 2> "$work/err" || status=$? ;;
+	tar) { timeout "$RUN_TIMEOUT" "${WAN_PREFIX[@]}" "$@" tar cf - tree 2> "$work/err" | wc -c > "$work/out"; } ||
+		status=$? ;;
+	python) timeout "$RUN_TIMEOUT" "${WAN_PREFIX[@]}" "$@" /usr/bin/python3 -I "$work/files.py" \
+		> "$work/out" 2> "$work/err" || status=$? ;;
+	esac
+	t1=$EPOCHREALTIME
+	cd "$top"
+	elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
+	return $status
+}
+
+# What each workload left, checked on the home side against the first
+# native run's: the outputs and the copied tree.
+declare -A expected
+check_outputs() {
+	local wl=$1 got=
+	case $wl in
+	cp) diff -r "$data/tree" "$data/tree.copy" > /dev/null || { echo "tree.copy differs from tree"; return 1; } ;;
+	sqlite | tar | python) got=$(cat "$work/out") ;;
+	esac
+	if [ -n "$got" ]; then
+		if [ -z "${expected[$wl]:-}" ]; then
+			expected[$wl]=$got
+		elif [ "$got" != "${expected[$wl]}" ]; then
+			echo "output '$got', the native run printed '${expected[$wl]}'"
+			return 1
+		fi
+	fi
+}
+
+# splitrun's round trips and remote calls, from its stderr.
+splitrun_counts() {
+	local json
+	json=$(grep -m1 '^{"calls"' "$work/err" || true)
+	if [ -n "$json" ]; then
+		rt=$(sed -n 's/.*"round_trips":\([0-9]*\).*/\1/p' <<<"$json")
+		remote=$(sed -n 's/.*"remote":\([0-9]*\).*/\1/p' <<<"$json")
+	else
+		rt=$(sed -n 's/.* \([0-9]*\) round trips to the shadow.*/\1/p' "$work/err" | head -1)
+		remote=$(sed -n 's/.*calls trapped: [0-9]* local, \([0-9]*\) remote.*/\1/p' "$work/err" | head -1)
+	fi
+	rt=${rt:--} remote=${remote:--}
+}
+
+# run_one PIN LINK CONFIG REP WORKLOAD: one timed run; appends a raw line
+#   PIN LINK CONFIG REP WORKLOAD STATUS SECONDS ROUND_TRIPS REMOTE_CALLS TURNS
+run_one() {
+	local pin=$1 link=$2 config=$3 rep=$4 wl=$5 dir=$data launcher=() proxy= turns0 turns=- status=ok why=
+	rt=- remote=-
+	reset_outputs
+	case $config in
+	sshfs)
+		if [ "$link" = wan ]; then
+			wan_sshfs_mount "${WAN_PROXY_ADDR[ssh]##*:}" "$data" "$work/mnt"
+			proxy=ssh
+		else
+			wan_sshfs_mount "${WAN_SSHD##*:}" "$data" "$work/mnt"
+		fi
+		dir=$work/mnt ;;
+	splitrun:*)
+		local addr=$WAN_SHADOW backend=${config#splitrun:}
+		if [ "$link" = wan ]; then
+			addr=${WAN_PROXY_ADDR[shadow]}
+			proxy=shadow
+		fi
+		launcher=("$splitrun" --shadow "$addr" -C /data "$stats_opt")
+		[ "$backend" = default ] || launcher+=(--backend="$backend")
+		launcher+=(--)
+		dir=$work/local ;;
+	esac
+	[ -n "$proxy" ] && turns0=$(wan_proxy_turns "$proxy")
+	local code=0
+	exec_workload "$wl" "$dir" "${launcher[@]}" || code=$?
+	if [ "$code" -ne 0 ]; then
+		status=failed
+		why="exit status $code$([ "$code" -eq 124 ] && echo " (timed out after ${RUN_TIMEOUT}s)"): $(tail -3 "$work/err" | tr '\n' ' ')"
+	fi
+	[ -n "$proxy" ] && turns=$(($(wan_proxy_turns "$proxy") - turns0))
+	[ "$config" = sshfs ] && wan_sshfs_umount "$work/mnt"
+	[[ $config == splitrun:* ]] && splitrun_counts
+	if [ "$status" = ok ] && ! why=$(check_outputs "$wl"); then
+		status=wrong
+	fi
+	if [ "$status" != ok ]; then
+		echo "bench/workloads.sh: $pin $link $config $wl: $status: $why" >&2
+		failures=$((failures + 1))
+	fi
+	echo "$pin $link $config $rep $wl $status $elapsed $rt $remote $turns" >> "$raw"
+	printf '  %-8s %-8s %-16s #%d %-6s %9.3f s  round trips %s  turns %s\n' \
+		"$pin" "$link" "$config" "$rep" "$wl" "$elapsed" "$rt" "$turns" >&2
+}
+
+# reference PIN LINK REP: a plain TCP copy of the 32 MB file, ssh host cat
+# of it, ssh host true.
+reference() {
+	local pin=$1 link=$2 rep=$3 tcp=$WAN_TCP_COPY port=${WAN_SSHD##*:} t0 t1 out
+	if [ "$link" = wan ]; then
+		tcp=${WAN_PROXY_ADDR[tcp]}
+		port=${WAN_PROXY_ADDR[ssh]##*:}
+	fi
+	out=$("${WAN_PREFIX[@]}" "$benchdir/tcp_copy" fetch "$tcp")
+	[ "${out%% *}" = $((32 << 20)) ] || { echo "bench/workloads.sh: tcp_copy fetched '$out'" >&2; failures=$((failures + 1)); }
+	echo "$pin $link tcp_copy $rep ref ok ${out##* } - - -" >> "$raw"
+	t0=$EPOCHREALTIME
+	"${WAN_PREFIX[@]}" ssh "${WAN_SSH_OPTS[@]}" -p "$port" root@127.0.0.1 cat "$data/big" > /dev/null
+	t1=$EPOCHREALTIME
+	echo "$pin $link ssh_cat $rep ref ok $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }') - - -" >> "$raw"
+	t0=$EPOCHREALTIME
+	"${WAN_PREFIX[@]}" ssh "${WAN_SSH_OPTS[@]}" -p "$port" root@127.0.0.1 true
+	t1=$EPOCHREALTIME
+	echo "$pin $link ssh_true $rep ref ok $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }') - - -" >> "$raw"
+}
+
+configs=()
+for c in $CONFIGS; do
+	case $c in
+	splitrun) for b in $backends; do configs+=("splitrun:$b"); done ;;
+	*) configs+=("$c") ;;
+	esac
+done
+max_reps=$((LOOP_REPS > WAN_REPS ? LOOP_REPS : WAN_REPS))
+started=$(date +%s)
+echo "# workloads: $(uname -srm); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); $(nproc) CPUs"
+echo "# splitrun $("$splitrun" --version | cut -d' ' -f2) (backends: $backends; round trips from $stats_opt);" \
+	"$(ssh -V 2>&1 | cut -d, -f1); sshfs $(sshfs --version 2>&1 | sed -n 's/^SSHFS version //p' | head -1)"
+echo "# link: ${DELAY_MS} ms each way (bench/delay_proxy); runs per cell: $LOOP_REPS native/loopback, $WAN_REPS wan"
+for pin in $PINS; do
+	WAN_PREFIX=()
+	[ "$pin" = pinned ] && WAN_PREFIX=(taskset -c 0)
+	echo "# $pin: load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+	wan_shadow_start "$home"
+	wan_sshd_start
+	wan_tcp_copy_start "$data/big"
+	wan_proxy_start shadow "$WAN_SHADOW" "$DELAY_MS"
+	wan_proxy_start ssh "$WAN_SSHD" "$DELAY_MS"
+	wan_proxy_start tcp "$WAN_TCP_COPY" "$DELAY_MS"
+	# Warm-up, untimed: the page cache, and the expected outputs.
+	for wl in $WORKLOADS; do
+		reset_outputs
+		exec_workload "$wl" "$data" || wan_die "the native $wl failed: $(cat "$work/err")"
+		why=$(check_outputs "$wl") || wan_die "the native $wl: $why"
+	done
+	for ((rep = 1; rep <= max_reps; rep++)); do
+		for link in $LINKS; do
+			reps=$LOOP_REPS
+			[ "$link" = wan ] && reps=$WAN_REPS
+			[ "$rep" -le "$reps" ] && reference "$pin" "$link" "$rep"
+		done
+		for wl in $WORKLOADS; do
+			for link in $LINKS; do
+				reps=$LOOP_REPS
+				[ "$link" = wan ] && reps=$WAN_REPS
+				[ "$rep" -le "$reps" ] || continue
+				for config in "${configs[@]}"; do
+					# Native does not go over a link: once per repetition.
+					if [ "$config" = native ]; then
+						[ "$link" = "${LINKS%% *}" ] && [ "$rep" -le "$LOOP_REPS" ] || continue
+						run_one "$pin" local native "$rep" "$wl"
+					else
+						run_one "$pin" "$link" "$config" "$rep" "$wl"
+					fi
+				done
+			done
+		done
+		echo "# $pin: repetition $rep/$max_reps done after $(($(date +%s) - started)) s" >&2
+	done
+	wan_stop_all
+	echo "# $pin: load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+done
+reset_outputs
+
+bench/workloads_report.awk -v delay="$DELAY_MS" -v backends="$backends" "$raw"
+echo "# took $(($(date +%s) - started)) s; raw results: $raw"
+[ "$failures" -eq 0 ] || { echo "bench/workloads.sh: $failures runs failed or were wrong (above)" >&2; exit 1; }
