@@ -10,8 +10,12 @@
 #
 # Parts: syscalls.sh (per-call cost, the Bypass Figure 6 table; issue #2),
 # rpc.sh (rpc round trips against a TCP ping-pong; issue #3), policy.sh
-# (policy lookups against a getppid(2); issue #4). Each part takes
-# its binaries from SPLITRUN_BINDIR (default bin/).
+# (policy lookups against a getppid(2); issue #4), remote_calls.sh (the
+# Figure 6 calls with the files at a shadow, against a ping-pong; issue #5),
+# workloads.sh (macro workloads natively, under splitrun and on sshfs, over
+# loopback and a 10 ms link; issue #5; about 10 min, WL_* variables pick a
+# subset). Each part takes its binaries from SPLITRUN_BINDIR (default bin/).
+# bench/wan_env.bash is a library the parts source, not a part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SPLITRUN_BINDIR=${SPLITRUN_BINDIR:-$PWD/bin}

@@ -12,8 +12,8 @@
 #
 # Every wait is bounded. wan_cleanup (call it from an EXIT trap) ends what
 # is still running, unmounts what is still mounted and removes
-# /run/sshd if wan_sshd_start made it (sshd needs that directory; it is
-# left alone if it was there).
+# /run/sshd if wan_sshd_start made it and no sshd runs (sshd needs that
+# directory; it is left alone if it was there).
 #
 # Callers set: WAN_WORK (a private work directory), WAN_BINDIR (splitrun's
 # binaries), WAN_BENCHDIR (delay_proxy, tcp_copy), WAN_PREFIX (an array: the
@@ -107,9 +107,11 @@ wan_free_port() {
 # the generated key; the port is given separately).
 wan_sshd_start() {
 	local d=$WAN_WORK/ssh port k
+	# Fresh keys each time (ssh-keygen would ask before overwriting).
+	rm -rf "$d"
 	mkdir -p "$d"
-	ssh-keygen -q -t ed25519 -N '' -f "$d/host_key" -C bench-host
-	ssh-keygen -q -t ed25519 -N '' -f "$d/user_key" -C bench-user
+	ssh-keygen -q -t ed25519 -N '' -f "$d/host_key" -C bench-host < /dev/null
+	ssh-keygen -q -t ed25519 -N '' -f "$d/user_key" -C bench-user < /dev/null
 	cp "$d/user_key.pub" "$d/authorized_keys"
 	cat > "$d/sshd_config" <<-EOF
 		HostKey $d/host_key
@@ -219,7 +221,8 @@ wan_stop_all() {
 
 wan_cleanup() {
 	wan_stop_all
-	if [ "$WAN_MADE_RUN_SSHD" = 1 ]; then
+	# Only while no other sshd (another run's, say) may still need it.
+	if [ "$WAN_MADE_RUN_SSHD" = 1 ] && ! pgrep -x sshd > /dev/null; then
 		rmdir /run/sshd 2>/dev/null || true
 		WAN_MADE_RUN_SSHD=0
 	fi

@@ -13,6 +13,9 @@
 #   sqlite  sqlite3: 2000 INSERTs in one transaction, then a query
 #   tar     tar c of that tree (to a pipe)
 #   python  python3 writes 200 files of 16 KB, then reads them back
+#   calls   per call, not a macro workload: bench/syscall_cost's open/close
+#           and stat of a file in the data directory (100 calls each; its
+#           median tenth), the issue's "12 ms per open/close" on sshfs
 # Native: the commands run in HOME/data itself (the baseline: local disk,
 # page cache warm). splitrun: splitrun --shadow ADDR -C /data -- COMMAND,
 # the shadow serving HOME. sshfs: a fresh mount of HOME/data for every run
@@ -37,6 +40,13 @@
 #   WL_TIMEOUT    seconds before one run is given up (default 400)
 #   WL_BACKENDS   splitrun backends (default: each that `splitrun
 #                 --backend=NAME -- true` accepts, of ptrace unotify)
+#   WL_RESULTS    where workloads.raw goes (default bench/results)
+#   WL_WORK_PARENT  where the work directory (the home tree, sshd's files,
+#                 the mount point) is made: default /dev/shm if it is a
+#                 tmpfs, else /tmp. In memory, the figures are splitrun's and
+#                 sshfs's, not those of a disk that other work on a shared
+#                 machine also uses (a native cp -r of the tree took 1-4 s
+#                 on this VM's ext4, from openat(O_CREAT) alone).
 # Raw results: bench/results/workloads.raw. The run time is dominated by
 # the 10 ms runs of splitrun and sshfs: see docs/performance.md.
 set -euo pipefail
@@ -48,7 +58,7 @@ splitrun=$bindir/splitrun
 # shellcheck source=bench/wan_env.bash
 . bench/wan_env.bash
 
-WORKLOADS=${WL_WORKLOADS:-cat cp sqlite tar python}
+WORKLOADS=${WL_WORKLOADS:-cat cp sqlite tar python calls}
 LINKS=${WL_LINKS:-loopback wan}
 CONFIGS=${WL_CONFIGS:-native splitrun sshfs}
 PINS=${WL_PINS:-pinned unpinned}
@@ -69,7 +79,7 @@ only_of() { # NAME VALUE ALLOWED...: every word of VALUE is one of ALLOWED
 		[[ " $* " == *" $w "* ]] || usage_error "$name: '$w' is not one of: $*"
 	done
 }
-only_of WL_WORKLOADS "$WORKLOADS" cat cp sqlite tar python
+only_of WL_WORKLOADS "$WORKLOADS" cat cp sqlite tar python calls
 only_of WL_LINKS "$LINKS" loopback wan
 only_of WL_CONFIGS "$CONFIGS" native splitrun sshfs
 only_of WL_PINS "$PINS" pinned unpinned
@@ -78,7 +88,7 @@ for v in LOOP_REPS WAN_REPS RUN_TIMEOUT; do
 done
 [[ $DELAY_MS =~ ^[0-9]+(\.[0-9]+)?$ ]] || usage_error "WL_DELAY_MS: not a number of milliseconds: '$DELAY_MS'"
 
-for f in "$splitrun" "$bindir/splitrun-shadow" "$benchdir/delay_proxy" "$benchdir/tcp_copy"; do
+for f in "$splitrun" "$bindir/splitrun-shadow" "$benchdir/delay_proxy" "$benchdir/tcp_copy" "$benchdir/syscall_cost"; do
 	[ -x "$f" ] || { echo "bench/workloads.sh: $f is missing: run 'make bench'" >&2; exit 2; }
 done
 for tool in sshd:/usr/sbin/sshd ssh sshfs fusermount3 sqlite3 python3:/usr/bin/python3 tar taskset; do
@@ -101,7 +111,12 @@ else
 	stats_opt=--summary
 fi
 
-work=$(mktemp -d /tmp/splitrun-bench-wl.XXXXXX)
+parent=${WL_WORK_PARENT:-}
+if [ -z "$parent" ]; then
+	parent=/tmp
+	[ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] && [ -w /dev/shm ] && parent=/dev/shm
+fi
+work=$(mktemp -d "$parent/splitrun-bench-wl.XXXXXX")
 WAN_WORK=$work WAN_BINDIR=$bindir WAN_BENCHDIR=$benchdir
 WAN_PREFIX=()
 cleanup() {
@@ -115,6 +130,9 @@ trap 'exit 130' INT TERM
 home=$work/home
 data=$home/data
 mkdir -p "$data/tree" "$work/local" "$work/mnt"
+# Programs run under splitrun must be on a local path (the built-in policy
+# sends /work and the like home).
+cp "$benchdir/syscall_cost" "$work/syscall_cost"
 export HOME=$work/local   # no program reads its rc files from a remote home
 head -c $((32 << 20)) /dev/urandom > "$data/big"
 for ((i = 0; i < 1000; i++)); do
@@ -143,14 +161,15 @@ for i in range(200):
 print(h.hexdigest())
 EOF
 
-raw=bench/results/workloads.raw
-mkdir -p bench/results
+results=${WL_RESULTS:-bench/results}
+raw=$results/workloads.raw
+mkdir -p "$results"
 : > "$raw"
 failures=0
 
 # Removes what a workload leaves in the data directory (not timed).
 reset_outputs() {
-	rm -rf "$data/tree.copy" "$data/pyout" "$data/bench.db" "$data/bench.db-journal"
+	rm -rf "$data/tree.copy" "$data/pyout" "$data/bench.db" "$data/bench.db-journal" "$data"/syscall_cost.*
 }
 
 # exec_workload WORKLOAD DIR LAUNCHER...: runs the workload's command in DIR
@@ -170,6 +189,8 @@ exec_workload() {
 		status=$? ;;
 	python) timeout "$RUN_TIMEOUT" "${WAN_PREFIX[@]}" "$@" /usr/bin/python3 -I "$work/files.py" \
 		> "$work/out" 2> "$work/err" || status=$? ;;
+	calls) timeout "$RUN_TIMEOUT" "${WAN_PREFIX[@]}" "$@" "$work/syscall_cost" -n 100 -t 30 -d . open_close stat \
+		> "$work/out" 2> "$work/err" || status=$? ;;
 	esac
 	t1=$EPOCHREALTIME
 	cd "$top"
@@ -178,22 +199,26 @@ exec_workload() {
 }
 
 # What each workload left, checked on the home side against the first
-# native run's: the outputs and the copied tree.
+# native run's: the outputs and the copied tree. Not in a subshell (the
+# first output is remembered); sets why when it fails.
 declare -A expected
 check_outputs() {
 	local wl=$1 got=
+	why=
 	case $wl in
-	cp) diff -r "$data/tree" "$data/tree.copy" > /dev/null || { echo "tree.copy differs from tree"; return 1; } ;;
+	cp) diff -r "$data/tree" "$data/tree.copy" > /dev/null || why="tree.copy differs from tree" ;;
+	calls) grep -q '^open_close [1-9]' "$work/out" && grep -q '^stat [1-9]' "$work/out" ||
+		why="syscall_cost printed '$(cat "$work/out")'" ;;
 	sqlite | tar | python) got=$(cat "$work/out") ;;
 	esac
 	if [ -n "$got" ]; then
 		if [ -z "${expected[$wl]:-}" ]; then
 			expected[$wl]=$got
 		elif [ "$got" != "${expected[$wl]}" ]; then
-			echo "output '$got', the native run printed '${expected[$wl]}'"
-			return 1
+			why="output '$got', the native run printed '${expected[$wl]}'"
 		fi
 	fi
+	[ -z "$why" ]
 }
 
 # splitrun's round trips and remote calls, from its stderr.
@@ -246,14 +271,22 @@ run_one() {
 	[ -n "$proxy" ] && turns=$(($(wan_proxy_turns "$proxy") - turns0))
 	[ "$config" = sshfs ] && wan_sshfs_umount "$work/mnt"
 	[[ $config == splitrun:* ]] && splitrun_counts
-	if [ "$status" = ok ] && ! why=$(check_outputs "$wl"); then
+	if [ "$status" = ok ] && ! check_outputs "$wl"; then
 		status=wrong
 	fi
 	if [ "$status" != ok ]; then
 		echo "bench/workloads.sh: $pin $link $config $wl: $status: $why" >&2
 		failures=$((failures + 1))
 	fi
-	echo "$pin $link $config $rep $wl $status $elapsed $rt $remote $turns" >> "$raw"
+	if [ "$wl" = calls ]; then
+		# One line per call: its cost (s per iteration) in the seconds field.
+		local name n ns
+		while read -r name n ns _; do
+			echo "$pin $link $config $rep call:$name $status $(awk -v x="$ns" 'BEGIN { printf "%.6f", x / 1e9 }') - - -" >> "$raw"
+		done < <(if [ "$status" = ok ]; then cat "$work/out"; else printf 'open_close 0 0\nstat 0 0\n'; fi)
+	else
+		echo "$pin $link $config $rep $wl $status $elapsed $rt $remote $turns" >> "$raw"
+	fi
 	printf '  %-8s %-8s %-16s #%d %-6s %9.3f s  round trips %s  turns %s\n' \
 		"$pin" "$link" "$config" "$rep" "$wl" "$elapsed" "$rt" "$turns" >&2
 }
@@ -292,6 +325,7 @@ echo "# workloads: $(uname -srm); $(grep -m1 'model name' /proc/cpuinfo | cut -d
 echo "# splitrun $("$splitrun" --version | cut -d' ' -f2) (backends: $backends; round trips from $stats_opt);" \
 	"$(ssh -V 2>&1 | cut -d, -f1); sshfs $(sshfs --version 2>&1 | sed -n 's/^SSHFS version //p' | head -1)"
 echo "# link: ${DELAY_MS} ms each way (bench/delay_proxy); runs per cell: $LOOP_REPS native/loopback, $WAN_REPS wan"
+echo "# work directory: $work"
 for pin in $PINS; do
 	WAN_PREFIX=()
 	[ "$pin" = pinned ] && WAN_PREFIX=(taskset -c 0)
@@ -306,7 +340,7 @@ for pin in $PINS; do
 	for wl in $WORKLOADS; do
 		reset_outputs
 		exec_workload "$wl" "$data" || wan_die "the native $wl failed: $(cat "$work/err")"
-		why=$(check_outputs "$wl") || wan_die "the native $wl: $why"
+		check_outputs "$wl" || wan_die "the native $wl: $why"
 	done
 	for ((rep = 1; rep <= max_reps; rep++)); do
 		for link in $LINKS; do

@@ -26,6 +26,7 @@ function cell(key) { return (key in list) ? median(list[key]) : "" }
 function secs(x) { return x == "" ? "-" : sprintf(x < 1 ? "%.3f" : x < 100 ? "%.2f" : "%.1f", x) }
 function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "-" : sprintf("%.2f", a / b) }
 function count(x) { return x == "" ? "-" : sprintf("%d", x) }
+function ms(x) { return x == "" ? "-" : sprintf("%.3f", x * 1000) }
 
 $6 == "ok" {
 	key = $1 SUBSEP $2 SUBSEP $3 SUBSEP $5
@@ -35,7 +36,11 @@ $6 == "ok" {
 	add(key SUBSEP "turns", $10)
 	runs[key]++
 	if (!($1 in seen_pin)) { seen_pin[$1] = 1; pins[++npins] = $1 }
-	if ($5 != "ref" && !($5 in seen_wl)) { seen_wl[$5] = 1; wls[++nwls] = $5 }
+	if ($5 ~ /^call:/) {
+		if (!($5 in seen_call)) { seen_call[$5] = 1; calls[++ncalls] = $5 }
+	} else if ($5 != "ref" && !($5 in seen_wl)) {
+		seen_wl[$5] = 1; wls[++nwls] = $5
+	}
 	if ($2 != "local" && !($2 in seen_link)) { seen_link[$2] = 1; links[++nlinks] = $2 }
 }
 $6 != "ok" { failed[$1 SUBSEP $2 SUBSEP $3 SUBSEP $5]++ }
@@ -83,6 +88,25 @@ END {
 					printf " %11s", count(cell(pin SUBSEP link SUBSEP "sshfs" SUBSEP wl SUBSEP "turns"))
 				}
 				printf "\n"
+			}
+			if (ncalls) {
+				printf "per call (ms; bench/syscall_cost, the median tenth of 100 calls):\n"
+				for (c = 1; c <= ncalls; c++) {
+					wl = calls[c]
+					nat = cell(pin SUBSEP "local" SUBSEP "native" SUBSEP wl SUBSEP "s")
+					ssh = cell(pin SUBSEP link SUBSEP "sshfs" SUBSEP wl SUBSEP "s")
+					printf "  %-15s native %s", substr(wl, 6), ms(nat)
+					for (b = 1; b <= nb; b++) {
+						x = cell(pin SUBSEP link SUBSEP "splitrun:" bk[b] SUBSEP wl SUBSEP "s")
+						printf ", splitrun (%s) %s", bk[b], ms(x)
+					}
+					printf ", sshfs %s", ms(ssh)
+					for (b = 1; b <= nb; b++) {
+						x = cell(pin SUBSEP link SUBSEP "splitrun:" bk[b] SUBSEP wl SUBSEP "s")
+						printf "; splitrun (%s) / sshfs %s", bk[b], ratio(x, ssh)
+					}
+					printf "\n"
+				}
 			}
 			tcp = cell(pin SUBSEP link SUBSEP "tcp_copy" SUBSEP "ref" SUBSEP "s")
 			sshcat = cell(pin SUBSEP link SUBSEP "ssh_cat" SUBSEP "ref" SUBSEP "s")

@@ -1,0 +1,68 @@
+#!/usr/bin/env bats
+# bench/workloads.sh, the harness of docs/performance.md's "Macro workloads
+# and WAN" (a benchmark, so no timing is checked here): its WL_* variables
+# are checked, and a small run (sqlite, unpinned, loopback and the 10 ms
+# link, native, splitrun and sshfs) prints every cell with round trips and
+# turns, writes its raw lines, and leaves nothing behind: no process, no
+# mount, no work directory, /run/sshd as it was.
+
+setup() {
+	REPO="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
+	export SPLITRUN_BINDIR=${SPLITRUN_BINDIR:?}
+	export SPLITRUN_BENCHDIR=${SPLITRUN_TESTBIN:?}/../bench
+	export WL_RESULTS=$BATS_TEST_TMPDIR/results
+	for f in "$SPLITRUN_BENCHDIR/delay_proxy" "$SPLITRUN_BENCHDIR/tcp_copy" "$SPLITRUN_BINDIR/splitrun"; do
+		[ -x "$f" ] || { echo "no $f (make test-build)" >&2; return 1; }
+	done
+}
+
+@test "bench/workloads.sh: a bad WL_* value exits 2 naming the variable and the value" {
+	WL_WORKLOADS="cat dd" run "$REPO/bench/workloads.sh"
+	[ "$status" -eq 2 ]
+	[[ $output == *"WL_WORKLOADS: 'dd' is not one of: cat cp sqlite tar python"* ]]
+	WL_LINKS=moon run "$REPO/bench/workloads.sh"
+	[ "$status" -eq 2 ]
+	[[ $output == *"WL_LINKS: 'moon' is not one of: loopback wan"* ]]
+	WL_LOOP_REPS=0 run "$REPO/bench/workloads.sh"
+	[ "$status" -eq 2 ]
+	[[ $output == *"WL_LOOP_REPS: not a positive count: '0'"* ]]
+	WL_DELAY_MS=5ms run "$REPO/bench/workloads.sh"
+	[ "$status" -eq 2 ]
+	[[ $output == *"WL_DELAY_MS: not a number of milliseconds: '5ms'"* ]]
+	[ ! -e "$WL_RESULTS/workloads.raw" ]
+}
+
+@test "bench/workloads.sh: a small run fills its table and leaves nothing behind" {
+	had_run_sshd=no
+	[ -d /run/sshd ] && had_run_sshd=yes
+	WL_PINS=unpinned WL_LINKS="loopback wan" WL_WORKLOADS=sqlite WL_LOOP_REPS=1 WL_WAN_REPS=1 \
+		run timeout -s KILL 300 "$REPO/bench/workloads.sh"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	work=$(sed -n 's/^# work directory: //p' <<<"$output")
+	[ -n "$work" ]
+	# Every configuration ran and was checked: one raw line each, status ok.
+	raw=$WL_RESULTS/workloads.raw
+	grep -q "^unpinned local native 1 sqlite ok " "$raw"
+	for link in loopback wan; do
+		grep -Eq "^unpinned $link splitrun:[a-z]+ 1 sqlite ok [0-9.]+ [0-9]+ [0-9]+ " "$raw"
+		grep -Eq "^unpinned $link sshfs 1 sqlite ok [0-9.]+ " "$raw"
+		grep -Eq "^unpinned $link tcp_copy 1 ref ok [0-9.]+ " "$raw"
+		grep -Eq "^unpinned $link ssh_cat 1 ref ok [0-9.]+ " "$raw"
+	done
+	# Over the link, the proxy counted splitrun's round trips (its turns),
+	# at least as many as splitrun's own count.
+	read -r rt turns < <(awk '$2 == "wan" && $3 ~ /^splitrun/ { print $8, $10 }' "$raw")
+	[ "$turns" -ge "$rt" ]
+	[ "$rt" -gt 10 ]
+	# The table row: native, splitrun, sshfs seconds and their ratios.
+	grep -Eq '^sqlite 2000 ins +[0-9.]+ +[0-9.]+ +[0-9.]+ \| +[0-9.]+ +[0-9.]+ \| +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$' <<<"$output"
+	# Nothing left: no work directory, no process, no mount.
+	[ ! -e "$work" ]
+	run pgrep -f -- "$work"
+	[ "$status" -eq 1 ]
+	! grep -qF "$work" /proc/mounts
+	if [ "$had_run_sshd" = no ] && ! pgrep -x sshd > /dev/null; then
+		[ ! -e /run/sshd ]
+	fi
+}
