@@ -63,6 +63,8 @@ wan_stop() {
 # wan_shadow_start ROOT: sets WAN_SHADOW (ADDR:PORT) and WAN_SHADOW_PID.
 wan_shadow_start() {
 	local root=$1 line
+	# A file of an earlier start would be read before this one rewrites it.
+	rm -f "$WAN_WORK/shadow.addr"
 	"${WAN_PREFIX[@]}" "$WAN_BINDIR/splitrun-shadow" --root "$root" --listen 127.0.0.1:0 \
 		--log "$WAN_WORK/shadow.log" > "$WAN_WORK/shadow.addr" &
 	WAN_SHADOW_PID=$!
@@ -77,6 +79,7 @@ wan_shadow_start() {
 declare -A WAN_PROXY_ADDR WAN_PROXY_CONTROL WAN_PROXY_PID
 wan_proxy_start() {
 	local name=$1 target=$2 delay=$3 out=$WAN_WORK/proxy.$1 line
+	rm -f "$out.addr"
 	"${WAN_PREFIX[@]}" "$WAN_BENCHDIR/delay_proxy" --target "$target" --delay "$delay" \
 		--control 127.0.0.1:0 > "$out.addr" 2> "$out.log" &
 	WAN_PROXY_PID[$name]=$!
@@ -200,6 +203,7 @@ wan_sshfs_umount() {
 # wan_tcp_copy_start FILE: sets WAN_TCP_COPY (the server's ADDR:PORT).
 wan_tcp_copy_start() {
 	local line
+	rm -f "$WAN_WORK/tcp_copy.addr"
 	"${WAN_PREFIX[@]}" "$WAN_BENCHDIR/tcp_copy" serve "$1" > "$WAN_WORK/tcp_copy.addr" &
 	WAN_PIDS+=("$!")
 	line=$(wan_wait_line "$WAN_WORK/tcp_copy.addr" '^listen ') || wan_die "tcp_copy did not start"
