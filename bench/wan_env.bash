@@ -60,13 +60,15 @@ wan_stop() {
 	WAN_PIDS=("${kept[@]}")
 }
 
-# wan_shadow_start ROOT: sets WAN_SHADOW (ADDR:PORT) and WAN_SHADOW_PID.
+# wan_shadow_start ROOT [OPTION...]: sets WAN_SHADOW (ADDR:PORT) and
+# WAN_SHADOW_PID; the options go to splitrun-shadow (e.g. --key FILE).
 wan_shadow_start() {
 	local root=$1 line
+	shift
 	# A file of an earlier start would be read before this one rewrites it.
 	rm -f "$WAN_WORK/shadow.addr"
 	"${WAN_PREFIX[@]}" "$WAN_BINDIR/splitrun-shadow" --root "$root" --listen 127.0.0.1:0 \
-		--log "$WAN_WORK/shadow.log" > "$WAN_WORK/shadow.addr" &
+		--log "$WAN_WORK/shadow.log" "$@" > "$WAN_WORK/shadow.addr" &
 	WAN_SHADOW_PID=$!
 	WAN_PIDS+=("$WAN_SHADOW_PID")
 	line=$(wan_wait_line "$WAN_WORK/shadow.addr" '^splitrun --shadow ') ||

@@ -40,6 +40,10 @@
 #   WL_TIMEOUT    seconds before one run is given up (default 400)
 #   WL_BACKENDS   splitrun backends (default: each that `splitrun
 #                 --backend=NAME -- true` accepts, of ptrace unotify)
+#   WL_KEY        yes (default): the shadow and splitrun share a key
+#                 (splitrun-shadow --keygen), so the session is authenticated
+#                 and its frames sealed, as across a real WAN and as sshfs's
+#                 ssh is; no: plain frames (loopback's default)
 #   WL_RESULTS    where workloads.raw goes (default bench/results)
 #   WL_WORK_PARENT  where the work directory (the home tree, sshd's files,
 #                 the mount point) is made: default /dev/shm if it is a
@@ -66,6 +70,7 @@ LOOP_REPS=${WL_LOOP_REPS:-3}
 WAN_REPS=${WL_WAN_REPS:-1}
 DELAY_MS=${WL_DELAY_MS:-5}
 RUN_TIMEOUT=${WL_TIMEOUT:-400}
+KEYED=${WL_KEY:-yes}
 
 usage_error() {
 	echo "bench/workloads.sh: $*" >&2
@@ -83,6 +88,7 @@ only_of WL_WORKLOADS "$WORKLOADS" cat cp sqlite tar python calls
 only_of WL_LINKS "$LINKS" loopback wan
 only_of WL_CONFIGS "$CONFIGS" native splitrun sshfs
 only_of WL_PINS "$PINS" pinned unpinned
+only_of WL_KEY "$KEYED" yes no
 for v in LOOP_REPS WAN_REPS RUN_TIMEOUT; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || usage_error "WL_$v: not a positive count: '${!v}'"
 done
@@ -133,6 +139,12 @@ mkdir -p "$data/tree" "$work/local" "$work/mnt"
 # Programs run under splitrun must be on a local path (the built-in policy
 # sends /work and the like home).
 cp "$benchdir/syscall_cost" "$work/syscall_cost"
+shadow_opts=() key_opts=()
+if [ "$KEYED" = yes ]; then
+	"$bindir/splitrun-shadow" --keygen "$work/shadow.key" > /dev/null
+	shadow_opts=(--key "$work/shadow.key")
+	key_opts=(--key "$work/shadow.key")
+fi
 export HOME=$work/local   # no program reads its rc files from a remote home
 head -c $((32 << 20)) /dev/urandom > "$data/big"
 for ((i = 0; i < 1000; i++)); do
@@ -256,7 +268,7 @@ run_one() {
 			addr=${WAN_PROXY_ADDR[shadow]}
 			proxy=shadow
 		fi
-		launcher=("$splitrun" --shadow "$addr" -C /data "$stats_opt")
+		launcher=("$splitrun" --shadow "$addr" -C /data "${key_opts[@]}" "$stats_opt")
 		[ "$backend" = default ] || launcher+=(--backend="$backend")
 		launcher+=(--)
 		dir=$work/local ;;
@@ -324,13 +336,14 @@ started=$(date +%s)
 echo "# workloads: $(uname -srm); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); $(nproc) CPUs"
 echo "# splitrun $("$splitrun" --version | cut -d' ' -f2) (backends: $backends; round trips from $stats_opt);" \
 	"$(ssh -V 2>&1 | cut -d, -f1); sshfs $(sshfs --version 2>&1 | sed -n 's/^SSHFS version //p' | head -1)"
-echo "# link: ${DELAY_MS} ms each way (bench/delay_proxy); runs per cell: $LOOP_REPS native/loopback, $WAN_REPS wan"
+echo "# link: ${DELAY_MS} ms each way (bench/delay_proxy); runs per cell: $LOOP_REPS native/loopback, $WAN_REPS wan;" \
+	"splitrun's frames $([ "$KEYED" = yes ] && echo "sealed (a shared key)" || echo "plain (no key)")"
 echo "# work directory: $work"
 for pin in $PINS; do
 	WAN_PREFIX=()
 	[ "$pin" = pinned ] && WAN_PREFIX=(taskset -c 0)
 	echo "# $pin: load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
-	wan_shadow_start "$home"
+	wan_shadow_start "$home" "${shadow_opts[@]}"
 	wan_sshd_start
 	wan_tcp_copy_start "$data/big"
 	wan_proxy_start shadow "$WAN_SHADOW" "$DELAY_MS"

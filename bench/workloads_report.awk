@@ -57,7 +57,7 @@ END {
 			printf "\n%s%s, %s: seconds (median of runs), ratios of medians, round trips\n", pin,
 				pin == "pinned" ? " (taskset -c 0)" : "", linkname[link]
 			printf "%-17s %8s", "workload", "native"
-			for (b = 1; b <= nb; b++) printf " %9s", "spl:" bk[b]
+			for (b = 1; b <= nb; b++) printf " %11s", "spl:" bk[b]
 			printf " %8s", "sshfs"
 			for (b = 1; b <= nb; b++) printf " | %6s %6s", "/sshfs", "/nat"
 			for (b = 1; b <= nb; b++) printf " | %7s %8s", "RT", "remote"
@@ -74,7 +74,7 @@ END {
 				for (b = 1; b <= nb; b++) {
 					k = pin SUBSEP link SUBSEP "splitrun:" bk[b] SUBSEP wl
 					spl[b] = cell(k SUBSEP "s")
-					printf " %9s", secs(spl[b])
+					printf " %11s", secs(spl[b])
 				}
 				printf " %8s", secs(ssh)
 				for (b = 1; b <= nb; b++) printf " | %6s %6s", ratio(spl[b], ssh), ratio(spl[b], nat)

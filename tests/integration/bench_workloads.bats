@@ -60,8 +60,11 @@ setup() {
 	read -r rt turns < <(awk '$1 == "unpinned" && $2 == "wan" && $3 ~ /^splitrun/ { print $8, $10 }' "$raw")
 	[ "$turns" -ge "$rt" ]
 	[ "$rt" -gt 10 ]
-	# The table row: native, splitrun, sshfs seconds and their ratios.
-	grep -Eq '^sqlite 2000 ins +[0-9.]+ +[0-9.]+ +[0-9.]+ \| +[0-9.]+ +[0-9.]+ \| +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$' <<<"$output"
+	# The table rows (2 pinnings x 2 links): native, each backend and sshfs
+	# seconds, ratios, round trips (and turns over the link), none missing.
+	rows=$(grep -E '^sqlite 2000 ins +[0-9.]+ +[0-9.]+ ' <<<"$output")
+	[ "$(wc -l <<<"$rows")" -eq 4 ]
+	! grep -E ' -( |$)' <<<"$rows"
 	# Nothing left: no work directory, no process, no mount.
 	[ ! -e "$work" ]
 	run pgrep -f -- "$work"
