@@ -22,7 +22,7 @@
 # pinned (taskset -c 0 on the shadow, splitrun and the ping-pong) and
 # unpinned. A cell is the median over the repetitions, a ratio the median
 # of the ratios paired within a repetition. Raw samples:
-# bench/results/remote_calls.raw. Takes about 3 min.
+# $BENCH_RESULTS/remote_calls.raw (default bench/results). Takes about 4 min.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bindir=${SPLITRUN_BINDIR:-$PWD/bin}
@@ -50,7 +50,7 @@ work=$(mktemp -d /tmp/splitrun-bench-rc.XXXXXX)
 WAN_WORK=$work WAN_BINDIR=$bindir WAN_BENCHDIR=$benchdir
 WAN_PREFIX=()
 trap 'wan_cleanup; rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 mkdir -p "$work/root/scratch"
 # The program must be on a local path (the built-in policy sends /work and
 # the like home): a copy under /tmp.
@@ -58,8 +58,8 @@ cp "$prog" "$work/syscall_cost"
 prog=$work/syscall_cost
 
 tests=(open_close stat getpid read1 write1 read8k write8k)
-raw=bench/results/remote_calls.raw
-mkdir -p bench/results
+raw=${BENCH_RESULTS:-bench/results}/remote_calls.raw
+mkdir -p "${BENCH_RESULTS:-bench/results}"
 : > "$raw"
 
 # splitrun_cmd ADDR BACKEND: sets cmd to splitrun's part of a command line.

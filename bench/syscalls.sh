@@ -73,8 +73,8 @@ set_command() {
 }
 
 tests=(open_close stat getpid read1 write1 read8k write8k)
-mkdir -p bench/results
-raw=bench/results/syscalls.raw
+mkdir -p "${BENCH_RESULTS:-bench/results}"
+raw=${BENCH_RESULTS:-bench/results}/syscalls.raw
 : >"$raw"
 started=$(date +%s)
 echo "# syscalls: $(uname -srm); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); $(nproc) CPUs"

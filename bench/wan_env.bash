@@ -138,8 +138,12 @@ wan_sshd_start() {
 		WAN_MADE_RUN_SSHD=1
 	fi
 	/usr/sbin/sshd -t -f "$d/sshd_config" || wan_die "sshd rejects its configuration ($d/sshd_config)"
+	# curve25519-sha256: ssh's default key exchange here (sntrup761x25519)
+	# takes about 0.35 s of CPU on this VM, half of an "ssh host true"; the
+	# faster one makes ssh's set-up, which no comparison is about, cheaper
+	# (sshfs mounts sooner; "ssh host cat" is a stricter reference).
 	WAN_SSH_OPTS=(-F /dev/null -i "$d/user_key" -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no
-		-o BatchMode=yes -o LogLevel=ERROR)
+		-o BatchMode=yes -o LogLevel=ERROR -o KexAlgorithms=curve25519-sha256)
 	# The port is picked, then bound by sshd: another process may take it
 	# in between, so a failed start is tried again with another port.
 	for ((k = 0; k < 5; k++)); do

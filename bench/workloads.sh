@@ -44,7 +44,8 @@
 #                 (splitrun-shadow --keygen), so the session is authenticated
 #                 and its frames sealed, as across a real WAN and as sshfs's
 #                 ssh is; no: plain frames (loopback's default)
-#   WL_RESULTS    where workloads.raw goes (default bench/results)
+#   WL_RESULTS    where workloads.raw goes (default $BENCH_RESULTS, or
+#                 bench/results)
 #   WL_WORK_PARENT  where the work directory (the home tree, sshd's files,
 #                 the mount point) is made: default /dev/shm if it is a
 #                 tmpfs, else /tmp. In memory, the figures are splitrun's and
@@ -131,7 +132,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 
 home=$work/home
 data=$home/data
@@ -146,10 +147,23 @@ if [ "$KEYED" = yes ]; then
 	key_opts=(--key "$work/shadow.key")
 fi
 export HOME=$work/local   # no program reads its rc files from a remote home
-head -c $((32 << 20)) /dev/urandom > "$data/big"
-for ((i = 0; i < 1000; i++)); do
-	head -c 4096 /dev/urandom > "$data/tree/f$i"
-done
+# The data, random (nothing compresses it on the way): the 32 MB file (cat
+# and the references), and the tree of 1000 files of 4 KB (cp, tar) when a
+# workload uses it. One process writes it all (1000 runs of head took
+# seconds of the small runs of tests/integration/bench_workloads.bats).
+make_tree=no
+[[ " $WORKLOADS " == *" cp "* || " $WORKLOADS " == *" tar "* ]] && make_tree=yes
+/usr/bin/python3 - "$data" "$make_tree" <<'EOF'
+import os, sys
+data, make_tree = sys.argv[1], sys.argv[2] == "yes"
+with open(os.path.join(data, "big"), "wb") as f:
+    for _ in range(32):
+        f.write(os.urandom(1 << 20))
+if make_tree:
+    for i in range(1000):
+        with open(os.path.join(data, "tree", "f%d" % i), "wb") as f:
+            f.write(os.urandom(4096))
+EOF
 {
 	echo "BEGIN;"
 	echo "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, value INTEGER);"
@@ -173,7 +187,7 @@ for i in range(200):
 print(h.hexdigest())
 EOF
 
-results=${WL_RESULTS:-bench/results}
+results=${WL_RESULTS:-${BENCH_RESULTS:-bench/results}}
 raw=$results/workloads.raw
 mkdir -p "$results"
 : > "$raw"
