@@ -18,6 +18,8 @@
 #include "policy/exec_internal.h"
 #include "rpc/wire.h"
 
+static int low_remote_fd(struct exec *x, struct vft_task *t, struct vft_object *o, int at);
+
 /* ---- answers ---- */
 
 void ex_answer(struct exec_call *c, int64_t result)
@@ -88,9 +90,31 @@ void ex_install(struct exec_call *c, struct vft_object *obj, int flags)
 	c->a->see_exit = true;
 	c->a->install_fd = fd;
 	c->a->install_flags = flags;
+	c->a->install_at = ex_remote_fd_slot(c, 0);
 	c->p->kind = PEND_INSTALL;
 	c->p->obj = obj;
 	c->p->cloexec = (flags & O_CLOEXEC) != 0;
+	if (c->x->caps & EXEC_CAN_ADDFD)
+		ex_install_ready(c);
+}
+
+void ex_install_ready(struct exec_call *c)
+{
+	struct vft_object *o = c->p->obj;
+	if (!o || o->method != VFT_REMOTE)
+		return;
+	/* With ADDFD the guest runs on as soon as it has the fd: whatever
+	 * its open file must be first is done now (at the exit would be too
+	 * late). */
+	int rc = ex_hold_desc(c->x, o);
+	int at = c->a->install_at;
+	if (rc == 0 && c->x->fd_base > 0 && at < c->x->fd_base)
+		rc = low_remote_fd(c->x, c->t, o, at);
+	if (rc < 0) {
+		c->a->verdict = EXEC_ANSWER;
+		c->a->result = rc;
+		c->a->see_exit = false;
+	}
 }
 
 void ex_install_local(struct exec_call *c, int fd, int cloexec)
@@ -196,6 +220,25 @@ int ex_guest_free_fd(struct exec_call *c, int min)
 	return -EMFILE;
 }
 
+int ex_remote_fd_slot(struct exec_call *c, int min)
+{
+	if (c->x->fd_base <= 0)
+		return -1;
+	if (min < c->x->fd_base)
+		min = c->x->fd_base;
+	struct rlimit rl;
+	rlim_t limit = prlimit(c->tid, RLIMIT_NOFILE, NULL, &rl) == 0 ? rl.rlim_cur : 1024;
+	const struct vft_table *tab = c->t->files;
+	for (long fd = min; (rlim_t)fd < limit && fd < INT_MAX; fd++) {
+		/* The VFT knows the remote ones without asking the kernel. */
+		if (fd < tab->nfds && tab->fd[fd].obj)
+			continue;
+		if (!ex_guest_fd_open(c, (int)fd))
+			return (int)fd;
+	}
+	return -1;
+}
+
 /* The calling thread's pidfd (its own table, whatever its process). */
 static int guest_pidfd(struct exec_call *c)
 {
@@ -215,16 +258,6 @@ int ex_guest_file(struct exec_call *c, int fd)
 	close(pidfd);
 	if (file >= 0)
 		(void)fcntl(file, F_SETFD, FD_CLOEXEC);
-	return rc;
-}
-
-int ex_set_guest_fd_pos(struct exec_call *c, int fd, int64_t pos)
-{
-	int file = ex_guest_file(c, fd);
-	if (file < 0)
-		return file;
-	int rc = lseek(file, pos, SEEK_SET) < 0 ? -errno : 0;
-	close(file);
 	return rc;
 }
 
@@ -257,22 +290,125 @@ static void pending_drop(struct exec *x, struct exec_pending *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* Copies of the table taken at forks whose children were not announced. */
-static void forks_drop(struct exec *x, struct exec_thread *th)
-{
-	while (th->nforks)
-		vft_table_drop(x->vft, th->forks[--th->nforks]);
-}
-
 static void thread_free(struct exec *x, struct vft_task *t)
 {
 	struct exec_thread *th = t->exec;
 	if (th) {
-		forks_drop(x, th);
 		pending_drop(x, &th->pending);
 		free(th);
 		t->exec = NULL;
 	}
+}
+
+struct discover_ctx {
+	struct exec *x;
+	pid_t tid;
+	int fd;
+	struct vft_object *found;
+};
+
+static void discover_in(void *ctx, int fd, struct vft_object *o, bool cloexec)
+{
+	(void)fd;
+	(void)cloexec;
+	struct discover_ctx *dc = ctx;
+	if (!dc->found && o->desc >= 0 && syscall(SYS_kcmp, dc->tid, dc->x->self, KCMP_FILE, dc->fd, o->desc) == 0)
+		dc->found = o;
+}
+
+static void discover_task(void *ctx, struct vft_task *t)
+{
+	struct discover_ctx *dc = ctx;
+	if (!dc->found)
+		vft_fd_each(t, discover_in, ctx);
+}
+
+/* T's fds that are splitrun's open files (a placeholder or a staged copy,
+ * by their names in /proc/TID/fd) but not in T's table: each is matched
+ * with kcmp against the objects other tasks hold. */
+static void discover_fds(struct exec *x, struct vft_task *t)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)t->tid);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		int fd = atoi(e->d_name);
+		if (vft_fd_get(t, fd, NULL))
+			continue;
+		char link[PATH_MAX + 32], target[PATH_MAX + 32];
+		snprintf(link, sizeof link, "%s/%d", path, fd);
+		ssize_t n = readlink(link, target, sizeof target - 1);
+		if (n <= 0)
+			continue;
+		target[n] = 0;
+		size_t sl = strlen(x->stage_dir);
+		if (strncmp(target, "/memfd:splitrun:", 16) != 0 &&
+		    !(sl && strncmp(target, x->stage_dir, sl) == 0 && target[sl] == '/'))
+			continue;
+		struct discover_ctx dc = { x, t->tid, fd, NULL };
+		vft_task_each(x->vft, discover_task, &dc);
+		if (dc.found)
+			vft_fd_set(x->vft, t, fd, dc.found, false);
+		else
+			fprintf(x->warn ? x->warn : stderr,
+				"splitrun: process %d: its fd %d (%s) was closed at home before it first trapped "
+				"(docs/limits.md)\n", (int)t->tid, fd, target);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* A remote fd that lands below the fd base (dup2 onto 0..2, a low fd
+ * limit; AT: its number, -1 when the kernel picks it): the filter lets its
+ * calls run untrapped, so they must work natively: the file is held
+ * (exec_map.c), every open of it reading and writing the placeholder,
+ * written home at fsync, close and the end. A directory cannot be: its
+ * fd works only in calls that trap (a warning says so). Returns 0 or
+ * -errno (the file could not be fetched: the call fails). */
+static int low_remote_fd(struct exec *x, struct vft_task *t, struct vft_object *o, int at)
+{
+	if (o->method != VFT_REMOTE)
+		return 0;   /* staged or held: native already */
+	if (o->is_dir || (o->flags & O_PATH)) {
+		if (!x->warned_low_fd)
+			fprintf(x->warn ? x->warn : stderr,
+				"splitrun: %s at fd %d: a remote %s below fd %d works only in calls that trap "
+				"(docs/limits.md)\n", o->guest_path, at, o->is_dir ? "directory" : "O_PATH fd", x->fd_base);
+		x->warned_low_fd = true;
+		return 0;
+	}
+	struct exec_call c = { .x = x, .t = t, .tid = t->tid, .th = t->exec };
+	return ex_hold(&c, o, at);
+}
+
+/* Remote entries below the fd base: the calls that close or replace them
+ * are not trapped, so before each trapped call every table that has any is
+ * checked against the kernel's (kcmp of the guest's fd with the object's
+ * open file), whichever process makes the call: the last close of a staged
+ * or held file is what writes it home, and another process may be about to
+ * open it. */
+static void validate_low_task(void *ctx, struct vft_task *t)
+{
+	struct exec *x = ctx;
+	struct vft_table *tab = t->files;
+	if (!tab->nlow || tab->checked == x->check_stamp)
+		return;
+	tab->checked = x->check_stamp;
+	int end = tab->nfds < x->fd_base ? tab->nfds : x->fd_base;
+	for (int fd = 0; fd < end && tab->nlow; fd++) {
+		struct vft_object *o = tab->fd[fd].obj;
+		if (o && o->desc >= 0 && syscall(SYS_kcmp, t->tid, x->self, KCMP_FILE, fd, o->desc) != 0)
+			vft_fd_close(x->vft, t, fd);
+	}
+}
+
+static void validate_low_fds(struct exec *x)
+{
+	x->check_stamp++;
+	vft_task_each(x->vft, validate_low_task, x);
 }
 
 void exec_task_new(struct exec *x, pid_t tid, pid_t parent, bool shares_files, bool shares_fs)
@@ -284,21 +420,14 @@ void exec_task_new(struct exec *x, pid_t tid, pid_t parent, bool shares_files, b
 		fprintf(x->warn ? x->warn : stderr,
 			"splitrun: process %d: its parent is unknown; its inherited remote files are lost to it\n",
 			(int)tid);
-	struct vft_task *p = parent ? vft_task_find(x->vft, parent) : NULL;
-	struct exec_thread *pth = p ? p->exec : NULL;
-	struct vft_task *t;
-	if (pth && pth->nforks && !shares_files) {
-		/* The table as it was when the parent's fork was let run (the
-		 * parent may have changed its own since), checked against the
-		 * kernel's at the child's first call. */
-		struct vft_table *copy = pth->forks[0];
-		memmove(pth->forks, pth->forks + 1, --pth->nforks * sizeof pth->forks[0]);
-		copy->revalidate = true;
-		t = vft_task_new_with(x->vft, tid, parent, copy, shares_fs);
-	} else {
-		t = vft_task_new(x->vft, tid, parent, shares_files, shares_fs);
-		if (t && !(x->caps & EXEC_CAN_SEE_EXIT) && parent && !shares_files)
-			t->files->revalidate = true;
+	struct vft_task *t = vft_task_new(x->vft, tid, parent, shares_files, shares_fs);
+	if (t && !(x->caps & EXEC_CAN_SEE_EXIT) && parent && !shares_files) {
+		/* Announced at its first trapped call, not at its fork: its
+		 * table is its own by now. The parent's remote fds as they are
+		 * now are checked against it, and what it holds that the
+		 * parent no longer does is looked for. */
+		discover_fds(x, t);
+		t->files->revalidate = true;
 	}
 	if (!t)
 		fprintf(x->warn ? x->warn : stderr, "splitrun: out of memory for process %d\n", (int)tid);
@@ -424,10 +553,6 @@ void exec_enter(struct exec *x, pid_t tid, long nr, const uint64_t args[SYSCALL_
 	if (!th->parked)
 		th->retries = 0;
 	th->parked = false;
-	/* Forks of this thread whose children were not announced by now
-	 * made none (the backend looks for them before passing on its next
-	 * call). */
-	forks_drop(x, th);
 	if (nr >= 0 && nr <= x->max_nr) {
 		const struct policy_route *cr = &x->call_route[nr];
 		a->log = cr->log;
@@ -447,6 +572,8 @@ void exec_enter(struct exec *x, pid_t tid, long nr, const uint64_t args[SYSCALL_
 	c.row = nr >= 0 && nr <= x->max_nr ? x->rows[nr] : NULL;
 	if (t->files->revalidate)
 		ex_validate_table(&c);
+	if (x->fd_base && vft_low_count(x->vft))
+		validate_low_fds(x);
 	if (c.row)
 		c.row->fn(&c);
 	else
@@ -487,6 +614,8 @@ enum exec_exit_action exec_exit(struct exec *x, pid_t tid, int64_t ret, int64_t 
 	case PEND_INSTALL:
 		if (ret >= 0)
 			vft_fd_set(x->vft, t, (int)ret, p->obj, p->cloexec);
+		if (ret >= 0 && ret < x->fd_base)
+			(void)low_remote_fd(x, t, p->obj, (int)ret);
 		/* The guest holds its own fd on a staged copy now: the copy
 		 * may have the home file's exact mode (fstat shows it). */
 		if (ret >= 0 && p->obj->method == VFT_STAGE)
@@ -566,6 +695,7 @@ struct exec *exec_new(const struct exec_config *cfg)
 	x->remote.conn = cfg->conn;
 	x->mem = cfg->mem;
 	x->caps = cfg->caps;
+	x->fd_base = cfg->caps & EXEC_CAN_ADDFD ? cfg->fd_base : 0;
 	x->warn = cfg->warn;
 	x->max_nr = syscall_max_nr();
 	x->rows = calloc((size_t)x->max_nr + 1, sizeof *x->rows);
@@ -595,6 +725,8 @@ struct exec *exec_new(const struct exec_config *cfg)
 		strcpy(cwd, physical);
 	if (cwd_ok)
 		x->vft = vft_new(ex_release, x, cwd, cwd_remote, cfg->umask);
+	if (x->vft)
+		vft_set_low_mark(x->vft, x->fd_base);
 	if (!x->rows || !x->warned || !x->iobuf || !x->call_route || !x->vft) {
 		fprintf(stderr, "splitrun: %s\n", cwd_ok ? "out of memory" : "the cwd is not a usable absolute path");
 		exec_free(x);
@@ -661,7 +793,17 @@ static bool has_arg_kind(const struct syscall_desc *d, enum arg_kind k)
 	return ex_arg_index(d, k, 0) >= 0;
 }
 
-void exec_filter_rules(const struct policy *p, unsigned caps, uint8_t *action, uint16_t *err)
+/* The fd arguments (and dirfds) of D, as a mask of argument indices. */
+static uint8_t fd_args_of(const struct syscall_desc *d)
+{
+	uint8_t mask = 0;
+	for (int i = 0; i < d->nargs; i++)
+		if (d->arg[i] == AK_FD || d->arg[i] == AK_DIRFD)
+			mask |= (uint8_t)(1u << i);
+	return mask;
+}
+
+void exec_filter_rules(const struct policy *p, unsigned caps, int fd_base, struct exec_filter_rule *rules)
 {
 	/* Calls that change what later calls mean, trapped whatever their
 	 * arguments: the cwd, the umask, new programs, clone's flags. */
@@ -669,46 +811,69 @@ void exec_filter_rules(const struct policy *p, unsigned caps, uint8_t *action, u
 		"clone", "execve", "execveat", "umask", "chdir", "fchdir", "getcwd", "unshare",
 		"msync",   /* a held file's map goes home (exec_map.c) */
 	};
+	/* Calls on fds that trap whatever the fd's number: what they pass
+	 * along is behind a pointer (SCM_RIGHTS). */
+	static const char *const fds_behind_pointers[] = { "sendmsg", "sendmmsg" };
 	long max = syscall_max_nr();
+	/* With every path rule local (and none logged), nothing remote can
+	 * ever be open and no path needs looking at: only calls decided by
+	 * name trap. */
+	bool remote_possible = policy_any_nonlocal(p);
+	bool path_traps = remote_possible || policy_any_path_log(p);
 	/* "gethostname" is a name of the policy language, not a call: libc
 	 * asks uname. */
 	struct policy_route host;
 	policy_route_call(p, "gethostname", &host);
 	for (long nr = 0; nr <= max; nr++) {
 		const struct syscall_desc *d = syscall_by_nr(nr);
-		action[nr] = EXEC_FILTER_ALLOW;
-		err[nr] = 0;
+		struct exec_filter_rule *rule = &rules[nr];
+		*rule = (struct exec_filter_rule){ .action = EXEC_FILTER_ALLOW };
 		if (!d)
 			continue;
 		struct policy_route r;
 		policy_route_call(p, d->name, &r);
 		if (r.method == POLICY_DENY && !r.log) {
-			action[nr] = EXEC_FILTER_ERRNO;
-			err[nr] = (uint16_t)r.deny_errno;
+			rule->action = EXEC_FILTER_ERRNO;
+			rule->err = (uint16_t)r.deny_errno;
 			continue;
 		}
 		if (strcmp(d->name, "clone3") == 0) {
 			/* Its flags sit behind a pointer the filter cannot
 			 * read; libc falls back to clone. */
-			action[nr] = EXEC_FILTER_ERRNO;
-			err[nr] = ENOSYS;
+			rule->action = EXEC_FILTER_ERRNO;
+			rule->err = ENOSYS;
 			continue;
 		}
-		bool trap = (d->classes & SC_NO_ROW) || has_arg_kind(d, AK_FD) || has_arg_kind(d, AK_DIRFD) ||
-			    has_arg_kind(d, AK_PATH) || r.method != POLICY_LOCAL || r.log;
-		for (size_t i = 0; !trap && i < sizeof always / sizeof always[0]; i++)
+		bool trap = (d->classes & SC_NO_ROW) || r.method != POLICY_LOCAL || r.log ||
+			    (has_arg_kind(d, AK_PATH) && path_traps);
+		for (size_t i = 0; !trap && remote_possible && i < sizeof always / sizeof always[0]; i++)
 			trap = strcmp(d->name, always[i]) == 0;
-		/* Without process events, a fork is when the fd table is
-		 * copied for the child (exec_task_new). */
-		if (!trap && !(caps & EXEC_CAN_SEE_EXIT))
-			trap = strcmp(d->name, "fork") == 0 || strcmp(d->name, "vfork") == 0;
+		/* clone traps for CLONE_UNTRACED, which only ptrace follows; a
+		 * fork is never trapped without ptrace: until it is taken, a
+		 * trapped call can be interrupted, and fork would fail with
+		 * EINTR (exec_task_new finds the child's remote fds instead). */
+		if (trap && strcmp(d->name, "clone") == 0 && !(caps & EXEC_CAN_REWRITE))
+			trap = r.method != POLICY_LOCAL || r.log;
+		for (size_t i = 0; !trap && remote_possible && i < sizeof fds_behind_pointers / sizeof fds_behind_pointers[0];
+		     i++)
+			trap = strcmp(d->name, fds_behind_pointers[i]) == 0;
 		if (!trap && strcmp(d->name, "uname") == 0)
 			trap = host.method != POLICY_LOCAL || host.log;
-		if (trap)
-			action[nr] = EXEC_FILTER_TRAP;
+		if (trap) {
+			rule->action = EXEC_FILTER_TRAP;
+		} else if (remote_possible && fd_args_of(d)) {
+			/* Only an fd that may be remote traps: remote fds live
+			 * at fd_base and above (ex_install), and what lands
+			 * lower is held (native). */
+			rule->action = EXEC_FILTER_TRAP;
+			if (fd_base > 0) {
+				rule->fd_args = fd_args_of(d);
+				rule->fd_below = (uint32_t)fd_base;
+				rule->anon_ok = strcmp(d->name, "mmap") == 0;
+			}
+		}
 	}
 }
-
 const char *exec_cannot_run(const struct policy *p, unsigned caps, bool first_remote)
 {
 	if (caps & EXEC_CAN_REWRITE)

@@ -95,6 +95,8 @@ struct exec_config {
 	unsigned caps;                  /* enum exec_caps */
 	const char *cwd;                /* the first process's (virtual) cwd, absolute */
 	mode_t umask;
+	int fd_base;                    /* EXEC_CAN_ADDFD: remote fds go at this number and above
+					 * (exec_filter_rules), 0: anywhere */
 	FILE *warn;                     /* one-time warnings ("splitrun: ..."), NULL: stderr */
 };
 
@@ -128,11 +130,22 @@ void exec_task_exec(struct exec *x, pid_t tid, pid_t former_tid);
 const char *exec_lost(const struct exec *x);
 
 /* The seccomp rules of split mode, by syscall number (syscall_max_nr()+1
- * entries): 0 allow, 1 trap, 2 answer inside the kernel with *errno_out.
- * Mirrors tracer/filter.h's enum filter_action (the executive does not
- * include tracer headers). Unknown numbers must trap. */
+ * entries). Mirrors tracer/filter.h's struct filter_rule (the executive
+ * does not include tracer headers). Unknown numbers must trap. FD_BASE
+ * (0: none): remote fds are placed at fd_base and above, so a call whose
+ * fd arguments are all below it need not trap. */
 enum exec_filter { EXEC_FILTER_ALLOW, EXEC_FILTER_TRAP, EXEC_FILTER_ERRNO };
-void exec_filter_rules(const struct policy *p, unsigned caps, uint8_t *action, uint16_t *err);
+struct exec_filter_rule {
+	uint8_t action;      /* enum exec_filter */
+	uint16_t err;        /* EXEC_FILTER_ERRNO */
+	/* EXEC_FILTER_TRAP: still allowed when every argument in FD_ARGS
+	 * (a mask of argument indices) is below FD_BELOW, or (ANON_OK, mmap)
+	 * when the map is anonymous. */
+	uint8_t fd_args;
+	uint32_t fd_below;
+	bool anon_ok;
+};
+void exec_filter_rules(const struct policy *p, unsigned caps, int fd_base, struct exec_filter_rule *rules);
 
 /* Why the executive cannot run under a backend with only CAPS, with this
  * policy (and FIRST_REMOTE: the first program is stored at home), or NULL

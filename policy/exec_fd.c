@@ -33,7 +33,10 @@ static void dup_install(struct exec_call *c, struct vft_object *o, int at, bool 
 {
 	vft_object_ref(o);
 	ex_install(c, o, cloexec ? O_CLOEXEC : 0);
-	c->a->install_at = at;
+	if (c->a->verdict == EXEC_INSTALL && c->a->install_at != at) {
+		c->a->install_at = at;
+		ex_install_ready(c);
+	}
 }
 
 /* The number F_DUPFD(fd, MIN) gives, for an install: -1 (the kernel's
@@ -59,7 +62,7 @@ void ex_dup(struct exec_call *c)
 		}
 		route_obj(c, o);
 		if (addfd) {
-			dup_install(c, o, -1, false);
+			dup_install(c, o, ex_remote_fd_slot(c, 0), false);
 			return;
 		}
 		ex_run_then(c, PEND_DUP);
@@ -152,7 +155,7 @@ void ex_fcntl(struct exec_call *c)
 	case F_DUPFD_CLOEXEC:
 		if (no_exit) {
 			int min = (int)c->arg[2];
-			int at = min < 0 ? -EINVAL : dupfd_slot(c, min);
+			int at = min < 0 ? -EINVAL : c->x->fd_base ? ex_remote_fd_slot(c, min) : dupfd_slot(c, min);
 			if (at < -1) {
 				ex_answer(c, at == -EMFILE && min > 0 ? -EINVAL : at);
 				return;

@@ -47,18 +47,11 @@ struct exec_pending {
 	int64_t result;
 };
 
-#define EX_FORKS_MAX 8
-
 /* The per-thread state the executive hangs on a vft_task. */
 struct exec_thread {
 	struct exec_pending pending;
 	bool parked;              /* the last call was parked (ex_park) */
 	unsigned retries;         /* parks in a row, for the back-off */
-	/* Backends without process events (no EXEC_CAN_SEE_EXIT): copies of
-	 * the fd table taken at fork/vfork/clone calls let run, oldest first,
-	 * each waiting for the child to be announced. */
-	struct vft_table *forks[EX_FORKS_MAX];
-	unsigned nforks;
 };
 
 #define EX_SCRATCH_MAX (2 * (PATH_MAX + 2))
@@ -88,6 +81,9 @@ struct exec {
 	uid_t uid, euid;
 	gid_t gid, egid;
 	pid_t self;                     /* splitrun's pid, for kcmp */
+	int fd_base;                    /* remote fds go at this number and above (0: anywhere) */
+	bool warned_low_fd;
+	unsigned check_stamp;           /* validate_low_fds' pass, marked on each table checked */
 };
 
 /* One trapped call being decided. */
@@ -128,6 +124,10 @@ void ex_run_then(struct exec_call *c, enum pend_kind kind);
 /* The call is answered with a new fd open on OBJ's placeholder, FLAGS being
  * the guest's open flags; OBJ's reference passes to the pending block. */
 void ex_install(struct exec_call *c, struct vft_object *obj, int flags);
+/* Under ADDFD, what an install needs done before the guest has the fd
+ * (ex_install calls it; a caller that changes install_at afterwards calls
+ * it again). */
+void ex_install_ready(struct exec_call *c);
 /* The call is answered with a new fd on splitrun's open file FD (ADDFD:
  * the guest's fd is that open file), which is closed once it is given;
  * CLOEXEC is O_CLOEXEC or 0. The fd is local: the VFT does not record it. */
@@ -141,14 +141,15 @@ bool ex_park(struct exec_call *c);
 /* The guest's lowest free fd number >= MIN (probed with kcmp), or -errno
  * (EMFILE: none below its RLIMIT_NOFILE). */
 int ex_guest_free_fd(struct exec_call *c, int min);
+/* Where a new remote fd of the calling thread goes (install_at): the
+ * lowest free number >= MIN and >= the fd base, or -1 (the kernel's lowest
+ * free) without a base or when the guest's fd limit is below it. */
+int ex_remote_fd_slot(struct exec_call *c, int min);
 /* Whether FD is open in the calling thread's table. */
 bool ex_guest_fd_open(struct exec_call *c, int fd);
 /* The guest's open file of its fd FD, as a new fd of splitrun's
  * (pidfd_getfd: the same open file, offset and flags shared), or -errno. */
 int ex_guest_file(struct exec_call *c, int fd);
-/* Sets the file offset of the guest's local fd FD (its open file, taken
- * with pidfd_getfd). Returns 0 or -errno. */
-int ex_set_guest_fd_pos(struct exec_call *c, int fd, int64_t pos);
 /* Checks each remote entry of the calling thread's table against the
  * kernel's (kcmp of the guest's fd with the object's desc) and drops those
  * the kernel no longer has. */
@@ -226,6 +227,9 @@ int ex_placeholder_attach(struct exec *x, struct vft_object *o, const struct sta
  * maps it if it is held). */
 void ex_placeholder_detach(struct exec *x, struct vft_object *o);
 bool ex_placeholder_held(const struct vft_object *o);
+/* A shared writable map was made of O's held file: its writes may not
+ * change the memfd's time, so it always goes home. */
+void ex_placeholder_mapped(struct vft_object *o);
 /* Fills O's placeholder with the file's bytes (for mmap), once per object.
  * Returns 0 or -errno. */
 int ex_fill_placeholder(struct exec *x, struct vft_object *o);
@@ -236,6 +240,9 @@ int ex_hold(struct exec_call *c, struct vft_object *o, int fd);
 /* O, just installed as fd FD of TID on a placeholder that a map holds
  * meanwhile, becomes VFT_HELD too. Returns 0 or -errno. */
 int ex_hold_installed(struct exec *x, struct vft_object *o, pid_t tid, int fd);
+/* The same before O is given to the guest, for a backend that gives it
+ * O->desc itself (ADDFD): the guest then never sees it otherwise. */
+int ex_hold_desc(struct exec *x, struct vft_object *o);
 /* A stat (ST) or statx (STX) the shadow gave of a file a map holds here:
  * its size, blocks and modification time become the placeholder's. */
 void ex_held_stat(struct exec *x, struct stat *st, struct statx *stx);
@@ -309,8 +316,6 @@ enum {
 	CLOCK_GETTIME, CLOCK_TIMEOFDAY, CLOCK_TIME,
 	/* ex_execve */
 	EXECVE_PLAIN, EXECVE_AT,
-	/* ex_clone */
-	CLONE_CALL, FORK_CALL, VFORK_CALL,
 };
 
 #endif

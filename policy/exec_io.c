@@ -266,6 +266,11 @@ void ex_mmap(struct exec_call *c)
 		ex_run(c);
 		return;
 	}
+	int type = flags & MAP_TYPE;
+	bool shared_writable = (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) && (c->arg[2] & PROT_WRITE);
+	struct vft_object *held = ex_fd_obj(c, 4);
+	if (held && held->method == VFT_HELD && shared_writable)
+		ex_placeholder_mapped(held);
 	struct vft_object *o = remote_fd(c, 4);
 	if (!o)
 		return;
@@ -273,10 +278,10 @@ void ex_mmap(struct exec_call *c)
 		ex_answer(c, o->is_dir ? -ENODEV : -EBADF);
 		return;
 	}
-	int type = flags & MAP_TYPE;
-	if ((type == MAP_SHARED || type == MAP_SHARED_VALIDATE) && (c->arg[2] & PROT_WRITE) &&
-	    (o->flags & O_ACCMODE) == O_RDWR) {
+	if (shared_writable && (o->flags & O_ACCMODE) == O_RDWR) {
 		int rc = ex_hold(c, o, (int)c->arg[4]);
+		if (rc == 0)
+			ex_placeholder_mapped(o);
 		if (rc < 0) {
 			char why[160];
 			snprintf(why, sizeof why, "a shared writable mapping of a remote file failed: %s", strerror(-rc));
@@ -311,7 +316,8 @@ static int64_t remote_to_local(struct exec *x, struct vft_object *in, int64_t *o
 				return n;
 			break;
 		}
-		ssize_t w = pwrite(lfd, x->iobuf, (size_t)n, loff + (int64_t)done);
+		/* LOFF < 0: the file's own offset (and O_APPEND) */
+		ssize_t w = loff < 0 ? write(lfd, x->iobuf, (size_t)n) : pwrite(lfd, x->iobuf, (size_t)n, loff + (int64_t)done);
 		if (w < 0) {
 			/* The bytes read are not copied: give them back. */
 			if (!off_in)
@@ -333,7 +339,7 @@ static int64_t local_to_remote(struct exec *x, int lfd, int64_t loff, struct vft
 	uint64_t done = 0;
 	while (done < len) {
 		size_t chunk = len - done < RPC_MAX_BUF ? (size_t)(len - done) : RPC_MAX_BUF;
-		ssize_t n = pread(lfd, x->iobuf, chunk, loff + (int64_t)done);
+		ssize_t n = loff < 0 ? read(lfd, x->iobuf, chunk) : pread(lfd, x->iobuf, chunk, loff + (int64_t)done);
 		if (n <= 0) {
 			if (n < 0 && !done)
 				return -errno;
@@ -397,13 +403,7 @@ static int offset_arg(struct exec_call *c, uint64_t ptr, int64_t *val, int64_t *
  * becomes lseek(LFD_ARG's fd, POS + N, SEEK_SET) and the guest sees N. */
 static void finish_local_advance(struct exec_call *c, int guest_fd, int64_t pos, int64_t n)
 {
-	if (n > 0 && !(c->x->caps & EXEC_CAN_REWRITE)) {
-		/* The guest's open file itself, taken with pidfd_getfd. */
-		int rc = ex_set_guest_fd_pos(c, guest_fd, pos + n);
-		ex_answer(c, rc < 0 ? rc : n);
-		return;
-	}
-	if (n <= 0) {
+	if (n <= 0 || !(c->x->caps & EXEC_CAN_REWRITE)) {
 		ex_answer(c, n);
 		return;
 	}
@@ -465,16 +465,19 @@ static void copy_between(struct exec_call *c, int in_fd, uint64_t in_ptr, int ou
 	} else {
 		/* One end is a local file: the tracer opens it anew and uses
 		 * explicit offsets; the guest's own offset, if it is the one
-		 * used, is moved at the end. */
+		 * used, is moved at the end. Without rewrites the guest's own
+		 * open file is used (pidfd_getfd): its offset moves, and
+		 * O_APPEND holds, by themselves. */
 		int lfd_guest = in ? out_fd : in_fd;
-		int lfd = ex_open_guest_fd(c, lfd_guest, in ? O_WRONLY : O_RDONLY);
+		bool own = !(x->caps & EXEC_CAN_REWRITE);
+		int lfd = own ? ex_guest_file(c, lfd_guest) : ex_open_guest_fd(c, lfd_guest, in ? O_WRONLY : O_RDONLY);
 		if (lfd < 0) {
 			ex_refuse(c, EINVAL, "a copy between a remote file and a local fd that is no file is not supported");
 			return;
 		}
 		int64_t *plocal = in ? pout : pin;
-		int64_t lpos = plocal ? *plocal : ex_guest_fd_pos(c, lfd_guest);
-		if (lpos < 0) {
+		int64_t lpos = plocal ? *plocal : own ? -1 : ex_guest_fd_pos(c, lfd_guest);
+		if (lpos < 0 && !(own && !plocal)) {
 			close(lfd);
 			ex_answer(c, lpos);
 			return;
@@ -483,7 +486,7 @@ static void copy_between(struct exec_call *c, int in_fd, uint64_t in_ptr, int ou
 		close(lfd);
 		if (n > 0 && plocal)
 			*plocal += n;
-		if (n >= 0 && !plocal) {
+		if (n >= 0 && !plocal && !own) {
 			if ((pin && ex_write_mem(c, in_ptr, &off_in, sizeof off_in) < 0))
 				n = -EFAULT;
 			finish_local_advance(c, lfd_guest, lpos, n);

@@ -40,6 +40,10 @@ struct ex_placeholder {
 	ino_t memfd_ino;
 	int users;                /* objects on it */
 	bool held;
+	bool writable;            /* held: some open of it may write (else nothing goes home) */
+	bool mapped_ever;         /* held: a shared writable map was made of it */
+	off_t pushed_size;        /* held: the memfd as it was fetched or last written home */
+	struct timespec pushed_mtime;
 	int64_t handle;           /* held: the shadow handle written back through */
 	struct vft_object *dup_of; /* the object whose handle HANDLE is a DUP of (its open
 				   * file's locks are let go when that object goes) */
@@ -89,6 +93,12 @@ int ex_placeholder_attach(struct exec *x, struct vft_object *o, const struct sta
 bool ex_placeholder_held(const struct vft_object *o)
 {
 	return o->shared && o->shared->held;
+}
+
+void ex_placeholder_mapped(struct vft_object *o)
+{
+	if (o->shared && o->shared->held)
+		o->shared->mapped_ever = true;
 }
 
 static void placeholder_free(struct exec *x, struct ex_placeholder *ph)
@@ -166,12 +176,36 @@ void ex_held_stat(struct exec *x, struct stat *st, struct statx *stx)
 
 /* ---- writing a held file home ---- */
 
+/* What the memfd is now, as what was last fetched or written home. */
+static void note_pushed(struct ex_placeholder *ph)
+{
+	struct stat st;
+	if (fstat(ph->fd, &st) == 0) {
+		ph->pushed_size = st.st_size;
+		ph->pushed_mtime = st.st_mtim;
+	}
+}
+
+static bool mapped_anywhere(struct exec *x, const struct ex_placeholder *ph);
+
 static int write_home(struct exec *x, struct ex_placeholder *ph)
 {
+	if (!ph->writable)
+		return 0;   /* held for reads only (a low fd, exec.c): nothing changed */
 	struct stat st;
 	if (fstat(ph->fd, &st) < 0)
 		return -errno;
+	/* Held for a low fd (exec.c) and never mapped: writes change the
+	 * memfd's time, so an unchanged one has nothing to send (a time the
+	 * guest set at home stays). A map's writes may leave it as it was. */
+	if (!ph->mapped_ever && x->vft && mapped_anywhere(x, ph))
+		ph->mapped_ever = true;   /* mapped through a low fd, untrapped */
+	if (!ph->mapped_ever && st.st_size == ph->pushed_size && st.st_mtim.tv_sec == ph->pushed_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == ph->pushed_mtime.tv_nsec)
+		return 0;
 	int rc = ex_push(x, ph->fd, ph->handle, st.st_size);
+	if (rc == 0)
+		note_pushed(ph);
 	if (rc == 0)
 		x->stats.written_back++;
 	else
@@ -346,7 +380,9 @@ static int hold_object(struct exec *x, struct vft_object *o, pid_t tid, int fd, 
 {
 	int keep = o->flags & (O_APPEND | O_NONBLOCK);
 	if (pos > 0 || keep) {
-		int d = guest_description(tid, fd);
+		/* A backend that gives the guest splitrun's own open file
+		 * (ADDFD) has it at hand. */
+		int d = o->desc >= 0 ? fcntl(o->desc, F_DUPFD_CLOEXEC, 0) : guest_description(tid, fd);
 		if (d < 0)
 			return d;
 		int fl = fcntl(d, F_GETFL);
@@ -359,6 +395,8 @@ static int hold_object(struct exec *x, struct vft_object *o, pid_t tid, int fd, 
 	(void)x;
 	o->method = VFT_HELD;
 	o->filled = true;
+	if ((o->flags & O_ACCMODE) != O_RDONLY && !(o->flags & O_PATH))
+		o->shared->writable = true;
 	return 0;
 }
 
@@ -368,6 +406,14 @@ int ex_hold_installed(struct exec *x, struct vft_object *o, pid_t tid, int fd)
 		return 0;
 	int64_t pos = o->flags & O_PATH ? 0 : remote_lseek(&x->remote, o->handle, 0, SEEK_CUR);
 	return pos < 0 ? (int)pos : hold_object(x, o, tid, fd, pos);
+}
+
+int ex_hold_desc(struct exec *x, struct vft_object *o)
+{
+	if (o->method != VFT_REMOTE || !ex_placeholder_held(o) || o->desc < 0)
+		return 0;
+	int64_t pos = o->flags & O_PATH ? 0 : remote_lseek(&x->remote, o->handle, 0, SEEK_CUR);
+	return pos < 0 ? (int)pos : hold_object(x, o, 0, -1, pos);
 }
 
 int ex_hold(struct exec_call *c, struct vft_object *o, int fd)
@@ -380,7 +426,11 @@ int ex_hold(struct exec_call *c, struct vft_object *o, int fd)
 	 * lives on: a DUP of O's (the file may have been renamed or removed
 	 * since O was opened, so not a new open of its path). */
 	struct stat st;
-	int64_t h = remote_dup(&x->remote, o->handle);
+	/* A write-only or appending open (a remote file dup'ed onto a low fd,
+	 * exec.c) has a handle that cannot read, or would append the whole
+	 * file at each write home: the held file gets an open of its own. */
+	bool own = (o->flags & O_ACCMODE) == O_WRONLY || o->shadow_append;
+	int64_t h = own ? remote_open(&x->remote, o->shadow_path, O_RDWR, 0, 0, &st) : remote_dup(&x->remote, o->handle);
 	if (h < 0)
 		return (int)h;
 	struct users_ctx uc = { .ph = ph };
@@ -388,6 +438,14 @@ int ex_hold(struct exec_call *c, struct vft_object *o, int fd)
 	bool seen = false;
 	for (int i = 0; i < uc.n; i++)
 		seen |= uc.u[i].o == o;
+	if (!seen && o->desc >= 0 && !uc.nomem) {
+		/* Not given to the guest yet (ADDFD: held before it is). */
+		struct users_ctx one = uc;
+		one.tid = c->tid;
+		user_fd(&one, -1, o, false);
+		uc = one;
+		seen = !uc.nomem;
+	}
 	int rc = uc.nomem ? -ENOMEM : !seen ? -EBADF : 0;
 	/* Every open of the file becomes a held one at once, or none does. */
 	for (int i = 0; rc == 0 && i < uc.n; i++) {
@@ -400,6 +458,8 @@ int ex_hold(struct exec_call *c, struct vft_object *o, int fd)
 		rc = fetch_into(x, h, ph->fd, &st);
 	if (rc == 0 && fchmod(ph->fd, st.st_mode & 07777) < 0)
 		rc = -errno;
+	if (rc == 0)
+		note_pushed(ph);
 	for (int i = 0; rc == 0 && i < uc.n; i++) {
 		/* The fd the guest maps through is the one to use for O. */
 		struct user *u = &uc.u[i];
@@ -407,7 +467,7 @@ int ex_hold(struct exec_call *c, struct vft_object *o, int fd)
 			u->tid = c->tid;
 			u->fd = fd;
 		}
-		if (u->pos > 0 || (u->o->flags & (O_APPEND | O_NONBLOCK))) {
+		if ((u->pos > 0 || (u->o->flags & (O_APPEND | O_NONBLOCK))) && u->o->desc < 0) {
 			int d = guest_description(u->tid, u->fd);
 			if (d < 0)
 				rc = d;
@@ -422,7 +482,7 @@ int ex_hold(struct exec_call *c, struct vft_object *o, int fd)
 	}
 	ph->held = true;
 	ph->handle = h;
-	ph->dup_of = o;
+	ph->dup_of = own ? NULL : o;
 	x->held_count++;
 	for (int i = 0; i < uc.n; i++) {
 		int r = hold_object(x, uc.u[i].o, uc.u[i].tid, uc.u[i].fd, uc.u[i].pos);

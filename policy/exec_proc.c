@@ -26,6 +26,20 @@
 #define SHEBANG_MAX 256          /* the kernel reads this much of a script (BINPRM_BUF_SIZE) */
 #define MAX_ARGV 65536
 
+/* Whether the remote program P could be run: a regular file its user may
+ * execute. Returns 0 or the -errno execve would give. */
+static int program_at_home(struct exec_call *c, const struct ex_path *p)
+{
+	struct exec *x = c->x;
+	struct stat st;
+	int64_t rc = remote_stat(&x->remote, RPC_HANDLE_CWD, p->shadow, 0, &st);
+	if (rc == 0 && !S_ISREG(st.st_mode))
+		rc = -EACCES;
+	if (rc == 0)
+		rc = remote_access(&x->remote, RPC_HANDLE_CWD, p->shadow, X_OK, 0);
+	return (int)rc;
+}
+
 /* Stages the remote program P: fetched into the staging directory, mode
  * 0700. Returns 0 with its local path in OUT, or -errno. */
 static int stage_program(struct exec_call *c, const struct ex_path *p, char *out, size_t size)
@@ -232,7 +246,14 @@ void ex_execve(struct exec_call *c)
 	}
 	ex_route_of(c, &p);
 	if (!(c->x->caps & EXEC_CAN_REWRITE)) {
-		ex_refuse(c, ENOSYS, "running a program stored at home needs --backend=ptrace");
+		/* What the kernel would say of a missing or unrunnable file
+		 * comes first (execvp goes on along PATH after ENOENT or
+		 * EACCES); only a program that would run is refused. */
+		int rc = program_at_home(c, &p);
+		if (rc < 0)
+			ex_answer(c, rc);
+		else
+			ex_refuse(c, ENOSYS, "running a program stored at home needs --backend=ptrace");
 		return;
 	}
 	if (p.fd_obj) {
@@ -317,19 +338,12 @@ void ex_execve(struct exec_call *c)
 	a->verdict = EXEC_RUN;
 }
 
-/* clone(flags, ...), fork(), vfork(): a child made with CLONE_UNTRACED
- * would escape the ptrace tracer (and fail every trapped call); it is made
- * traced instead. Without process events, a child that does not share the
- * table gets a copy of it as it is now (exec_task_new). */
+/* clone(flags, ...): a child made with CLONE_UNTRACED would escape the
+ * ptrace tracer (and fail every trapped call); it is made traced instead.
+ * (Without ptrace nothing is traced: the flag changes nothing.) */
 void ex_clone(struct exec_call *c)
 {
-	uint64_t flags = c->row->param == CLONE_CALL ? c->arg[0] : 0;
-	struct exec_thread *th = c->th;
-	if (!(c->x->caps & EXEC_CAN_SEE_EXIT) && !(flags & CLONE_FILES) && th->nforks < EX_FORKS_MAX) {
-		struct vft_table *copy = vft_table_copy(c->t);
-		if (copy)
-			th->forks[th->nforks++] = copy;
-	}
+	uint64_t flags = c->arg[0];
 	if (!(flags & CLONE_UNTRACED) || !(c->x->caps & EXEC_CAN_REWRITE)) {
 		ex_run(c);
 		return;

@@ -114,9 +114,7 @@ const struct exec_row exec_rows[] = {
 	/* the process: exec_proc.c */
 	ROW(execve, ex_execve, EXECVE_PLAIN)
 	ROW(execveat, ex_execve, EXECVE_AT)
-	ROW(clone, ex_clone, CLONE_CALL)
-	ROW(fork, ex_clone, FORK_CALL)
-	ROW(vfork, ex_clone, VFORK_CALL)
+	ROW(clone, ex_clone, 0)
 	ROW(unshare, ex_unshare, 0)
 	ROW(umask, ex_umask, 0)
 	ROW(uname, ex_uname, 0)

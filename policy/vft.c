@@ -17,6 +17,8 @@ struct vft {
 	char *initial_cwd;
 	bool initial_cwd_remote;
 	mode_t initial_umask;
+	int low_mark;            /* entries below it are counted (vft_low_count) */
+	long nlow;
 };
 
 static long objects_alive;
@@ -59,6 +61,16 @@ long vft_object_count(void)
 	return objects_alive;
 }
 
+void vft_set_low_mark(struct vft *v, int mark)
+{
+	v->low_mark = mark;
+}
+
+long vft_low_count(const struct vft *v)
+{
+	return v->nlow;
+}
+
 /* ---- tables ---- */
 
 static struct vft_table *table_new(void)
@@ -69,7 +81,16 @@ static struct vft_table *table_new(void)
 	return t;
 }
 
-static struct vft_table *table_copy(const struct vft_table *from)
+/* Counts (DELTA +1/-1) an entry FD of T becoming or ceasing to be remote. */
+static void count_low(struct vft *v, struct vft_table *t, int fd, int delta)
+{
+	if (v && fd < v->low_mark) {
+		t->nlow += delta;
+		v->nlow += delta;
+	}
+}
+
+static struct vft_table *table_copy(struct vft *v, const struct vft_table *from)
 {
 	struct vft_table *t = table_new();
 	if (!t)
@@ -85,6 +106,8 @@ static struct vft_table *table_copy(const struct vft_table *from)
 	}
 	t->nremote = from->nremote;
 	t->revalidate = from->revalidate;
+	t->nlow = from->nlow;
+	v->nlow += from->nlow;
 	for (int fd = 0; fd < t->nfds; fd++)
 		if (t->fd[fd].obj)
 			vft_object_ref(t->fd[fd].obj);
@@ -95,6 +118,7 @@ static void table_put(struct vft *v, struct vft_table *t)
 {
 	if (!t || --t->users > 0)
 		return;
+	v->nlow -= t->nlow;
 	for (int fd = 0; fd < t->nfds; fd++)
 		if (t->fd[fd].obj) {
 			struct vft_object *o = t->fd[fd].obj;
@@ -131,6 +155,7 @@ static void table_clear(struct vft *v, struct vft_table *t, int fd)
 	t->fd[fd].obj = NULL;
 	t->fd[fd].cloexec = false;
 	t->nremote--;
+	count_low(v, t, fd, -1);
 	vft_object_unref(v, o);
 }
 
@@ -258,7 +283,7 @@ struct vft_task *vft_task_new(struct vft *v, pid_t tid, pid_t parent, bool share
 		t->files = p->files;
 		t->files->users++;
 	} else {
-		t->files = p ? table_copy(p->files) : table_new();
+		t->files = p ? table_copy(v, p->files) : table_new();
 	}
 	if (p && share_fs) {
 		t->fs = p->fs;
@@ -278,28 +303,6 @@ struct vft_task *vft_task_new(struct vft *v, pid_t tid, pid_t parent, bool share
 	return t;
 }
 
-struct vft_table *vft_table_copy(const struct vft_task *t)
-{
-	return table_copy(t->files);
-}
-
-void vft_table_drop(struct vft *v, struct vft_table *tab)
-{
-	table_put(v, tab);
-}
-
-struct vft_task *vft_task_new_with(struct vft *v, pid_t tid, pid_t parent, struct vft_table *files, bool share_fs)
-{
-	struct vft_task *t = vft_task_new(v, tid, parent, true, share_fs);
-	if (!t) {
-		table_put(v, files);
-		return NULL;
-	}
-	table_put(v, t->files);
-	t->files = files;
-	return t;
-}
-
 void vft_task_gone(struct vft *v, pid_t tid)
 {
 	struct vft_task **slot = task_slot(v, tid);
@@ -313,7 +316,7 @@ void vft_task_gone(struct vft *v, pid_t tid)
 int vft_task_unshare(struct vft *v, struct vft_task *t, bool files, bool fs)
 {
 	if (files && t->files->users > 1) {
-		struct vft_table *own = table_copy(t->files);
+		struct vft_table *own = table_copy(v, t->files);
 		if (!own)
 			return -ENOMEM;
 		table_put(v, t->files);
@@ -385,10 +388,12 @@ int vft_fd_set(struct vft *v, struct vft_task *t, int fd, struct vft_object *o, 
 	struct vft_object *old = tab->fd[fd].obj;
 	tab->fd[fd].obj = o;
 	tab->fd[fd].cloexec = cloexec;
-	if (old)
+	if (old) {
 		vft_object_unref(v, old);
-	else
+	} else {
 		tab->nremote++;
+		count_low(v, tab, fd, +1);
+	}
 	return 0;
 }
 

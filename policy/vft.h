@@ -66,9 +66,12 @@ struct vft_table {
 	int users;               /* tasks pointing at it */
 	int nfds;                /* length of fd[] */
 	int nremote;             /* entries with an object */
+	int nlow;                /* entries below the VFT's low mark (vft_set_low_mark) */
+	unsigned checked;        /* the executive's: the pass that last checked it */
 	bool revalidate;         /* the kernel's table may have lost entries (an execve
-				  * that may have succeeded, a fork copied early): the
-				  * executive checks each one against the kernel */
+				  * that may have succeeded, a child's copy of its
+				  * parent's table made late): the executive checks each
+				  * one against the kernel */
 	struct vft_entry *fd;
 };
 
@@ -104,14 +107,7 @@ void vft_free(struct vft *v);
  * parent's fd table and fs state; without one it gets an empty table and
  * the initial fs state. Returns the task, or NULL when out of memory. */
 struct vft_task *vft_task_new(struct vft *v, pid_t tid, pid_t parent, bool share_files, bool share_fs);
-/* The same, with FILES (a table of vft_table_copy's, which it takes over)
- * instead of a copy of the parent's. */
-struct vft_task *vft_task_new_with(struct vft *v, pid_t tid, pid_t parent, struct vft_table *files, bool share_fs);
-/* A copy of T's table as it is now (each object gains a reference), for a
- * child whose fork is under way; NULL when out of memory. */
-struct vft_table *vft_table_copy(const struct vft_task *t);
-/* Drops a copy no task took. */
-void vft_table_drop(struct vft *v, struct vft_table *tab);
+
 struct vft_task *vft_task_find(const struct vft *v, pid_t tid);
 /* TID is gone; its table and fs state lose a user. Its exec state must
  * have been freed by the caller. */
@@ -137,6 +133,11 @@ void vft_object_ref(struct vft_object *o);
 void vft_object_unref(struct vft *v, struct vft_object *o);
 /* Objects alive (for tests and the exit summary). */
 long vft_object_count(void);
+/* Remote entries at fds below MARK are counted, in each table (nlow) and
+ * in all (vft_low_count): the executive checks those against the kernel
+ * when the calls that change them are not trapped. */
+void vft_set_low_mark(struct vft *v, int mark);
+long vft_low_count(const struct vft *v);
 
 /* ---- fds of a task's table ---- */
 /* The object FD refers to, or NULL for a local (or unused) fd. */

@@ -35,6 +35,24 @@ static uint32_t scmp_action(const struct filter_rule *r, enum filter_trap how)
 	}
 }
 
+/* The conditional ALLOW rules of a call that traps only for an fd at or
+ * above R->fd_below: one rule, every fd argument below it (the conditions
+ * of one rule all hold); for mmap also one for anonymous maps. */
+static int allow_low_fds(scmp_filter_ctx ctx, int nr, const struct filter_rule *r)
+{
+	struct scmp_arg_cmp cmp[SYSCALL_MAX_ARGS];
+	unsigned n = 0;
+	for (unsigned i = 0; i < SYSCALL_MAX_ARGS; i++)
+		if (r->fd_args & (1u << i))
+			cmp[n++] = SCMP_CMP64(i, SCMP_CMP_LT, r->fd_below);
+	int rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW, nr, n, cmp);
+	if (rc == 0 && r->anon_ok) {
+		struct scmp_arg_cmp anon = SCMP_CMP64(3, SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, MAP_ANONYMOUS);
+		rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW, nr, 1, &anon);
+	}
+	return rc;
+}
+
 /* One rule per call whose action differs from the default one. */
 static scmp_filter_ctx build(const struct filter_rule *rules, uint32_t default_action, enum filter_trap how)
 {
@@ -56,6 +74,8 @@ static scmp_filter_ctx build(const struct filter_rule *rules, uint32_t default_a
 		uint32_t action = scmp_action(&rules[nr], how);
 		if (action != default_action)
 			rc = seccomp_rule_add_exact(ctx, action, (int)nr, 0);
+		if (rc == 0 && rules[nr].action == FILTER_TRACE && rules[nr].fd_args)
+			rc = allow_low_fds(ctx, (int)nr, &rules[nr]);
 	}
 	if (rc != 0) {
 		fprintf(stderr, "splitrun: seccomp: cannot build the filter: %s\n", strerror(-rc));

@@ -21,6 +21,15 @@ enum filter_action {
 struct filter_rule {
 	uint8_t action;   /* enum filter_action */
 	uint16_t err;     /* FILTER_ERRNO: the errno the call returns */
+	/* FILTER_TRACE: the call is allowed all the same when every argument
+	 * in FD_ARGS (a mask of argument indices) is below FD_BELOW, compared
+	 * as 64-bit unsigned values (a negative fd or one with high bits set
+	 * traps: the kernel's int never lets one through that is not below),
+	 * or, with ANON_OK (mmap), when its flags (argument 3) have
+	 * MAP_ANONYMOUS. */
+	uint8_t fd_args;
+	uint32_t fd_below;
+	bool anon_ok;
 };
 
 /* How a trapped call reaches splitrun. */

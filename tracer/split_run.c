@@ -145,28 +145,33 @@ static char *program_path(const char *prog, const char *cwd, const struct policy
 	return launch_resolve(prog, exit_code);
 }
 
-static struct filter_rule *filter_rules(const struct policy *pol, unsigned caps, const bool *traced_too)
+static struct filter_rule *filter_rules(const struct policy *pol, unsigned caps, int fd_base, const bool *traced_too)
 {
 	long max = syscall_max_nr();
-	uint8_t *action = malloc((size_t)max + 1);
-	uint16_t *err = malloc(((size_t)max + 1) * sizeof *err);
+	struct exec_filter_rule *ex = calloc((size_t)max + 1, sizeof *ex);
 	struct filter_rule *rules = calloc((size_t)max + 1, sizeof *rules);
-	if (!action || !err || !rules) {
-		free(action);
-		free(err);
+	if (!ex || !rules) {
+		free(ex);
 		free(rules);
 		return NULL;
 	}
-	exec_filter_rules(pol, caps, action, err);
+	exec_filter_rules(pol, caps, fd_base, ex);
 	for (long nr = 0; nr <= max; nr++) {
-		rules[nr].action = action[nr] == EXEC_FILTER_TRAP ? FILTER_TRACE
-				 : action[nr] == EXEC_FILTER_ERRNO ? FILTER_ERRNO : FILTER_ALLOW;
-		rules[nr].err = err[nr];
-		if (traced_too && traced_too[nr] && rules[nr].action == FILTER_ALLOW)
+		rules[nr] = (struct filter_rule){
+			.action = ex[nr].action == EXEC_FILTER_TRAP ? FILTER_TRACE
+				: ex[nr].action == EXEC_FILTER_ERRNO ? FILTER_ERRNO : FILTER_ALLOW,
+			.err = ex[nr].err,
+			.fd_args = ex[nr].fd_args,
+			.fd_below = ex[nr].fd_below,
+			.anon_ok = ex[nr].anon_ok,
+		};
+		if (traced_too && traced_too[nr] && rules[nr].action != FILTER_ERRNO) {
+			/* Shown by --trace: trapped whatever its fds. */
 			rules[nr].action = FILTER_TRACE;
+			rules[nr].fd_args = 0;
+		}
 	}
-	free(action);
-	free(err);
+	free(ex);
 	return rules;
 }
 
@@ -180,6 +185,21 @@ static void print_summary(const struct exec_stats *s)
 		"%lu round trips to the shadow; %lu files staged, %lu written back\n",
 		total, s->calls[ROUTE_LOCAL], s->calls[ROUTE_REMOTE], s->calls[ROUTE_STAGE], s->calls[ROUTE_DENY],
 		s->calls[ROUTE_REFUSED], s->round_trips, s->staged_files, s->written_back);
+}
+
+/* Where a backend that chooses the number puts the guest's remote fds: a
+ * power of two above what most programs use, under the guest's fd limit
+ * (inherited from splitrun; it is below select()'s FD_SETSIZE, 1024, for
+ * the usual soft limit of 1024). 0: too low a limit, remote fds go
+ * anywhere (and every fd call traps). */
+static int remote_fd_base(void)
+{
+	struct rlimit rl;
+	rlim_t limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
+	int base = 512;
+	while (base >= 64 && (rlim_t)base * 2 > limit)
+		base /= 2;
+	return base >= 64 ? base : 0;
 }
 
 /* Placeholders are fds of splitrun's own, one per open remote file. */
@@ -278,7 +298,8 @@ int split_run(const struct split_opts *o)
 	if (!backend)
 		return -1;
 	unsigned caps = split_exec_caps(backend->caps);
-	struct filter_rule *rules = filter_rules(pol, caps, o->trace ? o->selected : NULL);
+	int fd_base = caps & EXEC_CAN_ADDFD ? remote_fd_base() : 0;
+	struct filter_rule *rules = filter_rules(pol, caps, fd_base, o->trace ? o->selected : NULL);
 	if (!rules) {
 		fprintf(stderr, "splitrun: out of memory\n");
 		return -1;
@@ -287,8 +308,10 @@ int split_run(const struct split_opts *o)
 	if (o->trace && !o->selected) {
 		/* --trace with no -e: every call is shown, so every call traps. */
 		for (long nr = 0; nr <= syscall_max_nr(); nr++)
-			if (rules[nr].action == FILTER_ALLOW)
+			if (rules[nr].action != FILTER_ERRNO) {
 				rules[nr].action = FILTER_TRACE;
+				rules[nr].fd_args = 0;
+			}
 	}
 	struct exec_config cfg = {
 		.policy = pol,
@@ -297,6 +320,7 @@ int split_run(const struct split_opts *o)
 		.caps = caps,
 		.cwd = cwd,
 		.umask = mask,
+		.fd_base = fd_base,
 	};
 	struct exec *exec = exec_new(&cfg);
 	if (!exec)

@@ -18,13 +18,16 @@
  * the number is the guest's choice, as for dup2). A TRAP_DEFER verdict
  * leaves the notification unanswered and offers the call again later.
  *
- * There are no ptrace events. A thread is announced (NEW) when it first
- * traps, or found earlier among the children of a thread whose fork, vfork
- * or clone was let run (/proc/TGID/task/TID/children, looked at until the
- * parent traps again); its parent and what it shares with it come from
- * /proc and kcmp(2). Its end comes from its pidfd (GONE); the first
- * process is splitrun's child and is reaped for its status. The run is
- * over when the listener hangs up: no process uses the filter any more.
+ * There are no ptrace events, and fork, vfork and clone are not trapped
+ * (a trapped call can be interrupted by a signal until splitrun takes it,
+ * and fork would then fail with EINTR, which it never does natively). A
+ * thread is announced (NEW) when it first traps; its parent and what it
+ * shares with it come from /proc and kcmp(2). Its end comes from its pidfd
+ * (GONE); the first process is splitrun's child and is reaped for its
+ * status. The run is over when the listener hangs up: no process uses the
+ * filter any more. Every notification waiting on the listener is taken at
+ * once, before any is handled: from then on only a fatal signal interrupts
+ * its thread (WAIT_KILLABLE_RECV).
  *
  * A notification whose thread was interrupted (NOTIF_SEND or NOTIF_ADDFD
  * fail with ENOENT) leaves the answer with nobody to take it; without
@@ -37,6 +40,7 @@
 #include <limits.h>
 #include <linux/kcmp.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -67,11 +71,13 @@
 #endif
 
 #define THREAD_BUCKETS 256
+/* A number no kernel gives a call: the child's last step before its
+ * execve is this call, which traps whatever the policy (numbers no table
+ * knows always trap in split mode) and waits until splitrun has its
+ * listener. splitrun answers it ENOSYS. */
+#define HANDSHAKE_NR 4095
 #define QUEUE_MAX 256
 #define LISTENER_WAIT_MS 10000
-/* While a fork's child is still to be found, the children of its parent
- * are looked at this often. */
-#define FORK_POLL_MS 1
 
 struct uthread {
 	struct uthread *next;
@@ -81,7 +87,6 @@ struct uthread {
 	bool waiting;              /* call/id: a notification not answered yet */
 	uint64_t id;
 	struct trace_call call;
-	unsigned forks;            /* forks let run whose children are not found yet */
 	/* A call whose answer found nobody (ENOENT): given again if the same
 	 * call comes back (a restart). */
 	bool replay;
@@ -100,6 +105,7 @@ struct unotify_backend {
 	int listener;
 	int epfd;
 	bool hung_up;
+	bool handshaken;           /* the child's handshake call was answered */
 	unsigned filter_flags;
 	struct uthread *buckets[THREAD_BUCKETS];
 	size_t nthreads;
@@ -110,8 +116,6 @@ struct unotify_backend {
 	size_t req_size;
 	struct seccomp_notif_resp *resp;
 	size_t resp_size;
-	long nr_fork, nr_vfork, nr_clone;
-	unsigned nforks;           /* sum of the threads' forks */
 	unsigned ndeferred;
 };
 
@@ -197,8 +201,6 @@ static void thread_unlink(struct unotify_backend *ub, struct uthread *t)
 		close(t->pidfd);
 		t->pidfd = -1;
 	}
-	ub->nforks -= t->forks;
-	t->forks = 0;
 	if (t->deferred) {
 		t->deferred = false;
 		ub->ndeferred--;
@@ -299,42 +301,8 @@ static struct uthread *discover(struct unotify_backend *ub, pid_t tid, pid_t par
 			/* Gone meanwhile, or kcmp refused: a thread shares all. */
 			ev->task.shares_files = ev->task.shares_fs = ev->task.shares_vm = tgid != tid;
 		}
-		struct uthread *p = thread_find(ub, parent);
-		if (p && p->forks && tgid == tid) {
-			p->forks--;
-			ub->nforks--;
-		}
 	}
 	return t;
-}
-
-/* The children of PARENT made by forks it was let run, that splitrun does
- * not know yet. FINAL: the fork calls have returned (PARENT traps again),
- * so children not listed now never will be (failed, or reaped already). */
-static void find_children(struct unotify_backend *ub, struct uthread *parent, bool final)
-{
-	if (!parent->forks)
-		return;
-	char path[96];
-	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)parent->tgid, (int)parent->tid);
-	FILE *f = fopen(path, "re");
-	long pid;
-	while (f && parent->forks && fscanf(f, "%ld", &pid) == 1)
-		if (!thread_find(ub, (pid_t)pid))
-			discover(ub, (pid_t)pid, parent->tid);
-	if (f)
-		fclose(f);
-	if (final) {
-		ub->nforks -= parent->forks;
-		parent->forks = 0;
-	}
-}
-
-static void find_all_children(struct unotify_backend *ub)
-{
-	for (int i = 0; i < THREAD_BUCKETS && ub->nforks; i++)
-		for (struct uthread *t = ub->buckets[i]; t; t = t->next)
-			find_children(ub, t, false);
 }
 
 static void reap_guest(struct unotify_backend *ub, bool block)
@@ -431,34 +399,33 @@ static void fill_call(struct uthread *t, const struct seccomp_notif *req)
 	t->waiting = true;
 }
 
-static bool is_fork(struct unotify_backend *ub, long nr)
-{
-	return nr == ub->nr_fork || nr == ub->nr_vfork || nr == ub->nr_clone;
-}
-
-/* One notification off the listener: queues its events. */
-static void receive(struct unotify_backend *ub)
+/* One notification off the listener: queues its events. Returns false
+ * when there was none to take. */
+static bool receive_one(struct unotify_backend *ub)
 {
 	memset(ub->req, 0, ub->req_size);
 	if (ioctl(ub->listener, SECCOMP_IOCTL_NOTIF_RECV, ub->req) < 0)
-		return;   /* ENOENT: its thread was interrupted before we took it */
+		return false;   /* ENOENT: its thread was interrupted before we took it */
 	pid_t tid = (pid_t)ub->req->pid;
 	struct uthread *t = thread_find(ub, tid);
 	if (!t) {
 		t = discover(ub, tid, 0);
 		if (!t) {
 			(void)send_resp(ub, ub->req->id, -ESRCH, false);
-			return;
+			return true;
 		}
 	}
-	if (t->forks)
-		find_children(ub, t, true);
+	if (ub->req->data.nr == HANDSHAKE_NR && tid == ub->base.guest && !ub->handshaken) {
+		ub->handshaken = true;
+		(void)send_resp(ub, ub->req->id, -ENOSYS, false);
+		return true;
+	}
 	if (t->replay) {
 		t->replay = false;
 		if (ub->req->data.nr == t->replay_nr &&
 		    memcmp(ub->req->data.args, t->replay_args, sizeof t->replay_args) == 0) {
 			(void)send_resp(ub, ub->req->id, t->replay_ret, false);
-			return;
+			return true;
 		}
 	}
 	fill_call(t, ub->req);
@@ -467,6 +434,17 @@ static void receive(struct unotify_backend *ub)
 	ev->tid = tid;
 	ev->call = &t->call;
 	ev->stop = t;
+	return true;
+}
+
+/* Takes every notification waiting on the listener. */
+static void receive(struct unotify_backend *ub)
+{
+	for (int n = 0; n < 64 && ub->qlen + 2 < QUEUE_MAX && receive_one(ub); n++) {
+		struct pollfd more = { .fd = ub->listener, .events = POLLIN };
+		if (poll(&more, 1, 0) <= 0 || !(more.revents & POLLIN))
+			break;
+	}
 }
 
 static long ms_until(const struct timespec *due)
@@ -530,13 +508,6 @@ static int un_next_event(struct trap_backend *b, struct trap_event *ev)
 		int timeout = offer_deferred(ub);
 		if (ub->qlen)
 			continue;
-		if (ub->nforks) {
-			find_all_children(ub);
-			if (ub->qlen)
-				continue;
-			if (timeout < 0 || timeout > FORK_POLL_MS)
-				timeout = FORK_POLL_MS;
-		}
 		struct epoll_event evs[16];
 		int n = epoll_wait(ub->epfd, evs, 16, timeout);
 		if (n < 0) {
@@ -644,10 +615,6 @@ static int un_resume(struct trap_backend *b, struct trap_event *ev, enum trap_ve
 	case TRAP_CONTINUE:
 	case TRAP_CONTINUE_SEE_EXIT:
 		rc = send_resp(ub, t->id, 0, true);
-		if (rc == 0 && is_fork(ub, t->call.nr)) {
-			t->forks++;
-			ub->nforks++;
-		}
 		break;
 	}
 	t->waiting = false;
@@ -757,7 +724,11 @@ static noreturn void child(const struct launch_spec *spec, const struct sock_fpr
 		_exit(1);
 	}
 	/* From here every selected call waits for splitrun, which takes the
-	 * listener from us with pidfd_getfd meanwhile. */
+	 * listener from us with pidfd_getfd meanwhile; this one is selected
+	 * whatever the policy, so the listener is not closed by the execve
+	 * before splitrun has it. */
+	while (syscall(HANDSHAKE_NR) < 0 && errno == EINTR)
+		;
 	launch_exec(spec);
 	__builtin_unreachable();
 }
@@ -923,9 +894,6 @@ struct trap_backend *unotify_backend_new(enum unotify_placement placement)
 	ub->filter_flags = SECCOMP_FILTER_FLAG_NEW_LISTENER;
 	if (filter_flags_ok(SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV))
 		ub->filter_flags |= SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
-	ub->nr_fork = syscall_nr("fork");
-	ub->nr_vfork = syscall_nr("vfork");
-	ub->nr_clone = syscall_nr("clone");
 	if (!ub->req || !ub->resp || ub->epfd < 0) {
 		un_destroy(&ub->base);
 		return NULL;

@@ -40,8 +40,11 @@ add_programs() {
 	add_programs
 	if under_unotify; then
 		# Refused, each with the same clear reason; local programs run.
-		split_run -C "/$T" -- sh -c './myecho a b; echo "status $?"; ./hello.sh x; echo "status $?"; echo done'
-		printf 'status 126\nstatus 126\ndone\n' > "$BATS_TEST_TMPDIR/want"
+		# A PATH search goes on past remote directories without the
+		# program, and a missing or unrunnable remote file says so.
+		split_run -C "/$T" -- sh -c './myecho a b; echo "status $?"; ./hello.sh x; echo "status $?"
+			PATH=.:/usr/bin:/bin; cat plain.txt; ./plain.txt; echo "status $?"; ./missing; echo "status $?"; echo done'
+		printf 'status 126\nstatus 126\nnot executable\nstatus 126\nstatus 127\ndone\n' > "$BATS_TEST_TMPDIR/want"
 		differ "refused remote programs" "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/split.out"
 		[ "$(grep -c '^splitrun: execve: running a program stored at home needs --backend=ptrace' "$BATS_TEST_TMPDIR/split.err")" = 1 ] ||
 			{ cat "$BATS_TEST_TMPDIR/split.err" >&2; return 1; }
