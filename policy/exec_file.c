@@ -98,36 +98,111 @@ int ex_stage_file(struct exec *x, const char *guest, char *path, size_t size)
 	return fd < 0 ? -errno : fd;
 }
 
+/* Writes N bytes of BUF at OFF into FD, leaving a hole for each whole
+ * block of zeros at or beyond FROM (where FD holds nothing yet), so a
+ * sparse file stays sparse here and, through ex_push, at home. */
+static int pwrite_sparse(int fd, const uint8_t *buf, size_t n, off_t off, off_t from)
+{
+	enum { BLOCK = 4096 };
+	static const uint8_t zeros[BLOCK];
+	size_t done = 0;
+	while (done < n) {
+		off_t at = off + (off_t)done;
+		size_t len = n - done;
+		if (at >= from && at % BLOCK == 0 && len >= BLOCK && memcmp(buf + done, zeros, BLOCK) == 0) {
+			done += BLOCK;
+			continue;
+		}
+		/* up to the next block boundary, where a zero block may start */
+		size_t upto = BLOCK - (size_t)(at % BLOCK);
+		if (upto < len)
+			len = upto;
+		ssize_t w = pwrite(fd, buf + done, len, at);
+		if (w < 0)
+			return -errno;
+		done += (size_t)w;
+	}
+	return 0;
+}
+
 /* Copies the shadow's file H into local FD. */
 int ex_fetch(struct exec *x, int64_t h, int fd, off_t size)
 {
-	for (off_t off = 0; off < size;) {
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	off_t off = 0;
+	while (off < size) {
 		size_t want = (size_t)(size - off) < RPC_MAX_BUF ? (size_t)(size - off) : RPC_MAX_BUF;
 		int64_t n = remote_read(&x->remote, h, x->iobuf, want, off);
 		if (n < 0)
 			return (int)n;
 		if (n == 0)
 			break;
-		if (pwrite(fd, x->iobuf, (size_t)n, off) != n)
-			return -errno;
+		int rc = pwrite_sparse(fd, x->iobuf, (size_t)n, off, st.st_size);
+		if (rc)
+			return rc;
 		off += n;
 	}
+	/* trailing zero blocks were left as a hole */
+	if (off > st.st_size && fstat(fd, &st) == 0 && st.st_size < off && ftruncate(fd, off) < 0)
+		return -errno;
 	return 0;
 }
 
+/* Writes local FD's first SIZE bytes over the shadow's file H: its data
+ * extents are written, its holes punched at home (zeros written where home
+ * cannot punch), so a sparse file stays sparse. */
 int ex_push(struct exec *x, int fd, int64_t h, off_t size)
 {
 	int64_t rc = remote_ftruncate(&x->remote, h, size);
+	bool can_punch = true;
 	for (off_t off = 0; rc >= 0 && off < size;) {
-		ssize_t n = pread(fd, x->iobuf, RPC_MAX_BUF, off);
-		if (n <= 0) {
-			rc = n < 0 ? -errno : -EIO;
+		off_t data = lseek(fd, off, SEEK_DATA);
+		if (data < 0 && errno != ENXIO) {
+			rc = -errno;
 			break;
 		}
-		rc = remote_write(&x->remote, h, x->iobuf, (size_t)n, off);
-		if (rc >= 0 && rc != n)
-			rc = -EIO;
-		off += n;
+		if (data < 0 || data > size)
+			data = size;
+		if (data > off) {
+			/* a hole here: home must read zeros there too */
+			if (can_punch) {
+				rc = remote_fallocate(&x->remote, h, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+						      data - off);
+				if (rc == -EOPNOTSUPP || rc == -ENOSYS || rc == -EINVAL) {
+					can_punch = false;
+					rc = 0;
+				}
+			}
+			if (!can_punch) {
+				memset(x->iobuf, 0, RPC_MAX_BUF);
+				for (off_t z = off; rc >= 0 && z < data;) {
+					size_t len = (size_t)(data - z) < RPC_MAX_BUF ? (size_t)(data - z) : RPC_MAX_BUF;
+					rc = remote_write(&x->remote, h, x->iobuf, len, z);
+					if (rc >= 0 && rc != (int64_t)len)
+						rc = -EIO;
+					z += (off_t)len;
+				}
+			}
+			off = data;
+			continue;
+		}
+		off_t hole = lseek(fd, off, SEEK_HOLE);
+		if (hole < 0 || hole > size)
+			hole = size;
+		while (rc >= 0 && off < hole) {
+			size_t want = (size_t)(hole - off) < RPC_MAX_BUF ? (size_t)(hole - off) : RPC_MAX_BUF;
+			ssize_t n = pread(fd, x->iobuf, want, off);
+			if (n <= 0) {
+				rc = n < 0 ? -errno : -EIO;
+				break;
+			}
+			rc = remote_write(&x->remote, h, x->iobuf, (size_t)n, off);
+			if (rc >= 0 && rc != n)
+				rc = -EIO;
+			off += n;
+		}
 	}
 	return rc < 0 ? (int)rc : 0;
 }
