@@ -15,6 +15,8 @@
 #   policy        policy lookups against a getppid(2) (issue #4); 10 s
 #   remote_calls  the Figure 6 calls with the files at a shadow, against a
 #                 ping-pong (issue #5); 4 min
+#   roundtrips    round trips of real workloads, by splitrun --stats
+#                 (issue #5); 1 min
 #   workloads     macro workloads natively, under splitrun and on sshfs,
 #                 over loopback and a 10 ms link (issue #5); 12 min (WL_*
 #                 variables pick a subset: see bench/workloads.sh)

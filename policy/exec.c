@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "policy/attr_cache.h"
 #include "policy/exec_internal.h"
 #include "rpc/wire.h"
 
@@ -440,6 +441,7 @@ void exec_task_gone(struct exec *x, pid_t tid)
 		return;
 	thread_free(x, t);
 	vft_task_gone(x->vft, tid);
+	remote_flush_writes(&x->remote);   /* a process's exit sends what it wrote */
 	/* Its maps are gone: held files no one maps any more go home. */
 	ex_placeholders_check(x, false);
 }
@@ -457,6 +459,7 @@ void exec_task_exec(struct exec *x, pid_t tid, pid_t former_tid)
 	if (t)
 		thread_free(x, t);
 	vft_task_exec(x->vft, tid, former_tid);
+	remote_flush_writes(&x->remote);
 	ex_placeholders_check(x, false);
 	if (x->remote_clock) {
 		int rc = ex_hide_vdso(x, tid);
@@ -475,7 +478,12 @@ const char *exec_lost(const struct exec *x)
 void exec_get_stats(const struct exec *x, struct exec_stats *s)
 {
 	*s = x->stats;
-	s->round_trips = x->remote.round_trips;
+	rpc_get_stats(x->remote.conn, &s->rpc);
+	struct attr_cache_stats cs;
+	attr_cache_get_stats(x->remote.cache, &cs);
+	s->cache_hits = cs.hits;
+	s->cache_misses = cs.misses;
+	s->unreported = x->unreported;
 }
 
 const char *exec_route_name(enum exec_route r)
@@ -574,6 +582,13 @@ void exec_enter(struct exec *x, pid_t tid, long nr, const uint64_t args[SYSCALL_
 		ex_validate_table(&c);
 	if (x->fd_base && vft_low_count(x->vft))
 		validate_low_fds(x);
+	/* Write-behind data waits only while the guest keeps writing: any
+	 * other call sends it (a program that then sleeps, or waits for
+	 * another process, has its data at home meanwhile). */
+	if (x->remote.wb_len && !(c.row && (c.row->fn == ex_write || c.row->fn == ex_writev)))
+		remote_flush_writes(&x->remote);
+	if (x->remote.nlater)
+		remote_poll(&x->remote);
 	if (c.row)
 		c.row->fn(&c);
 	else
@@ -677,7 +692,7 @@ enum exec_exit_action exec_exit(struct exec *x, pid_t tid, int64_t ret, int64_t 
 		break;
 	case PEND_ADVANCE:
 		if (ret > 0 && p->obj)
-			remote_lseek(&x->remote, p->obj->handle, p->result + ret, SEEK_SET);
+			ex_io_set_pos(x, p->obj, p->result + ret);
 		break;
 	}
 	pending_drop(x, p);
@@ -692,7 +707,13 @@ struct exec *exec_new(const struct exec_config *cfg)
 	if (!x)
 		return NULL;
 	x->policy = cfg->policy;
-	x->remote.conn = cfg->conn;
+	x->attr_ttl_ns = cfg->attr_ttl_ns;
+	if (remote_init(&x->remote, cfg->conn, cfg->warn, cfg->attr_ttl_ns) < 0) {
+		remote_free(&x->remote);
+		free(x);
+		fprintf(stderr, "splitrun: out of memory\n");
+		return NULL;
+	}
 	x->mem = cfg->mem;
 	x->caps = cfg->caps;
 	x->fd_base = cfg->caps & EXEC_CAN_ADDFD ? cfg->fd_base : 0;
@@ -729,7 +750,7 @@ struct exec *exec_new(const struct exec_config *cfg)
 		vft_set_low_mark(x->vft, x->fd_base);
 	if (!x->rows || !x->warned || !x->iobuf || !x->call_route || !x->vft) {
 		fprintf(stderr, "splitrun: %s\n", cwd_ok ? "out of memory" : "the cwd is not a usable absolute path");
-		exec_free(x);
+		exec_free(x, NULL);
 		return NULL;
 	}
 	for (size_t i = 0; i < exec_row_count; i++) {
@@ -762,11 +783,10 @@ static void free_task_state(void *ctx, struct vft_task *t)
 	thread_free(ctx, t);
 }
 
-int exec_free(struct exec *x)
+int exec_free(struct exec *x, struct exec_stats *final)
 {
 	if (!x)
 		return 0;
-	x->release_error = 0;
 	if (x->vft) {
 		/* Each task's exec state first (with the references its
 		 * pending exit holds), then the tables, which releases every
@@ -776,8 +796,12 @@ int exec_free(struct exec *x)
 		x->vft = NULL;
 	}
 	ex_placeholders_check(x, true);
+	remote_fini(&x->remote);
+	if (final)
+		exec_get_stats(x, final);
+	remote_free(&x->remote);
 	remove_stage_dir(x);
-	int rc = x->remote.lost ? -EIO : x->release_error;
+	int rc = x->remote.lost || x->unreported ? -EIO : 0;
 	free(x->rows);
 	free(x->warned);
 	free(x->iobuf);

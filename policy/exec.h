@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "arch/syscall.h"
+#include "rpc/client.h"
 
 struct policy;
 struct rpc_conn;
@@ -98,17 +99,20 @@ struct exec_config {
 	int fd_base;                    /* EXEC_CAN_ADDFD: remote fds go at this number and above
 					 * (exec_filter_rules), 0: anywhere */
 	FILE *warn;                     /* one-time warnings ("splitrun: ..."), NULL: stderr */
+	uint64_t attr_ttl_ns;           /* how long attributes and names are believed (0: not cached) */
 };
 
 struct exec;
+struct exec_stats;
 
 /* Returns NULL after printing why (out of memory, no staging directory). */
 struct exec *exec_new(const struct exec_config *cfg);
 /* Releases every remote object (closing handles, writing staged files
- * back) and removes the staging directory. Returns 0, or the -errno of the
- * first release that failed (a staged file not written back; -EIO when the
- * shadow was lost). */
-int exec_free(struct exec *x);
+ * back, waiting for write-behind) and removes the staging directory.
+ * Returns 0, or the -errno of the first failure no call of the program
+ * could report (data written that did not get home; -EIO when the shadow
+ * was lost). FINAL (may be NULL) gets the figures of the whole run. */
+int exec_free(struct exec *x, struct exec_stats *final);
 
 /* A trapped call of TID: NR with ARGS. Fills A. */
 void exec_enter(struct exec *x, pid_t tid, long nr, const uint64_t args[SYSCALL_MAX_ARGS], struct exec_action *a);
@@ -153,11 +157,14 @@ void exec_filter_rules(const struct policy *p, unsigned caps, int fd_base, struc
  * these would make every run fail. */
 const char *exec_cannot_run(const struct policy *p, unsigned caps, bool first_remote);
 
-/* Calls per route so far, and remote round trips. */
+/* What split execution did so far: calls per route, the connection's
+ * requests, ops, round trips, bytes and waits (rpc/client.h), the cache. */
 struct exec_stats {
 	unsigned long calls[ROUTE_COUNT];
-	unsigned long round_trips;
+	struct rpc_stats rpc;
+	unsigned long cache_hits, cache_misses;   /* stat-like calls answered here, or not */
 	unsigned long staged_files, written_back;
+	unsigned long unreported;                 /* failed writes no call could report */
 };
 void exec_get_stats(const struct exec *x, struct exec_stats *s);
 const char *exec_route_name(enum exec_route r);

@@ -69,6 +69,38 @@ static size_t put_dirent(uint8_t *buf, bool is64, const struct remote_dirent *e)
 	return reclen;
 }
 
+/* A remote directory's entries are fetched a batch at a time (the end of
+ * the directory comes with the last batch, and the attributes of the
+ * entries follow in later requests that fill the cache) and given to the
+ * guest from here as its buffer allows; its position is the d_off of the
+ * last entry given. */
+static void listing_drop(struct ex_io *io)
+{
+	remote_dirents_free(&io->dents);
+	io->dent_next = 0;
+	io->dir_listing = false;
+}
+
+int64_t ex_dir_seek(struct exec *x, struct vft_object *o, int64_t off, int whence)
+{
+	struct ex_io *io = ex_io_of(o);
+	if (!io)
+		return -ENOMEM;
+	if (whence == SEEK_CUR) {
+		/* The shadow's position is past the entries fetched: the
+		 * guest's is here. */
+		if (off == 0)
+			return io->dir_pos;   /* telldir */
+		off += io->dir_pos;
+		whence = SEEK_SET;
+	}
+	listing_drop(io);
+	int64_t pos = remote_lseek(&x->remote, o->handle, off, whence);
+	if (pos >= 0)
+		io->dir_pos = pos;
+	return pos;
+}
+
 /* getdents(fd, dirp, count), getdents64(fd, dirp, count) */
 void ex_getdents(struct exec_call *c)
 {
@@ -83,54 +115,40 @@ void ex_getdents(struct exec_call *c)
 		ex_answer(c, -ENOTDIR);
 		return;
 	}
+	struct ex_io *io = ex_io_of(o);
+	if (!io) {
+		ex_answer(c, -ENOMEM);
+		return;
+	}
 	bool is64 = c->row->param == DENTS_64;
 	size_t count = (unsigned)c->arg[2];
 	if (count > RPC_MAX_BUF)
 		count = RPC_MAX_BUF;
-	/* Ask for as many entries as could fit if their names were short;
-	 * those that do not fit are given back by seeking to the offset after
-	 * the last one that did. A small buffer asks for one, and remembers
-	 * where the directory was in case even that one does not fit. */
-	size_t max = count / reclen_of(is64, 1);
-	int64_t start = -1;
-	if (max > RPC_MAX_DIRENTS)
-		max = RPC_MAX_DIRENTS;
-	if (count < reclen_of(is64, 255)) {
-		/* Even a buffer too small for any entry gets 0 at the end of
-		 * the directory, as from the kernel. */
-		max = 1;
-		start = remote_lseek(&x->remote, o->handle, 0, SEEK_CUR);
+	if (io->dent_next == io->dents.count && !(io->dir_listing && io->dents.eof)) {
+		listing_drop(io);
+		int64_t n = remote_getdents(&x->remote, o->handle, o->shadow_path, &io->dents);
+		if (n < 0) {
+			ex_answer(c, n);
+			return;
+		}
+		io->dir_listing = true;
 	}
-	struct remote_dirent *ents = malloc(max * sizeof *ents);
-	if (!ents) {
-		ex_answer(c, -ENOMEM);
-		return;
-	}
-	int64_t n = remote_getdents(&x->remote, o->handle, ents, max);
-	if (n < 0) {
-		free(ents);
-		ex_answer(c, n);
-		return;
-	}
-	size_t pos = 0;
-	int64_t k;
-	for (k = 0; k < n; k++) {
-		size_t rl = reclen_of(is64, strlen(ents[k].name));
+	size_t pos = 0, k = io->dent_next;
+	for (; k < io->dents.count; k++) {
+		const struct remote_dirent *e = &io->dents.ents[k];
+		size_t rl = reclen_of(is64, strlen(e->name));
 		if (pos + rl > count)
 			break;
-		pos += put_dirent(x->iobuf + pos, is64, &ents[k]);
+		pos += put_dirent(x->iobuf + pos, is64, e);
 	}
-	int64_t res = (int64_t)pos;
-	if (k < n) {
-		int64_t back = k > 0 ? ents[k - 1].off : start;
-		if (back >= 0)
-			remote_lseek(&x->remote, o->handle, back, SEEK_SET);
-		if (k == 0)
-			res = -EINVAL;
-	}
-	free(ents);
+	/* Not even one entry fits: as the kernel, EINVAL. */
+	int64_t res = k == io->dent_next && k < io->dents.count ? -EINVAL : (int64_t)pos;
 	if (res > 0 && ex_write_mem(c, c->arg[1], x->iobuf, pos) < 0)
 		res = -EFAULT;
+	if (res > 0) {
+		io->dir_pos = io->dents.ents[k - 1].off;
+		io->dent_next = k;
+	}
 	ex_answer(c, res);
 }
 
@@ -159,9 +177,9 @@ void ex_mknod(struct exec_call *c)
 		return;
 	}
 	int64_t h = remote_open(&c->x->remote, p.shadow, O_WRONLY | O_CREAT | O_EXCL, mode & 07777,
-				c->t->fs->umask, NULL);
+				c->t->fs->umask, NULL, NULL, 0);
 	if (h >= 0)
-		h = remote_close(&c->x->remote, h);
+		h = remote_close(&c->x->remote, h, true);
 	ex_answer(c, h);
 }
 

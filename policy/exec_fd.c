@@ -303,7 +303,7 @@ void ex_ioctl(struct exec_call *c)
 	case FIONREAD: {
 		struct stat st;
 		int64_t rc = remote_fstat(&c->x->remote, o->handle, &st);
-		int64_t pos = rc < 0 ? rc : remote_lseek(&c->x->remote, o->handle, 0, SEEK_CUR);
+		int64_t pos = rc < 0 ? rc : ex_io_pos(c->x, o);
 		if (pos < 0) {
 			ex_answer(c, pos);
 			return;
@@ -361,8 +361,20 @@ void ex_fsync(struct exec_call *c)
 		return;
 	}
 	bool data = c->row->param == SYNC_DATA || c->row->param == SYNC_RANGE;
-	int rc = ex_held_write_home(c->x, o);
-	ex_answer(c, rc < 0 ? -EIO : remote_fsync(&c->x->remote, o->handle, data));
+	int64_t rc = ex_held_write_home(c->x, o);
+	if (rc < 0) {
+		ex_answer(c, -EIO);
+		return;
+	}
+	/* After the shadow's fsync, every write queued before it has been
+	 * answered; one that failed is this call's failure. */
+	rc = remote_fsync(&c->x->remote, o->handle, data);
+	struct ex_io *io = o->io;
+	if (io && remote_wait_owner(&c->x->remote, io) == 0 && io->wb_error) {
+		rc = io->wb_error;
+		io->wb_error = 0;
+	}
+	ex_answer(c, rc);
 }
 
 void ex_ftruncate(struct exec_call *c)
@@ -378,6 +390,7 @@ void ex_ftruncate(struct exec_call *c)
 		ex_answer(c, -EINVAL);
 		return;
 	}
+	ex_io_file_changed(c->x, o);
 	ex_answer(c, remote_ftruncate(&c->x->remote, o->handle, (int64_t)c->arg[1]));
 }
 
@@ -390,6 +403,7 @@ void ex_fallocate(struct exec_call *c)
 		ex_run(c);
 		return;
 	}
+	ex_io_file_changed(c->x, o);
 	ex_answer(c, remote_fallocate(&c->x->remote, o->handle, (int)c->arg[1], (int64_t)c->arg[2],
 				      (int64_t)c->arg[3]));
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "policy/exec_internal.h"
+#include "rpc/canon.h"
 #include "rpc/wire.h"
 
 /* Open flags that describe the open, not the open file. */
@@ -125,29 +126,216 @@ static int pwrite_sparse(int fd, const uint8_t *buf, size_t n, off_t off, off_t 
 	return 0;
 }
 
-/* Copies the shadow's file H into local FD. */
-int ex_fetch(struct exec *x, int64_t h, int fd, off_t size)
+/* Fetches in flight for ex_fetch. */
+#define FETCH_WINDOW 8
+
+struct fetch {
+	int fd;
+	int err;
+	off_t from;   /* FD's size before: holes are left only beyond it */
+	off_t end;    /* the end of the bytes fetched */
+};
+
+static void fetch_store(struct fetch *f, const uint8_t *p, size_t len, off_t off)
+{
+	int rc = pwrite_sparse(f->fd, p, len, off, f->from);
+	if (rc && !f->err)
+		f->err = rc;
+	if (off + (off_t)len > f->end)
+		f->end = off + (off_t)len;
+}
+
+static void fetch_done(struct remote *r, void *owner, int64_t off, struct rpc_reply *rep, int err)
+{
+	(void)r;
+	struct fetch *f = owner;
+	struct remote_data d;
+	int64_t n = err ? err : remote_data_from(&d, rep, RPC_MAX_BUF, off);
+	if (n < 0) {
+		if (!f->err)
+			f->err = (int)n;
+		return;
+	}
+	if (n > 0)
+		fetch_store(f, d.p, d.len, off);
+	remote_data_free(&d);
+}
+
+/* Copies SIZE bytes of the shadow's file H into local FD: FIRST (the bytes
+ * the open brought, taken), then PREADs of the rest, several in flight. */
+int ex_fetch(struct exec *x, int64_t h, int fd, off_t size, struct remote_data *first)
 {
 	struct stat st;
-	if (fstat(fd, &st) < 0)
+	if (fstat(fd, &st) < 0) {
+		remote_data_free(first);
 		return -errno;
-	off_t off = 0;
-	while (off < size) {
-		size_t want = (size_t)(size - off) < RPC_MAX_BUF ? (size_t)(size - off) : RPC_MAX_BUF;
-		int64_t n = remote_read(&x->remote, h, x->iobuf, want, off);
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			break;
-		int rc = pwrite_sparse(fd, x->iobuf, (size_t)n, off, st.st_size);
-		if (rc)
-			return rc;
-		off += n;
 	}
+	struct fetch f = { .fd = fd, .from = st.st_size };
+	off_t off = 0;
+	if (first && first->rep.frame) {
+		if (first->len)
+			fetch_store(&f, first->p, first->len, 0);
+		off = first->eof ? size : (off_t)first->len;
+		remote_data_free(first);
+	}
+	int64_t tags[FETCH_WINDOW];
+	size_t n = 0;
+	for (; off < size && !f.err; off += RPC_MAX_BUF) {
+		if (n == FETCH_WINDOW) {
+			remote_wait_tag(&x->remote, tags[0]);
+			memmove(tags, tags + 1, (n - 1) * sizeof *tags);
+			n--;
+		}
+		struct rpc_val a[] = { rpc_int(h), rpc_int(RPC_MAX_BUF), rpc_int(off) };
+		int64_t tag = remote_send_later(&x->remote, RPC_OP_PREAD, a, 3, fetch_done, &f, off);
+		if (tag < 0) {
+			f.err = (int)tag;
+			break;
+		}
+		tags[n++] = tag;
+	}
+	remote_wait_owner(&x->remote, &f);
+	remote_disown(&x->remote, &f);
+	if (x->remote.lost)
+		return -EIO;
 	/* trailing zero blocks were left as a hole */
-	if (off > st.st_size && fstat(fd, &st) == 0 && st.st_size < off && ftruncate(fd, off) < 0)
-		return -errno;
-	return 0;
+	if (!f.err && f.end > f.from && fstat(fd, &st) == 0 && st.st_size < f.end && ftruncate(fd, f.end) < 0)
+		f.err = -errno;
+	return f.err;
+}
+
+/* A write-back (ex_push, a staged file's): the first failure, and the
+ * holes home could not punch, which get zeros written instead. */
+struct push {
+	int err;
+	struct push_range { off_t off, len; } *zeros;
+	size_t nzeros, cap_zeros;
+};
+
+static int reply_errno(const struct rpc_reply *rep)
+{
+	int64_t native;
+	return canon_errno_decode(-rep->result, &native) ? -EIO : (int)-native;
+}
+
+/* What the requests of a write-back answered: the first failure. */
+static void write_back_done(struct remote *r, void *owner, int64_t bytes, struct rpc_reply *rep, int err)
+{
+	(void)r;
+	struct push *p = owner;
+	int e = err;
+	if (!e && rep->result < 0)
+		e = reply_errno(rep);
+	else if (!e && bytes > 0 && rep->result < bytes)
+		e = -EIO;   /* a short write-back: the rest did not get home */
+	if (e && !p->err)
+		p->err = e;
+}
+
+/* A hole punched at home (ARG: its offset; its length is the next hole's
+ * business, so it is kept in the range list): where home cannot punch,
+ * zeros are written instead. */
+static void punch_done(struct remote *r, void *owner, int64_t idx, struct rpc_reply *rep, int err)
+{
+	(void)r;
+	struct push *p = owner;
+	int e = err ? err : rep->result < 0 ? reply_errno(rep) : 0;
+	if (e == -EOPNOTSUPP || e == -ENOSYS || e == -EINVAL)
+		p->zeros[idx].len = -p->zeros[idx].len;   /* negative: to be zeroed */
+	else if (e && !p->err)
+		p->err = e;
+}
+
+/* Sends what makes the shadow's file H the SIZE bytes of local FD: a
+ * truncate, its data extents (write-behind) and its holes punched, answers
+ * to P. */
+static void push_send(struct exec *x, int fd, int64_t h, off_t size, struct push *p)
+{
+	struct remote *r = &x->remote;
+	remote_forget_handle(r, h);
+	struct rpc_val ta[] = { rpc_int(h), rpc_int(size) };
+	remote_send_later(r, RPC_OP_FTRUNCATE, ta, 2, write_back_done, p, 0);
+	for (off_t off = 0; !r->lost && !p->err && off < size;) {
+		off_t data = lseek(fd, off, SEEK_DATA);
+		if (data < 0 && errno != ENXIO) {
+			p->err = -errno;
+			break;
+		}
+		if (data < 0 || data > size)
+			data = size;
+		if (data > off) {
+			/* a hole here: home must read zeros there too */
+			if (p->nzeros == p->cap_zeros) {
+				size_t cap = p->cap_zeros ? 2 * p->cap_zeros : 8;
+				struct push_range *n = realloc(p->zeros, cap * sizeof *n);
+				if (!n) {
+					p->err = -ENOMEM;
+					break;
+				}
+				p->zeros = n;
+				p->cap_zeros = cap;
+			}
+			p->zeros[p->nzeros] = (struct push_range){ off, data - off };
+			int64_t mode;
+			if (canon_fallocate_mode_encode(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, &mode)) {
+				p->zeros[p->nzeros].len = -(data - off);
+			} else {
+				struct rpc_val fa[] = { rpc_int(h), rpc_int(mode), rpc_int(off), rpc_int(data - off) };
+				remote_send_later(r, RPC_OP_FALLOCATE, fa, 4, punch_done, p, (int64_t)p->nzeros);
+			}
+			p->nzeros++;
+			off = data;
+			continue;
+		}
+		off_t hole = lseek(fd, off, SEEK_HOLE);
+		if (hole < 0 || hole > size)
+			hole = size;
+		while (!r->lost && off < hole) {
+			size_t want = (size_t)(hole - off) < RPC_MAX_BUF ? (size_t)(hole - off) : RPC_MAX_BUF;
+			ssize_t n = pread(fd, x->iobuf, want, off);
+			if (n <= 0) {
+				if (!p->err)
+					p->err = n < 0 ? -errno : -EIO;
+				return;
+			}
+			remote_write_behind(r, h, x->iobuf, (size_t)n, off, write_back_done, p);
+			off += n;
+		}
+	}
+}
+
+/* Writes zeros at home where a hole could not be punched. Returns whether
+ * any were sent. */
+static bool push_zeros(struct exec *x, int64_t h, struct push *p)
+{
+	bool sent = false;
+	memset(x->iobuf, 0, RPC_MAX_BUF);
+	for (size_t i = 0; i < p->nzeros && !p->err && !x->remote.lost; i++) {
+		if (p->zeros[i].len >= 0)
+			continue;
+		off_t end = p->zeros[i].off - p->zeros[i].len;
+		for (off_t z = p->zeros[i].off; z < end;) {
+			size_t len = (size_t)(end - z) < RPC_MAX_BUF ? (size_t)(end - z) : RPC_MAX_BUF;
+			remote_write_behind(&x->remote, h, x->iobuf, len, z, write_back_done, p);
+			z += (off_t)len;
+		}
+		p->zeros[i].len = -p->zeros[i].len;
+		sent = true;
+	}
+	return sent;
+}
+
+/* Waits for P's requests; returns its first failure. */
+static int push_wait(struct exec *x, struct push *p)
+{
+	remote_wait_owner(&x->remote, p);
+	return x->remote.lost ? -EIO : p->err;
+}
+
+static void push_free(struct exec *x, struct push *p)
+{
+	remote_disown(&x->remote, p);
+	free(p->zeros);
 }
 
 /* Writes local FD's first SIZE bytes over the shadow's file H: its data
@@ -155,56 +343,13 @@ int ex_fetch(struct exec *x, int64_t h, int fd, off_t size)
  * cannot punch), so a sparse file stays sparse. */
 int ex_push(struct exec *x, int fd, int64_t h, off_t size)
 {
-	int64_t rc = remote_ftruncate(&x->remote, h, size);
-	bool can_punch = true;
-	for (off_t off = 0; rc >= 0 && off < size;) {
-		off_t data = lseek(fd, off, SEEK_DATA);
-		if (data < 0 && errno != ENXIO) {
-			rc = -errno;
-			break;
-		}
-		if (data < 0 || data > size)
-			data = size;
-		if (data > off) {
-			/* a hole here: home must read zeros there too */
-			if (can_punch) {
-				rc = remote_fallocate(&x->remote, h, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
-						      data - off);
-				if (rc == -EOPNOTSUPP || rc == -ENOSYS || rc == -EINVAL) {
-					can_punch = false;
-					rc = 0;
-				}
-			}
-			if (!can_punch) {
-				memset(x->iobuf, 0, RPC_MAX_BUF);
-				for (off_t z = off; rc >= 0 && z < data;) {
-					size_t len = (size_t)(data - z) < RPC_MAX_BUF ? (size_t)(data - z) : RPC_MAX_BUF;
-					rc = remote_write(&x->remote, h, x->iobuf, len, z);
-					if (rc >= 0 && rc != (int64_t)len)
-						rc = -EIO;
-					z += (off_t)len;
-				}
-			}
-			off = data;
-			continue;
-		}
-		off_t hole = lseek(fd, off, SEEK_HOLE);
-		if (hole < 0 || hole > size)
-			hole = size;
-		while (rc >= 0 && off < hole) {
-			size_t want = (size_t)(hole - off) < RPC_MAX_BUF ? (size_t)(hole - off) : RPC_MAX_BUF;
-			ssize_t n = pread(fd, x->iobuf, want, off);
-			if (n <= 0) {
-				rc = n < 0 ? -errno : -EIO;
-				break;
-			}
-			rc = remote_write(&x->remote, h, x->iobuf, (size_t)n, off);
-			if (rc >= 0 && rc != n)
-				rc = -EIO;
-			off += n;
-		}
-	}
-	return rc < 0 ? (int)rc : 0;
+	struct push p = { 0 };
+	push_send(x, fd, h, size, &p);
+	int rc = push_wait(x, &p);
+	if (!rc && push_zeros(x, h, &p))
+		rc = push_wait(x, &p);
+	push_free(x, &p);
+	return rc;
 }
 
 static void staged_state(int fd, struct timespec *mtime, off_t *size)
@@ -216,7 +361,23 @@ static void staged_state(int fd, struct timespec *mtime, off_t *size)
 	}
 }
 
-/* Writes a staged file back if it changed since it was staged. */
+/* Sends the staged copy's times to O's file at home (answers to P). */
+static void send_times(struct exec *x, const struct vft_object *o, struct push *p)
+{
+	struct stat st;
+	int64_t ns[2], cat;
+	if (!p->err && fstat(o->placeholder, &st) == 0 && !canon_utime_nsec_encode(st.st_atim.tv_nsec, &ns[0]) &&
+	    !canon_utime_nsec_encode(st.st_mtim.tv_nsec, &ns[1]) && !canon_at_flags_encode(AT_EMPTY_PATH, &cat)) {
+		struct rpc_val ua[] = {
+			rpc_int(o->handle), rpc_str(""), rpc_int(st.st_atim.tv_sec), rpc_int(ns[0]),
+			rpc_int(st.st_mtim.tv_sec), rpc_int(ns[1]), rpc_int(cat),
+		};
+		remote_send_later(&x->remote, RPC_OP_UTIMENS, ua, 7, write_back_done, p, 0);
+	}
+}
+
+/* Writes a staged file back if it changed since it was staged: truncate,
+ * the bytes, the copy's times, all sent before the answers are awaited. */
 static int write_back(struct exec *x, struct vft_object *o)
 {
 	if (!o->stage_dirty_check || o->handle < 0 || o->placeholder < 0)
@@ -227,15 +388,36 @@ static int write_back(struct exec *x, struct vft_object *o)
 	if (st.st_size == o->staged_size && st.st_mtim.tv_sec == o->staged_mtime.tv_sec &&
 	    st.st_mtim.tv_nsec == o->staged_mtime.tv_nsec)
 		return 0;
-	int64_t rc = ex_push(x, o->placeholder, o->handle, st.st_size);
+	struct push p = { 0 };
+	push_send(x, o->placeholder, o->handle, st.st_size, &p);
 	/* The copy's times go home too: the write-back would otherwise be
-	 * the file's last change, not what the guest did or set. */
-	if (rc >= 0 && fstat(o->placeholder, &st) == 0)
-		rc = remote_utimens(&x->remote, o->handle, "", (struct timespec[2]){ st.st_atim, st.st_mtim },
-				    AT_EMPTY_PATH);
-	if (rc >= 0)
+	 * the file's last change, not what the guest did or set (and again
+	 * after zeros written where home could not punch a hole). */
+	send_times(x, o, &p);
+	int rc = push_wait(x, &p);
+	if (!rc && push_zeros(x, o->handle, &p)) {
+		send_times(x, o, &p);
+		rc = push_wait(x, &p);
+	}
+	push_free(x, &p);
+	if (!rc)
 		x->stats.written_back++;
-	return rc < 0 ? (int)rc : 0;
+	return rc;
+}
+
+/* A release failed: the guest's close reports it; with no close to report
+ * it (an exit, a dup2 over the fd, close-on-exec), it is told here and
+ * splitrun's exit status will say data was lost. */
+static void release_failed(struct exec *x, const struct vft_object *o, int rc, const char *what)
+{
+	if (x->in_close && (x->caps & EXEC_CAN_SEE_EXIT)) {
+		x->release_error = rc;
+		if (o->method != VFT_STAGE)
+			return;
+	} else {
+		x->unreported++;
+	}
+	fprintf(x->warn ? x->warn : stderr, "splitrun: %s: %s failed: %s\n", o->guest_path, what, strerror(-rc));
 }
 
 void ex_release(void *ctx, struct vft_object *o)
@@ -243,11 +425,8 @@ void ex_release(void *ctx, struct vft_object *o)
 	struct exec *x = ctx;
 	if (o->method == VFT_STAGE) {
 		int rc = write_back(x, o);
-		if (rc < 0) {
-			x->release_error = rc;
-			fprintf(x->warn ? x->warn : stderr, "splitrun: %s: writing the staged file back failed: %s\n",
-				o->guest_path, strerror(-rc));
-		}
+		if (rc < 0)
+			release_failed(x, o, rc, "writing the staged file back");
 		if (o->stage_path)
 			unlink(o->stage_path);
 	}
@@ -255,13 +434,21 @@ void ex_release(void *ctx, struct vft_object *o)
 		/* What the guest wrote through it (or a map) goes home now. */
 		int rc = ex_held_write_home(x, o);
 		if (rc < 0)
-			x->release_error = rc;
+			release_failed(x, o, rc, "writing the mapped file home");
 	}
-	if (o->handle >= 0) {
-		int64_t rc = remote_close(&x->remote, o->handle);
-		if (rc < 0 && o->method == VFT_REMOTE && (o->flags & O_ACCMODE) != O_RDONLY)
-			x->release_error = (int)rc;
-	}
+	/* A file written to waits, once, for an FSTAT sent after its writes
+	 * (their failure is the close's; the cache learns its new size and
+	 * times); the close itself is never waited for (a failure of it is
+	 * told when it comes), nor is anything of a file only read. */
+	bool wrote = o->io && ((struct ex_io *)o->io)->wrote;
+	if (wrote && o->handle >= 0)
+		remote_fstat_fresh(&x->remote, o->handle);
+	int rc = ex_io_settle(x, o);
+	if (o->handle >= 0)
+		remote_close(&x->remote, o->handle, false);
+	if (rc < 0)
+		release_failed(x, o, rc, "storing the data written at home");
+	ex_io_free(x, o);
 	if (o->shared)
 		ex_placeholder_detach(x, o);
 	else if (o->placeholder >= 0)
@@ -273,7 +460,8 @@ void ex_release(void *ctx, struct vft_object *o)
 /* A stage open: the file is fetched whole into a private local file and
  * the guest gets that. Returns false when the file is no regular file
  * (it is then used remotely; H stays open and ST describes it). */
-static bool stage_open(struct exec_call *c, const struct ex_path *p, int flags, int64_t h, const struct stat *st)
+static bool stage_open(struct exec_call *c, const struct ex_path *p, int flags, int64_t h, const struct stat *st,
+		       struct remote_data *first)
 {
 	struct exec *x = c->x;
 	if (!S_ISREG(st->st_mode))
@@ -282,18 +470,19 @@ static bool stage_open(struct exec_call *c, const struct ex_path *p, int flags, 
 	int fd = ex_stage_file(x, p->guest, path, sizeof path);
 	int rc = fd < 0 ? fd : 0;
 	if (!rc && !(flags & O_TRUNC))
-		rc = ex_fetch(x, h, fd, st->st_size);
+		rc = ex_fetch(x, h, fd, st->st_size, first);
 	/* The guest opens the copy through /proc: its owner bits must let
 	 * it (the shadow has checked the real permissions already). */
 	if (!rc && fchmod(fd, (st->st_mode & 07777) | 0600) < 0)
 		rc = -errno;
+	remote_data_free(first);   /* taken by the fetch, unless it did not run */
 	struct vft_object *o = rc ? NULL : ex_object_new(x, h, p, flags, false);
 	if (!o) {
 		if (fd >= 0) {
 			close(fd);
 			unlink(path);
 		}
-		remote_close(&x->remote, h);
+		remote_close(&x->remote, h, false);
 		ex_answer(c, rc ? rc : -ENOMEM);
 		return true;
 	}
@@ -399,22 +588,31 @@ void ex_open(struct exec_call *c)
 		if ((flags & O_ACCMODE) == O_WRONLY && !(flags & O_TRUNC))
 			shadow_flags = (shadow_flags & ~O_ACCMODE) | O_RDWR;
 	}
+	/* An open that may read brings the file's first bytes along (a whole
+	 * small file; a staged file's first wire buffer). PREAD does not move
+	 * the offset and fails on what is no regular file. */
+	bool reads = !(flags & (O_PATH | O_DIRECTORY | O_TRUNC)) && (flags & O_ACCMODE) != O_WRONLY &&
+		     (flags & O_TMPFILE) != O_TMPFILE;
 	struct stat st;
-	int64_t h = remote_open(&x->remote, p.shadow, shadow_flags, oa.mode, c->t->fs->umask, &st);
+	struct remote_data first;
+	int64_t h = remote_open(&x->remote, p.shadow, shadow_flags, oa.mode, c->t->fs->umask, &st, &first,
+				!reads ? 0 : stage ? RPC_MAX_BUF : EX_OPEN_READ);
 	if (h < 0) {
 		ex_answer(c, h);
 		return;
 	}
-	if (stage && stage_open(c, &p, flags, h, &st))
+	if (stage && stage_open(c, &p, flags, h, &st, &first))
 		return;
 	if (stage)
 		c->a->route = ROUTE_REMOTE;
 	struct vft_object *o = ex_object_new(x, h, &p, flags, S_ISDIR(st.st_mode));
 	if (!o) {
-		remote_close(&x->remote, h);
+		remote_data_free(&first);
+		remote_close(&x->remote, h, false);
 		ex_answer(c, -ENOMEM);
 		return;
 	}
+	ex_io_opened(x, o, &st, &first);
 	rc = ex_placeholder_attach(x, o, &st);
 	if (rc < 0) {
 		vft_object_unref(x->vft, o);
@@ -452,9 +650,12 @@ void ex_close(struct exec_call *c)
 	 * a failed last release (a staged file not written back) is what the
 	 * guest's close returns. */
 	c->x->release_error = 0;
+	c->x->in_close = true;
 	vft_fd_close(c->x->vft, c->t, (int)c->arg[0]);
-	/* Without exit events the guest's close returns 0: the failed
-	 * write-back was reported on stderr (docs/limits.md). */
+	c->x->in_close = false;
+	/* Without exit events the guest's close returns 0: the failure was
+	 * reported on stderr, and splitrun's status says data was lost
+	 * (docs/limits.md). */
 	if (c->x->release_error < 0 && (c->x->caps & EXEC_CAN_SEE_EXIT)) {
 		ex_run_then(c, PEND_OVERRIDE);
 		c->p->result = c->x->release_error;

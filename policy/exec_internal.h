@@ -55,6 +55,49 @@ struct exec_thread {
 };
 
 #define EX_SCRATCH_MAX (2 * (PATH_MAX + 2))
+/* What a remote open that may read asks for in its own round trip. */
+#define EX_OPEN_READ (64 * 1024)
+
+/* Readahead: chunks of a file kept from PREAD replies, and PREADs in
+ * flight (exec_io.c). */
+#define EX_RA_SLOTS 16
+struct ex_ra_pending {
+	int64_t tag, off;
+	size_t len;
+};
+
+/* The executive's I/O state of a remote object (vft_object.io), made at
+ * its first use by exec_io.c, freed at its release. */
+struct ex_io {
+	struct ex_io *next_ra;           /* in exec.ra_list while it holds readahead */
+	bool on_ra_list;
+	struct vft_object *obj;
+	/* the file offset: remote regular files keep it here, so that reads
+	 * and writes can be served and queued without asking the shadow */
+	int64_t pos;
+	bool pos_at_shadow;              /* appending writes went out: the shadow's offset is it */
+	bool have_id;                    /* dev, ino: which file it is (readahead of others) */
+	uint64_t dev, ino;
+	/* readahead */
+	struct remote_data chunk[EX_RA_SLOTS];
+	size_t nchunks;
+	struct ex_ra_pending pending[EX_RA_SLOTS];
+	size_t npending;
+	int64_t last_end;                /* where the last read ended (sequential reads start there) */
+	int64_t ra_next;                 /* where the next readahead PREAD starts */
+	size_t ra_size;                  /* bytes per readahead PREAD, growing */
+	size_t ra_window;                /* readahead PREADs kept in flight, growing */
+	int64_t eof;                     /* where the file ended as of eof_ns (-1: unknown) */
+	uint64_t eof_ns;
+	/* write-behind */
+	int wb_error;                    /* -errno of a write-behind not yet reported */
+	bool wrote;                      /* written since opened: the close waits */
+	/* a directory's entries fetched and not yet given to the guest */
+	struct remote_dirents dents;
+	size_t dent_next;
+	int64_t dir_pos;                 /* the guest's position (d_off of the last entry given) */
+	bool dir_listing;                /* dents holds a listing from dir_pos on */
+};
 
 struct exec {
 	const struct policy *policy;
@@ -72,7 +115,12 @@ struct exec {
 	unsigned held_count;            /* placeholders that hold a file mapped shared and writable */
 	char stage_dir[PATH_MAX];       /* "" until first needed */
 	unsigned long stage_seq;
+	uint64_t attr_ttl_ns;           /* how long attributes, names and ends of files are believed */
 	int release_error;              /* -errno of the last failed release (write-back) */
+	bool in_close;                  /* a release now is the guest's close: it reports the error */
+	unsigned long unreported;       /* failed releases no call could report (data lost) */
+	struct ex_io *ra_list;          /* objects holding readahead */
+	size_t ra_bytes;                /* readahead held and in flight, all objects */
 	char scratch[EX_SCRATCH_MAX];   /* strings placed in the guest for a rewritten call */
 	uint8_t *iobuf;                 /* RPC_MAX_BUF bytes of data on its way */
 	long ppoll_nr;
@@ -211,6 +259,27 @@ int ex_guest_of_shadow(struct exec *x, const char *guest, const char *shadow, co
  * cwd, /dev/stdin of a remote fd 0...), else NULL. */
 const char *ex_magic_link(struct exec_call *c, const char *guest);
 
+/* ---- I/O state (exec_io.c) ---- */
+/* O's I/O state, made when first needed (NULL: no memory). */
+struct ex_io *ex_io_of(struct vft_object *o);
+/* Before a release: waits for O's write-behind and gives its failure
+ * (-errno) if any, dropping O's readahead. */
+int ex_io_settle(struct exec *x, struct vft_object *o);
+/* Frees O's I/O state (at its release). */
+void ex_io_free(struct exec *x, struct vft_object *o);
+/* O's file offset (asked of the shadow when it is not kept here, or
+ * after appending writes), and setting it. */
+int64_t ex_io_pos(struct exec *x, struct vft_object *o);
+void ex_io_set_pos(struct exec *x, struct vft_object *o, int64_t pos);
+/* Keeps the data of the open's first read as O's first readahead. */
+void ex_io_opened(struct exec *x, struct vft_object *o, const struct stat *st, struct remote_data *first);
+/* The file of O changed some other way (truncate, fallocate): readahead
+ * of it is dropped. O NULL: of every file. */
+void ex_io_file_changed(struct exec *x, struct vft_object *o);
+
+/* lseek on a remote directory (its listing is kept here: exec_dir.c). */
+int64_t ex_dir_seek(struct exec *x, struct vft_object *o, int64_t off, int whence);
+
 /* ---- objects (exec_file.c) ---- */
 /* The release callback of the VFT: closes the handle, writes back a staged
  * file, closes the placeholder. */
@@ -257,10 +326,13 @@ int ex_object_desc(struct vft_object *o, int flags);
 /* A new private file in the staging directory (0600) for guest path GUEST;
  * its path goes to PATH. Returns the fd or -errno. */
 int ex_stage_file(struct exec *x, const char *guest, char *path, size_t size);
-/* Copies SIZE bytes of the shadow's file H into local FD. */
-int ex_fetch(struct exec *x, int64_t h, int fd, off_t size);
+/* Copies SIZE bytes of the shadow's file H into local FD: FIRST (the bytes
+ * its open brought, taken; may be NULL), then the rest with several PREADs
+ * in flight. */
+int ex_fetch(struct exec *x, int64_t h, int fd, off_t size, struct remote_data *first);
 /* The other way: the shadow's file H becomes the SIZE bytes of local FD
- * (truncated, then written). Returns 0 or -errno. */
+ * (truncated, then written, all sent before the answers are awaited).
+ * Returns 0 or -errno. */
 int ex_push(struct exec *x, int fd, int64_t h, off_t size);
 /* The guest's local fd FD, opened anew by the tracer through /proc (a
  * new open file description: it has its own offset). Returns fd or -errno. */

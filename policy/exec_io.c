@@ -1,11 +1,28 @@
 /* policy/exec_io.c: data through remote fds: read and write in all their
  * forms, lseek, mmap, and the in-kernel copies (sendfile, copy_file_range,
- * splice) when one end is remote. Data moves through guest memory in
- * chunks of the wire's buffer bound, so a large read of a regular file is
- * not short before its end. Staged fds are local files, and held ones
- * (exec_map.c) their placeholders: their I/O runs. */
+ * splice) when one end is remote. Staged fds are local files, and held ones
+ * (exec_map.c) their placeholders: their I/O runs.
+ *
+ * A remote regular file keeps its offset here (struct ex_io), so that:
+ *   - sequential reads are served from readahead: PREADs sent ahead of the
+ *     reader, several in flight (their number and size grow while the
+ *     reads stay sequential), whose replies are kept without a copy; a
+ *     read that finds nothing waits for the PREAD covering it, or sends
+ *     one; the first bytes came with the open;
+ *   - writes are write-behind (policy/remote.h): queued, sent before any
+ *     other request, and their failures kept and given to the next write,
+ *     fsync or close of the file; an fsync or a close waits until the
+ *     shadow has answered every write of the file;
+ *   - a read past the known end of the file is answered here while that
+ *     end is fresh (the attribute cache's time).
+ * A write drops the readahead of every open of the same file. Files that
+ * are not regular (a FIFO at home) and O_SYNC writes go to the shadow one
+ * call at a time, at the shadow's own offset. Data moves in chunks of the
+ * wire's buffer bound, so a large read of a regular file is not short
+ * before its end. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +33,18 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "policy/exec_internal.h"
 #include "rpc/wire.h"
 
 #define MAX_IOV 1024   /* UIO_MAXIOV */
+
+#define RA_FIRST_SIZE (128u * 1024)   /* the first readahead PREAD */
+#define RA_MAX_SIZE RPC_MAX_BUF
+#define RA_MAX_WINDOW 8               /* PREADs in flight for one file */
+#define RA_TOTAL_MAX (32u << 20)      /* readahead held and in flight, every file */
 
 struct guest_iovec {
 	uint64_t base, len;
@@ -63,6 +86,432 @@ int ex_guest_fd_flags(struct exec_call *c, int fd)
 	return (int)fdinfo_field(c, fd, "flags:", 8);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- the I/O state ---- */
+
+struct ex_io *ex_io_of(struct vft_object *o)
+{
+	if (!o->io) {
+		struct ex_io *io = calloc(1, sizeof *io);
+		if (!io)
+			return NULL;
+		io->obj = o;
+		io->eof = -1;
+		io->ra_size = RA_FIRST_SIZE;
+		io->ra_window = 1;
+		o->io = io;
+	}
+	return o->io;
+}
+
+/* Whether O's offset and data are kept here (a remote regular file). */
+static bool kept_here(struct vft_object *o)
+{
+	struct ex_io *io = o->io;
+	return io && io->have_id && !o->is_dir && o->method == VFT_REMOTE;
+}
+
+static void ra_list_add(struct exec *x, struct ex_io *io)
+{
+	if (!io->on_ra_list) {
+		io->next_ra = x->ra_list;
+		x->ra_list = io;
+		io->on_ra_list = true;
+	}
+}
+
+static void ra_list_remove(struct exec *x, struct ex_io *io)
+{
+	for (struct ex_io **p = &x->ra_list; *p; p = &(*p)->next_ra)
+		if (*p == io) {
+			*p = io->next_ra;
+			break;
+		}
+	io->on_ra_list = false;
+}
+
+/* Drops IO's readahead: kept chunks and PREADs in flight (their replies
+ * will be thrown away). */
+static void ra_drop(struct exec *x, struct ex_io *io)
+{
+	for (size_t k = 0; k < io->nchunks; k++) {
+		x->ra_bytes -= io->chunk[k].len;
+		remote_data_free(&io->chunk[k]);
+	}
+	io->nchunks = 0;
+	if (io->npending) {
+		remote_disown(&x->remote, io->pending);
+		for (size_t k = 0; k < io->npending; k++)
+			x->ra_bytes -= io->pending[k].len;
+		io->npending = 0;
+	}
+	io->ra_next = 0;
+	io->eof = -1;
+	ra_list_remove(x, io);
+}
+
+void ex_io_file_changed(struct exec *x, struct vft_object *o)
+{
+	struct ex_io *io = o ? o->io : NULL;
+	for (struct ex_io *r = x->ra_list, *next; r; r = next) {
+		next = r->next_ra;
+		if (!o || r == io || (io && io->have_id && r->have_id && r->dev == io->dev && r->ino == io->ino))
+			ra_drop(x, r);
+	}
+	if (io)
+		io->eof = -1;
+}
+
+void ex_io_opened(struct exec *x, struct vft_object *o, const struct stat *st, struct remote_data *first)
+{
+	struct ex_io *io = ex_io_of(o);
+	if (!io || !S_ISREG(st->st_mode)) {
+		if (first)
+			remote_data_free(first);
+		return;
+	}
+	io->have_id = true;
+	io->dev = st->st_dev;
+	io->ino = st->st_ino;
+	/* The size the open saw is the end of the file for as long as an
+	 * attribute is believed (close-to-open): reads there end here. */
+	io->eof = st->st_size;
+	io->eof_ns = now_ns();
+	ra_list_add(x, io);
+	if (first && first->rep.frame) {
+		io->chunk[0] = *first;
+		memset(first, 0, sizeof *first);
+		io->nchunks = 1;
+		x->ra_bytes += io->chunk[0].len;
+		io->ra_next = (int64_t)io->chunk[0].len;
+		if (io->chunk[0].eof) {
+			io->eof = (int64_t)io->chunk[0].len;
+			io->eof_ns = now_ns();
+		}
+	}
+}
+
+int64_t ex_io_pos(struct exec *x, struct vft_object *o)
+{
+	if (!kept_here(o))
+		return remote_lseek(&x->remote, o->handle, 0, SEEK_CUR);
+	struct ex_io *io = o->io;
+	if (io->pos_at_shadow) {
+		int64_t pos = remote_lseek(&x->remote, o->handle, 0, SEEK_CUR);
+		if (pos < 0)
+			return pos;
+		io->pos = pos;
+		io->pos_at_shadow = false;
+	}
+	return io->pos;
+}
+
+void ex_io_set_pos(struct exec *x, struct vft_object *o, int64_t pos)
+{
+	if (!kept_here(o)) {
+		remote_lseek(&x->remote, o->handle, pos, SEEK_SET);
+		return;
+	}
+	struct ex_io *io = o->io;
+	io->pos = pos;
+	io->pos_at_shadow = false;
+}
+
+static void wb_done(struct remote *r, void *owner, int64_t bytes, struct rpc_reply *rep, int err)
+{
+	(void)r;
+	struct ex_io *io = owner;
+	int e = err ? err : rep->result < 0 ? 0 : rep->result < bytes ? -EIO : 0;
+	if (!err && rep->result < 0) {
+		int64_t native;
+		e = canon_errno_decode(-rep->result, &native) ? -EIO : (int)-native;
+	}
+	if (e && !io->wb_error)
+		io->wb_error = e;
+}
+
+int ex_io_settle(struct exec *x, struct vft_object *o)
+{
+	struct ex_io *io = o->io;
+	if (!io)
+		return 0;
+	ra_drop(x, io);
+	if (io->wrote)
+		remote_wait_owner(&x->remote, io);
+	int e = io->wb_error;
+	io->wb_error = 0;
+	return io->wrote && x->remote.lost ? -EIO : e;
+}
+
+void ex_io_free(struct exec *x, struct vft_object *o)
+{
+	struct ex_io *io = o->io;
+	if (!io)
+		return;
+	ra_drop(x, io);
+	remote_disown(&x->remote, io);
+	remote_dirents_free(&io->dents);
+	free(io);
+	o->io = NULL;
+}
+
+/* ---- readahead ---- */
+
+#define CONTAINER_OF(p, type, field) ((type *)(void *)((char *)(p) - offsetof(type, field)))
+
+static void ra_done(struct remote *r, void *owner, int64_t off, struct rpc_reply *rep, int err)
+{
+	struct exec *x = CONTAINER_OF(r, struct exec, remote);
+	struct ex_io *io = CONTAINER_OF(owner, struct ex_io, pending);
+	size_t k = 0;
+	while (k < io->npending && io->pending[k].off != off)
+		k++;
+	if (k == io->npending)
+		return;
+	size_t asked = io->pending[k].len;
+	memmove(&io->pending[k], &io->pending[k + 1], (io->npending - k - 1) * sizeof io->pending[k]);
+	io->npending--;
+	x->ra_bytes -= asked;
+	if (err || io->nchunks == EX_RA_SLOTS)
+		return;
+	struct remote_data d;
+	if (remote_data_from(&d, rep, asked, off) < 0)
+		return;
+	if (d.eof) {
+		io->eof = off + (int64_t)d.len;
+		io->eof_ns = now_ns();
+	}
+	if (d.len == 0) {
+		remote_data_free(&d);
+		return;
+	}
+	size_t at = io->nchunks;
+	while (at > 0 && io->chunk[at - 1].off > off)
+		at--;
+	memmove(&io->chunk[at + 1], &io->chunk[at], (io->nchunks - at) * sizeof io->chunk[0]);
+	io->chunk[at] = d;
+	io->nchunks++;
+	x->ra_bytes += d.len;
+}
+
+static bool eof_fresh(const struct exec *x, const struct ex_io *io)
+{
+	return io->eof >= 0 && now_ns() - io->eof_ns <= x->attr_ttl_ns;
+}
+
+static struct remote_data *chunk_at(struct ex_io *io, int64_t p)
+{
+	for (size_t k = 0; k < io->nchunks; k++)
+		if (io->chunk[k].off <= p && p < io->chunk[k].off + (int64_t)io->chunk[k].len)
+			return &io->chunk[k];
+	return NULL;
+}
+
+static int64_t pending_at(const struct ex_io *io, int64_t p)
+{
+	for (size_t k = 0; k < io->npending; k++)
+		if (io->pending[k].off <= p && p < io->pending[k].off + (int64_t)io->pending[k].len)
+			return io->pending[k].tag;
+	return 0;
+}
+
+/* Drops the chunks that end at or before P (read already). */
+static void chunks_consumed(struct exec *x, struct ex_io *io, int64_t p)
+{
+	size_t keep = 0;
+	for (size_t k = 0; k < io->nchunks; k++) {
+		if (io->chunk[k].off + (int64_t)io->chunk[k].len <= p) {
+			x->ra_bytes -= io->chunk[k].len;
+			remote_data_free(&io->chunk[k]);
+		} else {
+			io->chunk[keep++] = io->chunk[k];
+		}
+	}
+	io->nchunks = keep;
+}
+
+/* Sends a PREAD of LEN bytes at OFF whose reply becomes a chunk. Returns
+ * its tag, or 0 when it cannot (no slot, the shadow lost). */
+static int64_t ra_send(struct exec *x, struct vft_object *o, struct ex_io *io, int64_t off, size_t len)
+{
+	if (io->npending + io->nchunks >= EX_RA_SLOTS)
+		return 0;
+	/* In the table first: the reply may be handled before the send
+	 * returns (with no memory to keep it for later). */
+	size_t k = io->npending++;
+	io->pending[k] = (struct ex_ra_pending){ 0, off, len };
+	x->ra_bytes += len;
+	struct rpc_val a[] = { rpc_int(o->handle), rpc_int((int64_t)len), rpc_int(off) };
+	int64_t tag = remote_send_later(&x->remote, RPC_OP_PREAD, a, 3, ra_done, io->pending, off);
+	for (k = 0; k < io->npending && io->pending[k].off != off; k++)
+		;
+	if (k < io->npending) {
+		if (tag > 0) {
+			io->pending[k].tag = tag;
+		} else {
+			x->ra_bytes -= len;
+			memmove(&io->pending[k], &io->pending[k + 1], (io->npending - k - 1) * sizeof io->pending[k]);
+			io->npending--;
+		}
+	}
+	if (tag <= 0)
+		return 0;
+	if (off + (int64_t)len > io->ra_next)
+		io->ra_next = off + (int64_t)len;
+	ra_list_add(x, io);
+	return tag;
+}
+
+/* Bytes asked for ahead of the readers, every file. */
+static size_t ahead_total(const struct exec *x)
+{
+	size_t n = 0;
+	for (const struct ex_io *io = x->ra_list; io; io = io->next_ra)
+		if (io->ra_next > io->last_end)
+			n += (size_t)(io->ra_next - io->last_end);
+	return n;
+}
+
+/* Keeps the window ahead of a sequential reader at P full: ra_window PREADs
+ * of ra_size bytes, not past the known end of the file, within the bound
+ * for every file. What is sent depends on the reads alone (not on when
+ * replies came), so that round trips count the same on any link. */
+static void ra_top_up(struct exec *x, struct vft_object *o, struct ex_io *io, int64_t p)
+{
+	if (io->ra_next < p)
+		io->ra_next = p;
+	int64_t end = io->eof >= 0 ? io->eof : INT64_MAX;
+	size_t total = ahead_total(x);
+	while ((size_t)(io->ra_next - p) < io->ra_window * io->ra_size && total + io->ra_size <= RA_TOTAL_MAX &&
+	       io->ra_next < end && !x->remote.lost) {
+		if (!ra_send(x, o, io, io->ra_next, io->ra_size))
+			break;
+		total += io->ra_size;
+	}
+}
+
+/* Where read data goes: guest memory or a buffer of the tracer's. */
+typedef int sink_fn(void *ctx, size_t done, const uint8_t *p, size_t n);
+
+/* Reads up to COUNT bytes of O (kept here) at OFF into SINK. Returns the
+ * bytes read, or -errno when none were. */
+static int64_t io_read(struct exec *x, struct vft_object *o, uint64_t count, int64_t off, sink_fn *sink, void *ctx)
+{
+	struct ex_io *io = o->io;
+	bool seq = off == io->last_end;
+	uint64_t done = 0;
+	int64_t err = 0;
+	while (done < count && !err) {
+		int64_t p = off + (int64_t)done;
+		struct remote_data *ch = chunk_at(io, p);
+		if (ch) {
+			/* Bytes a PREAD brought are a wait spared, or not: counted
+			 * by its request (struct rpc_stats). */
+			rpc_note_wait(x->remote.conn, ch->tag);
+			size_t at = (size_t)(p - ch->off);
+			size_t n = ch->len - at < count - done ? ch->len - at : (size_t)(count - done);
+			if (sink(ctx, done, ch->p + at, n) < 0)
+				err = -EFAULT;
+			else
+				done += n;
+			continue;
+		}
+		if (eof_fresh(x, io) && p >= io->eof)
+			break;
+		int64_t tag = pending_at(io, p);
+		if (!tag) {
+			if (x->ra_bytes > RA_TOTAL_MAX || io->npending + io->nchunks >= EX_RA_SLOTS)
+				ex_io_file_changed(x, NULL);   /* memory or slots: start over */
+			size_t want = count - done < RA_MAX_SIZE ? (size_t)(count - done) : RA_MAX_SIZE;
+			if (seq && want < io->ra_size)
+				want = io->ra_size;
+			tag = ra_send(x, o, io, p, want);
+			if (seq)
+				ra_top_up(x, o, io, p + (int64_t)want);
+		}
+		if (tag) {
+			if (remote_wait_tag(&x->remote, tag) < 0)
+				err = -EIO;
+			else if (chunk_at(io, p) || (eof_fresh(x, io) && p >= io->eof))
+				continue;
+		}
+		if (err)
+			break;
+		/* No chunk came (the PREAD failed): once more, waited for, to
+		 * learn why. */
+		size_t want = count - done < RPC_MAX_BUF ? (size_t)(count - done) : RPC_MAX_BUF;
+		int64_t n = remote_read(&x->remote, o->handle, x->iobuf, want, p);
+		if (n < 0)
+			err = n;
+		else if (n == 0)
+			break;
+		else if (sink(ctx, done, x->iobuf, (size_t)n) < 0)
+			err = -EFAULT;
+		else
+			done += (uint64_t)n;
+		if (n >= 0 && (size_t)n < want)
+			break;
+	}
+	io->last_end = off + (int64_t)done;
+	if (seq && done) {
+		/* Each sequential read widens the window (by the reads alone,
+		 * not by when replies came, so that round trips are counted
+		 * the same on any link). */
+		chunks_consumed(x, io, io->last_end);
+		if (io->ra_window < RA_MAX_WINDOW)
+			io->ra_window *= 2;
+		if (io->ra_size < RA_MAX_SIZE)
+			io->ra_size *= 2;
+		ra_top_up(x, o, io, io->last_end);
+	}
+	return done ? (int64_t)done : err;
+}
+
+/* Writes N bytes of BUF to O (kept here) at OFF (-1: at its offset, which
+ * moves). Returns N or -errno. */
+static int64_t io_write(struct exec *x, struct vft_object *o, const void *buf, size_t n, int64_t off)
+{
+	struct ex_io *io = o->io;
+	bool append = (o->flags & O_APPEND) != 0, positional = off >= 0;
+	ex_io_file_changed(x, o);
+	io->wrote = true;
+	if (!positional && append && !o->shadow_append) {
+		/* O_APPEND set with F_SETFL after the open: the shadow's file
+		 * was not opened appending. */
+		int64_t end = remote_lseek(&x->remote, o->handle, 0, SEEK_END);
+		int64_t w = end < 0 ? end : remote_write(&x->remote, o->handle, buf, n, -1);
+		if (w >= 0)
+			io->pos_at_shadow = true;
+		return w;
+	}
+	int64_t at = positional ? off : append ? -1 : io->pos;
+	if (!positional && !append && io->pos_at_shadow) {
+		at = ex_io_pos(x, o);
+		if (at < 0)
+			return at;
+	}
+	int64_t w;
+	if (o->flags & O_DSYNC)   /* O_SYNC too: each write reaches home before it returns */
+		w = remote_write(&x->remote, o->handle, buf, n, at);
+	else
+		w = remote_write_behind(&x->remote, o->handle, buf, n, at, wb_done, io);
+	if (w > 0 && !positional) {
+		if (append)
+			io->pos_at_shadow = true;
+		else
+			io->pos += w;
+	}
+	return w;
+}
+
+/* ---- the calls ---- */
+
 /* The remote (not staged or held) object of fd argument I; stage, held or
  * local: the call runs as it is, and NULL is returned. */
 static struct vft_object *remote_fd(struct exec_call *c, int i)
@@ -80,11 +529,32 @@ static struct vft_object *remote_fd(struct exec_call *c, int i)
 	return o;
 }
 
+struct guest_sink {
+	struct exec_call *c;
+	uint64_t addr;
+};
+
+static int to_guest(void *ctx, size_t done, const uint8_t *p, size_t n)
+{
+	struct guest_sink *g = ctx;
+	return ex_write_mem(g->c, g->addr + done, p, n);
+}
+
 /* Reads up to COUNT bytes of O (at OFF, or its offset if OFF < 0) into the
  * guest at BUF. Returns bytes read or -errno (if nothing was). */
 static int64_t read_to_guest(struct exec_call *c, struct vft_object *o, uint64_t buf, uint64_t count, int64_t off)
 {
 	struct exec *x = c->x;
+	if (kept_here(o)) {
+		int64_t at = off >= 0 ? off : ex_io_pos(x, o);
+		if (at < 0)
+			return at;
+		struct guest_sink g = { c, buf };
+		int64_t n = io_read(x, o, count, at, to_guest, &g);
+		if (n > 0 && off < 0)
+			((struct ex_io *)o->io)->pos = at + n;
+		return n;
+	}
 	uint64_t done = 0;
 	while (done < count) {
 		size_t chunk = count - done < RPC_MAX_BUF ? (size_t)(count - done) : RPC_MAX_BUF;
@@ -109,7 +579,9 @@ static int64_t write_from_guest(struct exec_call *c, struct vft_object *o, uint6
 		size_t chunk = count - done < RPC_MAX_BUF ? (size_t)(count - done) : RPC_MAX_BUF;
 		if (ex_read_mem(c, buf + done, x->iobuf, chunk) < 0)
 			return done ? (int64_t)done : -EFAULT;
-		int64_t n = remote_write(&x->remote, o->handle, x->iobuf, chunk, off < 0 ? -1 : off + (int64_t)done);
+		int64_t at = off < 0 ? -1 : off + (int64_t)done;
+		int64_t n = kept_here(o) ? io_write(x, o, x->iobuf, chunk, at)
+					 : remote_write(&x->remote, o->handle, x->iobuf, chunk, at);
 		if (n < 0)
 			return done ? (int64_t)done : n;
 		done += (uint64_t)n;
@@ -129,6 +601,16 @@ static bool io_checks(struct exec_call *c, struct vft_object *o, bool writing)
 	if (o->is_dir) {
 		ex_answer(c, writing ? -EBADF : -EISDIR);
 		return false;
+	}
+	if (writing && kept_here(o)) {
+		/* A write-behind that failed: this write reports it. */
+		struct ex_io *io = o->io;
+		remote_poll(&c->x->remote);
+		if (io->wb_error) {
+			ex_answer(c, io->wb_error);
+			io->wb_error = 0;
+			return false;
+		}
 	}
 	return true;
 }
@@ -158,7 +640,7 @@ void ex_write(struct exec_call *c)
 		ex_answer(c, -EINVAL);
 		return;
 	}
-	if (off < 0 && (o->flags & O_APPEND) && !(o->shadow_append)) {
+	if (!kept_here(o) && off < 0 && (o->flags & O_APPEND) && !(o->shadow_append)) {
 		/* O_APPEND set with F_SETFL after the open: the shadow's
 		 * file was not opened appending. */
 		int64_t end = remote_lseek(&c->x->remote, o->handle, 0, SEEK_END);
@@ -169,7 +651,6 @@ void ex_write(struct exec_call *c)
 	}
 	ex_answer(c, write_from_guest(c, o, c->arg[1], c->arg[2], off));
 }
-
 static int read_iov(struct exec_call *c, uint64_t addr, uint64_t cnt, struct guest_iovec **out)
 {
 	if ((int64_t)cnt < 0 || cnt > MAX_IOV)
@@ -246,6 +727,7 @@ void ex_writev(struct exec_call *c)
 
 void ex_lseek(struct exec_call *c)
 {
+	struct exec *x = c->x;
 	struct vft_object *o = remote_fd(c, 0);
 	if (!o)
 		return;
@@ -253,7 +735,51 @@ void ex_lseek(struct exec_call *c)
 		ex_answer(c, -EBADF);
 		return;
 	}
-	ex_answer(c, remote_lseek(&c->x->remote, o->handle, (int64_t)c->arg[1], (int)c->arg[2]));
+	int64_t off = (int64_t)c->arg[1];
+	int whence = (int)c->arg[2];
+	if (o->is_dir) {
+		ex_answer(c, ex_dir_seek(x, o, off, whence));
+		return;
+	}
+	if (!kept_here(o)) {
+		ex_answer(c, remote_lseek(&x->remote, o->handle, off, whence));
+		return;
+	}
+	/* The offset is kept here; the end of the file, its holes and its
+	 * data are the shadow's to tell (after the writes queued before). */
+	struct ex_io *io = o->io;
+	int64_t pos;
+	switch (whence) {
+	case SEEK_SET:
+		pos = off;
+		break;
+	case SEEK_CUR:
+		pos = ex_io_pos(x, o);
+		if (pos < 0) {
+			ex_answer(c, pos);
+			return;
+		}
+		if (off > 0 && pos > INT64_MAX - off) {
+			ex_answer(c, -EOVERFLOW);
+			return;
+		}
+		pos += off;
+		break;
+	default:
+		pos = remote_lseek(&x->remote, o->handle, off, whence);
+		if (pos < 0) {
+			ex_answer(c, pos);
+			return;
+		}
+		break;
+	}
+	if (pos < 0) {
+		ex_answer(c, -EINVAL);
+		return;
+	}
+	io->pos = pos;
+	io->pos_at_shadow = false;
+	ex_answer(c, pos);
 }
 
 /* mmap(addr, len, prot, flags, fd, off): the placeholder is filled with the
@@ -302,6 +828,45 @@ void ex_mmap(struct exec_call *c)
 
 /* ---- copies between fds ---- */
 
+static int to_buffer(void *ctx, size_t done, const uint8_t *p, size_t n)
+{
+	memcpy((uint8_t *)ctx + done, p, n);
+	return 0;
+}
+
+/* Reads up to N (<= RPC_MAX_BUF) bytes of remote IN at *AT (AT NULL: at its
+ * own offset, which does not move yet) into the I/O buffer. */
+static int64_t remote_in(struct exec *x, struct vft_object *in, const int64_t *at, size_t n)
+{
+	if (!kept_here(in))
+		return remote_read(&x->remote, in->handle, x->iobuf, n, at ? *at : -1);
+	int64_t p = at ? *at : ex_io_pos(x, in);
+	return p < 0 ? p : io_read(x, in, n, p, to_buffer, x->iobuf);
+}
+
+/* N bytes of IN were copied on: the offset used moves. TAKEN is what
+ * remote_in read: a shadow offset moved by more is put back. */
+static void remote_in_used(struct exec *x, struct vft_object *in, int64_t *at, int64_t taken, int64_t n)
+{
+	if (at)
+		*at += n;
+	else if (kept_here(in))
+		((struct ex_io *)in->io)->pos += n;
+	else if (taken > n)
+		remote_lseek(&x->remote, in->handle, n - taken, SEEK_CUR);
+}
+
+/* Writes N bytes of the I/O buffer to remote OUT at *AT (NULL: at its own
+ * offset, which moves), *AT moving too. */
+static int64_t remote_out(struct exec *x, struct vft_object *out, int64_t *at, size_t n)
+{
+	int64_t w = kept_here(out) ? io_write(x, out, x->iobuf, n, at ? *at : -1)
+				   : remote_write(&x->remote, out->handle, x->iobuf, n, at ? *at : -1);
+	if (w > 0 && at)
+		*at += w;
+	return w;
+}
+
 /* Copies up to LEN bytes from remote IN (at *OFF_IN, or its own offset when
  * OFF_IN is NULL) to local file LFD at LOFF. Returns bytes copied or -errno. */
 static int64_t remote_to_local(struct exec *x, struct vft_object *in, int64_t *off_in, int lfd, int64_t loff,
@@ -310,7 +875,7 @@ static int64_t remote_to_local(struct exec *x, struct vft_object *in, int64_t *o
 	uint64_t done = 0;
 	while (done < len) {
 		size_t chunk = len - done < RPC_MAX_BUF ? (size_t)(len - done) : RPC_MAX_BUF;
-		int64_t n = remote_read(&x->remote, in->handle, x->iobuf, chunk, off_in ? *off_in : -1);
+		int64_t n = remote_in(x, in, off_in, chunk);
 		if (n <= 0) {
 			if (n < 0 && !done)
 				return n;
@@ -318,16 +883,11 @@ static int64_t remote_to_local(struct exec *x, struct vft_object *in, int64_t *o
 		}
 		/* LOFF < 0: the file's own offset (and O_APPEND) */
 		ssize_t w = loff < 0 ? write(lfd, x->iobuf, (size_t)n) : pwrite(lfd, x->iobuf, (size_t)n, loff + (int64_t)done);
-		if (w < 0) {
-			/* The bytes read are not copied: give them back. */
-			if (!off_in)
-				remote_lseek(&x->remote, in->handle, -n, SEEK_CUR);
+		remote_in_used(x, in, off_in, n, w < 0 ? 0 : w);
+		if (w < 0)
 			return done ? (int64_t)done : -errno;
-		}
-		if (off_in)
-			*off_in += n;
-		done += (uint64_t)n;
-		if ((size_t)n < chunk)
+		done += (uint64_t)w;
+		if (w < n || (size_t)n < chunk)
 			break;
 	}
 	return (int64_t)done;
@@ -345,11 +905,9 @@ static int64_t local_to_remote(struct exec *x, int lfd, int64_t loff, struct vft
 				return -errno;
 			break;
 		}
-		int64_t w = remote_write(&x->remote, out->handle, x->iobuf, (size_t)n, off_out ? *off_out : -1);
+		int64_t w = remote_out(x, out, off_out, (size_t)n);
 		if (w < 0)
 			return done ? (int64_t)done : w;
-		if (off_out)
-			*off_out += w;
 		done += (uint64_t)w;
 		if (w < n)
 			break;
@@ -357,32 +915,42 @@ static int64_t local_to_remote(struct exec *x, int lfd, int64_t loff, struct vft
 	return (int64_t)done;
 }
 
-/* Remote to remote through the tracer (the shadow's copy_file_range
- * refused: different file systems at home, say). */
+/* Remote to remote through the tracer: from readahead into write-behind,
+ * or when the shadow's copy_file_range refused (different file systems at
+ * home, say). */
 static int64_t remote_to_remote(struct exec *x, struct vft_object *in, int64_t *off_in, struct vft_object *out,
 				int64_t *off_out, uint64_t len)
 {
 	uint64_t done = 0;
 	while (done < len) {
 		size_t chunk = len - done < RPC_MAX_BUF ? (size_t)(len - done) : RPC_MAX_BUF;
-		int64_t n = remote_read(&x->remote, in->handle, x->iobuf, chunk, off_in ? *off_in : -1);
+		int64_t n = remote_in(x, in, off_in, chunk);
 		if (n <= 0) {
 			if (n < 0 && !done)
 				return n;
 			break;
 		}
-		int64_t w = remote_write(&x->remote, out->handle, x->iobuf, (size_t)n, off_out ? *off_out : -1);
+		int64_t w = remote_out(x, out, off_out, (size_t)n);
+		remote_in_used(x, in, off_in, n, w < 0 ? 0 : w);
 		if (w < 0)
 			return done ? (int64_t)done : w;
-		if (off_in)
-			*off_in += w;
-		if (off_out)
-			*off_out += w;
 		done += (uint64_t)w;
 		if (w < n || (size_t)n < chunk)
 			break;
 	}
 	return (int64_t)done;
+}
+
+/* Whether the next bytes of remote IN (at AT, or its offset) are here
+ * already, or known not to exist: a copy from it then costs no round trip
+ * through the tracer, where the shadow's own copy would cost one. */
+static bool in_hand(struct exec *x, struct vft_object *in, const int64_t *at)
+{
+	if (!kept_here(in))
+		return false;
+	struct ex_io *io = in->io;
+	int64_t p = at ? *at : io->pos_at_shadow ? -1 : io->pos;
+	return p >= 0 && (chunk_at(io, p) || (eof_fresh(x, io) && p >= io->eof));
 }
 
 /* An offset argument: a pointer to a loff_t, or NULL for the fd's own. */
@@ -451,14 +1019,39 @@ static void copy_between(struct exec_call *c, int in_fd, uint64_t in_ptr, int ou
 		return;
 	}
 	int64_t n;
-	if (in && out) {
-		n = remote_copy_range(&x->remote, in->handle, pin ? *pin : -1, out->handle, pout ? *pout : -1,
-				      len > RPC_MAX_BUF ? RPC_MAX_BUF : (size_t)len, 0);
+	if (out && kept_here(out) && ((struct ex_io *)out->io)->wb_error) {
+		/* A write-behind that failed: this write reports it. */
+		struct ex_io *io = out->io;
+		ex_answer(c, io->wb_error);
+		io->wb_error = 0;
+		return;
+	}
+	if (in && out && in_hand(x, in, pin)) {
+		n = remote_to_remote(x, in, pin, out, pout, len);
+	} else if (in && out) {
+		/* The shadow copies: at the offsets kept here, which then move. */
+		int64_t at_in = pin ? *pin : kept_here(in) ? ex_io_pos(x, in) : -1;
+		int64_t at_out = pout ? *pout : kept_here(out) && !(out->flags & O_APPEND) ? ex_io_pos(x, out) : -1;
+		n = at_in < -1 ? at_in : at_out < -1 ? at_out : 0;
+		if (n == 0) {
+			if (kept_here(out))
+				ex_io_file_changed(x, out);
+			n = remote_copy_range(&x->remote, in->handle, at_in, out->handle, at_out,
+					      len > RPC_MAX_BUF ? RPC_MAX_BUF : (size_t)len, 0);
+		}
 		if (n >= 0) {
 			if (pin)
 				*pin += n;
+			else if (kept_here(in))
+				((struct ex_io *)in->io)->pos += n;
 			if (pout)
 				*pout += n;
+			else if (kept_here(out) && at_out >= 0)
+				((struct ex_io *)out->io)->pos += n;
+			else if (kept_here(out))
+				((struct ex_io *)out->io)->pos_at_shadow = true;
+			if (kept_here(out))
+				((struct ex_io *)out->io)->wrote = true;
 		} else if (n == -EXDEV || n == -EOPNOTSUPP || n == -ENOSYS || n == -EINVAL) {
 			n = remote_to_remote(x, in, pin, out, pout, len);
 		}
@@ -536,7 +1129,7 @@ static void send_to_guest_file(struct exec_call *c, struct vft_object *in, int o
 		if (S_ISFIFO(st.st_mode) && max > PIPE_BUF)
 			max = PIPE_BUF;
 	}
-	int64_t n = max ? remote_read(&x->remote, in->handle, x->iobuf, max, -1) : 0;
+	int64_t n = max ? remote_in(x, in, NULL, max) : 0;
 	if (n <= 0) {
 		close(out);
 		ex_answer(c, n);
@@ -546,8 +1139,7 @@ static void send_to_guest_file(struct exec_call *c, struct vft_object *in, int o
 					 : write(out, x->iobuf, (size_t)n);
 	int err = errno;
 	close(out);
-	if (w < n)
-		remote_lseek(&x->remote, in->handle, (w < 0 ? 0 : w) - n, SEEK_CUR);
+	remote_in_used(x, in, NULL, n, w < 0 ? 0 : w);
 	if (w < 0 && err == EPIPE)
 		(void)syscall(SYS_tgkill, c->tid, c->tid, SIGPIPE);   /* as the kernel would */
 	ex_answer(c, w < 0 ? -err : w);
@@ -576,7 +1168,7 @@ void ex_sendfile(struct exec_call *c)
 			ex_run(c);
 			return;
 		}
-		int64_t pos = remote_lseek(&c->x->remote, in->handle, 0, SEEK_CUR);
+		int64_t pos = ex_io_pos(c->x, in);
 		if (pos < 0) {
 			ex_answer(c, pos);
 			return;
@@ -652,7 +1244,7 @@ void ex_splice(struct exec_call *c)
 			send_to_guest_file(c, in, (int)c->arg[2], c->arg[4], (c->arg[5] & SPLICE_F_NONBLOCK) != 0);
 			return;
 		}
-		int64_t pos = remote_lseek(&c->x->remote, in->handle, 0, SEEK_CUR);
+		int64_t pos = ex_io_pos(c->x, in);
 		if (pos < 0) {
 			ex_answer(c, pos);
 			return;
@@ -694,12 +1286,9 @@ void ex_splice(struct exec_call *c)
 			return;
 	}
 	if (n > 0) {
-		res = remote_write(&c->x->remote, out->handle, c->x->iobuf, (size_t)n, pout ? *pout : -1);
-		if (res > 0 && pout) {
-			*pout += res;
-			if (ex_write_mem(c, c->arg[3], pout, sizeof *pout) < 0)
-				res = -EFAULT;
-		}
+		res = remote_out(c->x, out, pout, (size_t)n);
+		if (res > 0 && pout && ex_write_mem(c, c->arg[3], pout, sizeof *pout) < 0)
+			res = -EFAULT;
 	}
 	ex_answer(c, res);
 }

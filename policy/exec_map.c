@@ -111,7 +111,7 @@ static void placeholder_free(struct exec *x, struct ex_placeholder *ph)
 	if (ph->held)
 		x->held_count--;
 	if (ph->handle >= 0)
-		remote_close(&x->remote, ph->handle);
+		remote_close(&x->remote, ph->handle, false);
 	close(ph->fd);
 	free(ph->guest_path);
 	free(ph);
@@ -124,7 +124,7 @@ static int fetch_into(struct exec *x, int64_t h, int fd, struct stat *st)
 {
 	int64_t rc = remote_fstat(&x->remote, h, st);
 	if (rc == 0)
-		rc = ex_fetch(x, h, fd, st->st_size);
+		rc = ex_fetch(x, h, fd, st->st_size, NULL);
 	if (rc == 0 && ftruncate(fd, st->st_size) < 0)
 		rc = -errno;
 	return (int)rc;
@@ -296,7 +296,7 @@ void ex_placeholders_check(struct exec *x, bool at_end)
 		if (ph->users > 0 || !ph->held || (!at_end && mapped_anywhere(x, ph)))
 			continue;
 		if (write_home(x, ph) < 0)
-			x->release_error = -EIO;
+			x->unreported++;   /* told by write_home; splitrun's status says it */
 		placeholder_free(x, ph);
 	}
 }
@@ -392,7 +392,11 @@ static int hold_object(struct exec *x, struct vft_object *o, pid_t tid, int fd, 
 		if (rc < 0)
 			return rc;
 	}
-	(void)x;
+	/* Its writes were answered before the fill; a failure among them is
+	 * still its close's to report. */
+	int e = ex_io_settle(x, o);
+	if (e < 0 && o->io)
+		((struct ex_io *)o->io)->wb_error = e;
 	o->method = VFT_HELD;
 	o->filled = true;
 	if ((o->flags & O_ACCMODE) != O_RDONLY && !(o->flags & O_PATH))
@@ -404,7 +408,7 @@ int ex_hold_installed(struct exec *x, struct vft_object *o, pid_t tid, int fd)
 {
 	if (o->method != VFT_REMOTE || !ex_placeholder_held(o))
 		return 0;
-	int64_t pos = o->flags & O_PATH ? 0 : remote_lseek(&x->remote, o->handle, 0, SEEK_CUR);
+	int64_t pos = o->flags & O_PATH ? 0 : ex_io_pos(x, o);
 	return pos < 0 ? (int)pos : hold_object(x, o, tid, fd, pos);
 }
 
@@ -412,7 +416,7 @@ int ex_hold_desc(struct exec *x, struct vft_object *o)
 {
 	if (o->method != VFT_REMOTE || !ex_placeholder_held(o) || o->desc < 0)
 		return 0;
-	int64_t pos = o->flags & O_PATH ? 0 : remote_lseek(&x->remote, o->handle, 0, SEEK_CUR);
+	int64_t pos = o->flags & O_PATH ? 0 : ex_io_pos(x, o);
 	return pos < 0 ? (int)pos : hold_object(x, o, 0, -1, pos);
 }
 
@@ -430,7 +434,7 @@ int ex_hold(struct exec_call *c, struct vft_object *o, int fd)
 	 * exec.c) has a handle that cannot read, or would append the whole
 	 * file at each write home: the held file gets an open of its own. */
 	bool own = (o->flags & O_ACCMODE) == O_WRONLY || o->shadow_append;
-	int64_t h = own ? remote_open(&x->remote, o->shadow_path, O_RDWR, 0, 0, &st) : remote_dup(&x->remote, o->handle);
+	int64_t h = own ? remote_open(&x->remote, o->shadow_path, O_RDWR, 0, 0, &st, NULL, 0) : remote_dup(&x->remote, o->handle);
 	if (h < 0)
 		return (int)h;
 	struct users_ctx uc = { .ph = ph };
@@ -450,7 +454,7 @@ int ex_hold(struct exec_call *c, struct vft_object *o, int fd)
 	/* Every open of the file becomes a held one at once, or none does. */
 	for (int i = 0; rc == 0 && i < uc.n; i++) {
 		struct vft_object *u = uc.u[i].o;
-		uc.u[i].pos = u->flags & O_PATH ? 0 : remote_lseek(&x->remote, u->handle, 0, SEEK_CUR);
+		uc.u[i].pos = u->flags & O_PATH ? 0 : ex_io_pos(x, u);
 		if (uc.u[i].pos < 0)
 			rc = (int)uc.u[i].pos;
 	}
@@ -477,7 +481,7 @@ int ex_hold(struct exec_call *c, struct vft_object *o, int fd)
 	}
 	if (rc < 0) {
 		free(uc.u);
-		remote_close(&x->remote, h);
+		remote_close(&x->remote, h, false);
 		return rc;
 	}
 	ph->held = true;

@@ -319,5 +319,6 @@ void ex_truncate(struct exec_call *c)
 		ex_answer(c, -EINVAL);
 		return;
 	}
+	ex_io_file_changed(c->x, NULL);   /* which open file it is, is not known here */
 	ex_answer(c, remote_truncate(&c->x->remote, p.shadow, (int64_t)c->arg[1]));
 }

@@ -46,7 +46,8 @@ static int stage_program(struct exec_call *c, const struct ex_path *p, char *out
 {
 	struct exec *x = c->x;
 	struct stat st;
-	int64_t h = remote_open(&x->remote, p->shadow, O_RDONLY, 0, 0, &st);
+	struct remote_data first;
+	int64_t h = remote_open(&x->remote, p->shadow, O_RDONLY, 0, 0, &st, &first, RPC_MAX_BUF);
 	if (h < 0)
 		return (int)h;
 	int rc = 0;
@@ -58,7 +59,7 @@ static int stage_program(struct exec_call *c, const struct ex_path *p, char *out
 		rc = (int)remote_access(&x->remote, RPC_HANDLE_CWD, p->shadow, X_OK, 0);
 	int fd = rc < 0 ? rc : ex_stage_file(x, p->guest, out, size);
 	if (fd >= 0) {
-		rc = ex_fetch(x, h, fd, st.st_size);
+		rc = ex_fetch(x, h, fd, st.st_size, &first);
 		if (!rc && fchmod(fd, 0700) < 0)
 			rc = -errno;
 		close(fd);
@@ -69,7 +70,8 @@ static int stage_program(struct exec_call *c, const struct ex_path *p, char *out
 	} else {
 		rc = fd;
 	}
-	remote_close(&x->remote, h);
+	remote_data_free(&first);
+	remote_close(&x->remote, h, false);
 	return rc;
 }
 

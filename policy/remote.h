@@ -2,60 +2,200 @@
  *
  * Owns turning one native request (native flags, modes, structs) into a
  * wire op with canonical values (rpc/canon.h), sending it over the agent's
- * connection, and turning the reply back into native values. Each function
- * returns the op's result (>= 0) or a negative native errno. A transport
- * error marks the connection lost (remote->lost says why) and every later
- * call fails with -EIO without sending anything: the executive then stops
- * the guest. Paths are shadow-side paths (absolute); DIRH is a handle, or
- * RPC_HANDLE_CWD with an absolute path. */
+ * connection, and turning the reply back into native values; and spending
+ * as few round trips on it as the semantics allow:
+ *   - ops a call needs together go in one COMPOUND (OPEN with FSTAT and the
+ *     first bytes, MKDIR with the new directory's attributes, ...);
+ *   - requests whose reply nobody waits for (closes, write-behind, stat
+ *     prefetches, readahead) are sent at once and their replies handled
+ *     whenever they arrive ("later" requests, with a callback);
+ *   - the connection's write-behind buffer gathers sequential writes and
+ *     goes out before any other request, so the shadow sees every op in the
+ *     guest's order;
+ *   - attributes and names are cached with close-to-open consistency
+ *     (policy/attr_cache.h): opens always ask the shadow, stat-like calls in
+ *     between may be answered here, and every change the agent makes
+ *     forgets what it touched.
+ * Each function returns the op's result (>= 0) or a negative native errno.
+ * A transport error marks the connection lost (remote->lost says why) and
+ * every later call fails with -EIO without sending anything: the executive
+ * then stops the guest. Paths are shadow-side paths (absolute); DIRH is a
+ * handle, or RPC_HANDLE_CWD with an absolute path. */
 #ifndef SPLITRUN_POLICY_REMOTE_H
 #define SPLITRUN_POLICY_REMOTE_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <time.h>
 
-struct rpc_conn;
+#include "rpc/canon.h"
+#include "rpc/client.h"
+
 struct flock;
+struct attr_cache;
+struct remote;
+
+/* The reply to a later request (REP NULL and ERR -EIO when the shadow was
+ * lost first). DONE may keep the reply: it then takes rep's frame and
+ * zeroes rep. OWNER and ARG are what the request was sent with. */
+typedef void remote_done_fn(struct remote *r, void *owner, int64_t arg, struct rpc_reply *rep, int err);
+
+struct remote_later {
+	int64_t tag;
+	int64_t op;
+	remote_done_fn *done;     /* NULL: the reply is dropped */
+	void *owner;
+	int64_t arg;
+	size_t write_bytes;       /* a write-behind: bytes on their way */
+	/* a write-behind keeps its bytes until answered: what a short write
+	 * did not write is sent again (its failure is then the real one) */
+	uint8_t *data;            /* the allocation (freed when answered) */
+	size_t data_at;           /* where this write's bytes begin in it */
+	int64_t h, off;           /* handle, offset (-1: appended) */
+};
+
+/* What the agent knows of an open handle (for the cache). */
+struct remote_handle {
+	char *path;               /* the shadow path it was opened as; NULL: none */
+	struct canon_stat st;     /* the file it is open on, from the open's FSTAT */
+	bool have_st;
+	uint64_t forgot_at;       /* the cache generation when its file was last forgotten */
+};
 
 struct remote {
 	struct rpc_conn *conn;
 	const char *lost;          /* NULL, or why the shadow is lost */
 	char lost_buf[256];
-	unsigned long round_trips;
+	FILE *warn;                /* where failures nobody waits for are told; NULL: stderr */
+	struct attr_cache *cache;  /* NULL: no caching */
+	/* later requests in flight, by tag */
+	struct remote_later *later;
+	size_t nlater, cap_later;
+	size_t write_bytes;        /* write-behind bytes on their way */
+	int64_t prefetch_tag;      /* the last stat prefetch sent (0: none in flight) */
+	int64_t changed_tag;       /* the last change whose reply was handled */
+	/* the write-behind buffer: wb_len bytes for handle wb_h at wb_off (-1:
+	 * appended at the handle's offset) */
+	uint8_t *wb_buf;
+	size_t wb_len;
+	int64_t wb_h, wb_off;
+	remote_done_fn *wb_done;
+	void *wb_owner;
+	struct remote_handle *handles;
+	size_t nhandles;
+	unsigned long discarded;   /* later replies nobody wanted (readahead past its use) */
 };
 
-struct remote_dirent {
-	uint64_t ino;
+/* Sets up R on CONN (WARN: NULL for stderr). ATTR_TTL_NS: how long an
+ * attribute or a name is believed (0: no cache). Returns 0 or -ENOMEM. */
+int remote_init(struct remote *r, struct rpc_conn *conn, FILE *warn, uint64_t attr_ttl_ns);
+/* Waits for every later request (the write-behind sent first). */
+void remote_fini(struct remote *r);
+/* Frees what R holds (not the connection). */
+void remote_free(struct remote *r);
+
+/* ---- later requests ---- */
+/* Sends a request (or a COMPOUND) whose reply goes to DONE when it arrives.
+ * Returns the tag, or -EIO when the shadow is lost. */
+int64_t remote_send_later(struct remote *r, int64_t op, const struct rpc_val *args, size_t n, remote_done_fn *done,
+			  void *owner, int64_t arg);
+int64_t remote_compound_later(struct remote *r, const struct rpc_call *calls, size_t n, remote_done_fn *done,
+			      void *owner, int64_t arg);
+/* Waits until TAG's reply has been handled. 0 or -EIO. */
+int remote_wait_tag(struct remote *r, int64_t tag);
+/* Waits until no later request of OWNER is in flight. 0 or -EIO. */
+int remote_wait_owner(struct remote *r, void *owner);
+/* Handles the replies that have arrived, without waiting. */
+void remote_poll(struct remote *r);
+/* OWNER is going away: its replies will be dropped. */
+void remote_disown(struct remote *r, void *owner);
+/* Whether OWNER has later requests in flight. */
+bool remote_owner_busy(const struct remote *r, void *owner);
+
+/* ---- write-behind ---- */
+/* Queues N bytes for handle H at OFF (-1: at its offset, an O_APPEND
+ * handle). They go out, in writes of up to RPC_MAX_BUF, when the buffer is
+ * full or before any other request; each write's reply goes to DONE with
+ * OWNER and ARG = the bytes it carried. Returns N or -EIO. */
+int64_t remote_write_behind(struct remote *r, int64_t h, const void *buf, size_t n, int64_t off,
+			    remote_done_fn *done, void *owner);
+/* Sends the write-behind buffer now. */
+void remote_flush_writes(struct remote *r);
+/* The file open on handle H is about to change by a later request (sent
+ * with remote_send_later): what the cache knows of it goes. */
+void remote_forget_handle(struct remote *r, int64_t h);
+
+/* ---- ops ---- */
+/* Bytes of a file kept from a READ or PREAD reply without a copy. */
+struct remote_data {
+	struct rpc_reply rep;     /* owns the bytes */
+	const uint8_t *p;
+	size_t len;
 	int64_t off;
-	unsigned char type;        /* native DT_* */
-	char name[256];
+	bool eof;                 /* fewer bytes came than were asked: the file ended there */
+	int64_t tag;              /* the request they came with */
 };
+void remote_data_free(struct remote_data *d);
 
 /* OPEN, and FSTAT of the new handle in the same round trip when ST is not
- * NULL (on an FSTAT failure the handle is closed and its error returned).
- * FLAGS are the guest's (O_CLOEXEC is dropped: the shadow's own). */
-int64_t remote_open(struct remote *r, const char *path, int flags, mode_t mode, mode_t umask, struct stat *st);
-int64_t remote_close(struct remote *r, int64_t h);
+ * NULL (on an FSTAT failure the handle is closed and its error returned),
+ * and with DATA not NULL also a PREAD of up to DATA_MAX bytes at 0 (DATA
+ * empty if that fails: a directory, a pipe). FLAGS are the guest's
+ * (O_CLOEXEC is dropped: the shadow's own). */
+int64_t remote_open(struct remote *r, const char *path, int flags, mode_t mode, mode_t umask, struct stat *st,
+		    struct remote_data *data, size_t data_max);
+/* CLOSE. With WAIT false the reply is not waited for: a failure is
+ * reported on the warning stream when it arrives, and 0 returned. A
+ * write-behind of H still in flight must have been answered first (a
+ * short write sends the rest again, through H). */
+int64_t remote_close(struct remote *r, int64_t h, bool wait);
 /* DUP: a second handle on H's open file (its offset, flags and locks). */
 int64_t remote_dup(struct remote *r, int64_t h);
 /* READ (OFF < 0) or PREAD of at most N bytes (N <= RPC_MAX_BUF). */
 int64_t remote_read(struct remote *r, int64_t h, void *buf, size_t n, int64_t off);
+/* PREAD into DATA (kept without a copy). */
+int64_t remote_pread_data(struct remote *r, int64_t h, size_t n, int64_t off, struct remote_data *data);
+/* Turns a PREAD reply into DATA (for later PREADs). Returns bytes or -errno. */
+int64_t remote_data_from(struct remote_data *data, struct rpc_reply *rep, size_t asked, int64_t off);
 /* WRITE (OFF < 0) or PWRITE of N bytes (N <= RPC_MAX_BUF). */
 int64_t remote_write(struct remote *r, int64_t h, const void *buf, size_t n, int64_t off);
 int64_t remote_lseek(struct remote *r, int64_t h, int64_t off, int whence);
 int64_t remote_fstat(struct remote *r, int64_t h, struct stat *st);
+/* FSTAT asked of the shadow (not the cache), after every write queued for
+ * H: once it is answered, they all have been (a v1 shadow answers in
+ * order), and the cache holds the file's new attributes. */
+int64_t remote_fstat_fresh(struct remote *r, int64_t h);
 int64_t remote_stat(struct remote *r, int64_t dirh, const char *path, int at_flags, struct stat *st);
 int64_t remote_statx(struct remote *r, int64_t dirh, const char *path, int at_flags, unsigned mask, struct statx *stx);
 int64_t remote_access(struct remote *r, int64_t dirh, const char *path, int mode, int at_flags);
 /* READLINK into BUF (at most SIZE bytes, no NUL added); returns the length. */
 int64_t remote_readlink(struct remote *r, const char *path, char *buf, size_t size);
-/* GETDENTS of at most MAX entries into ENTS; returns how many. */
-int64_t remote_getdents(struct remote *r, int64_t h, struct remote_dirent *ents, size_t max);
+
+/* GETDENTS: a batch of directory entries kept in the reply. */
+struct remote_dirent {
+	uint64_t ino;
+	int64_t off;
+	unsigned char type;        /* native DT_* */
+	const char *name;          /* points into the batch; NUL-terminated copy */
+};
+struct remote_dirents {
+	struct remote_dirent *ents;
+	size_t count;
+	bool eof;                  /* the directory ended after these */
+	char *names;               /* the names, NUL-terminated */
+};
+void remote_dirents_free(struct remote_dirents *d);
+/* Reads the next entries of directory handle H (two GETDENTS in one
+ * COMPOUND, so that the end of a directory costs no round trip of its own),
+ * and, when DIR_PATH is given, asks for the attributes of every entry in
+ * later requests that fill the cache (NFS's READDIRPLUS, without its own
+ * op). Returns the count or -errno. */
+int64_t remote_getdents(struct remote *r, int64_t h, const char *dir_path, struct remote_dirents *out);
 int64_t remote_mkdir(struct remote *r, const char *path, mode_t mode, mode_t umask);
 int64_t remote_unlink(struct remote *r, const char *path, int at_flags);
 int64_t remote_rename(struct remote *r, const char *from, const char *to, unsigned flags);

@@ -49,6 +49,8 @@ struct vft_object {
 	bool filled;             /* the placeholder holds the file's bytes (for mmap) */
 	struct ex_placeholder *shared;  /* the executive's: the placeholder shared by the
 				  * opens of one home file (policy/exec_map.c), or NULL */
+	void *io;                /* the executive's I/O state (offset, readahead, write-behind,
+				  * directory listing); it frees it at the release */
 	/* VFT_STAGE */
 	bool stage_dirty_check;  /* compare with the staged state at the last close */
 	struct timespec staged_mtime;

@@ -194,6 +194,51 @@ int rpc_reader_next(struct rpc_reader *r, const uint8_t **frame, size_t *len)
 	return 0;
 }
 
+/* The bytes of the next frame when they are all buffered: 8 + its length
+ * (sealed length with a seal); 0 when it is not whole yet; a negative errno
+ * for a bad length. */
+static int64_t reader_whole(const struct rpc_reader *r)
+{
+	if (r->end - r->start < 8)
+		return 0;
+	struct rpc_dec d;
+	rpc_dec_init(&d, r->buf + r->start, 8);
+	int64_t n = rpc_get_i64(&d);
+	int rc = r->open ? rpc_seal_len_ok(n) : rpc_frame_len_ok(n);
+	if (rc)
+		return rc;
+	return r->end - r->start >= 8 + (size_t)n ? 8 + n : 0;
+}
+
+/* Reads what has arrived without waiting. Returns 0 (maybe nothing came),
+ * or as reader_fill for a hang-up or an error. */
+static int reader_pull(struct rpc_reader *r)
+{
+	size_t want = 64 * 1024;
+	if (r->end - r->start >= 8) {
+		struct rpc_dec d;
+		rpc_dec_init(&d, r->buf + r->start, 8);
+		int64_t n = rpc_get_i64(&d);
+		if ((r->open ? rpc_seal_len_ok(n) : rpc_frame_len_ok(n)) == 0 && 8 + (size_t)n > r->end - r->start)
+			want = 8 + (size_t)n - (r->end - r->start);
+	}
+	int rc = reader_room(r, r->end - r->start + want);
+	if (rc)
+		return rc;
+	for (;;) {
+		ssize_t n = recv(r->fd, r->buf + r->end, r->cap - r->end, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+		if (n == 0)
+			return r->end == r->start ? -ECONNRESET : -EPROTO;
+		r->end += (size_t)n;
+		r->received += (uint64_t)n;
+		return 0;
+	}
+}
+
 int rpc_transport_send(int fd, struct rpc_seal *seal, const uint8_t *data, size_t len)
 {
 	if (seal) {
@@ -204,12 +249,81 @@ int rpc_transport_send(int fd, struct rpc_seal *seal, const uint8_t *data, size_
 	return rpc_write_full(fd, data, len);
 }
 
+/* Keeps a copy of frame (len bytes) at the stash's tail. */
+static int stash_push(struct rpc_conn *c, const uint8_t *frame, size_t len)
+{
+	struct rpc_stash *s = malloc(sizeof *s);
+	uint8_t *copy = malloc(len);
+	if (!s || !copy) {
+		free(s);
+		free(copy);
+		return -ENOMEM;
+	}
+	memcpy(copy, frame, len);
+	s->frame = copy;
+	s->len = len;
+	s->next = NULL;
+	if (c->stash_tail)
+		c->stash_tail->next = s;
+	else
+		c->stash = s;
+	c->stash_tail = s;
+	return 0;
+}
+
+/* Moves every whole frame that has arrived, without waiting, into the
+ * stash. */
+static int stash_arrived(struct rpc_conn *c)
+{
+	int rc = reader_pull(&c->in);
+	int64_t whole;
+	while (!rc && (whole = reader_whole(&c->in)) != 0) {
+		if (whole < 0)
+			return (int)whole;
+		const uint8_t *b;
+		size_t n;
+		rc = rpc_reader_next(&c->in, &b, &n);
+		if (!rc)
+			rc = stash_push(c, b, n);
+	}
+	return rc;
+}
+
+/* Sends the encoded frames (sealed first, with a seal). While the socket
+ * takes no more, what the peer sends meanwhile is read and stashed: a peer
+ * blocked on sending us replies could otherwise never read the rest of our
+ * request. */
 static int flush(struct rpc_conn *c)
 {
 	if (c->enc.error)
 		return c->enc.error;
-	int rc = rpc_transport_send(c->fd, c->seal, c->enc.data, c->enc.len);
+	const uint8_t *b = c->enc.data;
+	size_t left = c->enc.len;
+	int rc = c->seal ? rpc_seal_frames(c->seal, b, left, &b, &left) : 0;
+	while (left && !rc) {
+		ssize_t n = send(c->fd, b, left, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n >= 0) {
+			b += n;
+			left -= (size_t)n;
+			c->stats.bytes_sent += (uint64_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			rc = -errno;
+			break;
+		}
+		struct pollfd p = { .fd = c->fd, .events = POLLIN | POLLOUT };
+		if (poll(&p, 1, -1) < 0) {
+			rc = errno == EINTR ? 0 : -errno;
+			continue;
+		}
+		if (p.revents & (POLLIN | POLLHUP | POLLERR))
+			rc = stash_arrived(c);
+	}
 	rpc_enc_reset(&c->enc);
+	c->stats.requests++;
 	return rc;
 }
 
@@ -261,9 +375,12 @@ static int authenticate(struct rpc_conn *c, const struct rpc_key *key, const cha
 	struct rpc_seal *seal = rpc_seal_push(to_shadow, header);
 	struct rpc_val args[2] = { rpc_buf(proof, sizeof proof), rpc_buf(header, sizeof header) };
 	int rc = seal ? rpc_encode_request(&c->enc, 0, RPC_OP_AUTH, args, 2) : -ENOMEM;
-	if (!rc)
+	if (!rc) {
+		c->stats.ops[RPC_OP_AUTH]++;
 		rc = flush(c);
+	}
 	struct rpc_reply ar = { 0 };
+	c->overlapped_below = 0;   /* tag 0 again, and a round trip of its own */
 	if (!rc)
 		rc = rpc_recv(c, 0, &ar);
 	if (!rc && ar.op != RPC_OP_AUTH)
@@ -325,6 +442,7 @@ int rpc_attach_as(struct rpc_conn *c, int fd, const struct rpc_identity *id)
 		auth_len = rpc_auth_hello_encode(&ah, auth);
 	}
 	rpc_encode_hello_auth(&c->enc, rpc_host_arch(), offered, auth, auth_len);
+	c->stats.ops[RPC_OP_HELLO]++;
 	/* The transcript starts with the HELLO frame as sent. */
 	uint8_t hello[8 + 3 * 8 + 8 + RPC_MAX_ARCH + 8 + RPC_MAX_AUTH + 8];
 	size_t hello_len = c->enc.len - 8;
@@ -416,12 +534,15 @@ void rpc_close(struct rpc_conn *c)
 		free(s->frame);
 		free(s);
 	}
+	c->stash_tail = NULL;
 }
 
 int64_t rpc_send(struct rpc_conn *c, int64_t op, const struct rpc_val *args, size_t n)
 {
 	int64_t tag = c->next_tag++;
 	int rc = rpc_encode_request(&c->enc, tag, op, args, n);
+	if (!rc && op > 0 && op < RPC_OP_MAX)
+		c->stats.ops[op]++;
 	if (!rc)
 		rc = flush(c);
 	return rc ? rc : tag;
@@ -431,8 +552,13 @@ int64_t rpc_send_compound(struct rpc_conn *c, const struct rpc_call *calls, size
 {
 	int64_t tag = c->next_tag++;
 	int rc = rpc_encode_compound(&c->enc, tag, calls, n);
-	if (!rc)
+	if (!rc) {
+		c->stats.ops[RPC_OP_COMPOUND]++;
+		for (size_t k = 0; k < n; k++)
+			if (calls[k].op > 0 && calls[k].op < RPC_OP_MAX)
+				c->stats.ops[calls[k].op]++;
 		rc = flush(c);
+	}
 	return rc ? rc : tag;
 }
 
@@ -466,24 +592,57 @@ static int64_t frame_tag(const uint8_t *frame, size_t len)
 	return rpc_frame_parse(frame, len, &f) ? -1 : f.tag;
 }
 
+/* Takes stash entry *at (decoded into r). */
+static int stash_take(struct rpc_conn *c, struct rpc_stash **at, struct rpc_stash *prev, struct rpc_reply *r)
+{
+	struct rpc_stash *hit = *at;
+	*at = hit->next;
+	if (c->stash_tail == hit)
+		c->stash_tail = prev;
+	int rc = decode_reply(hit->frame, hit->len, r);
+	free(hit->frame);
+	free(hit);
+	if (rc)
+		rpc_reply_free(r);
+	return rc;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void rpc_note_wait(struct rpc_conn *c, int64_t tag)
+{
+	if (tag >= c->overlapped_below) {
+		c->stats.round_trips++;
+		c->overlapped_below = c->next_tag;
+	}
+}
+
+/* Reads the next frame off the socket, timing the wait if there is one. */
+static int read_frame(struct rpc_conn *c, const uint8_t **b, size_t *n)
+{
+	if (reader_whole(&c->in) != 0)
+		return rpc_reader_next(&c->in, b, n);
+	uint64_t t0 = now_ns();
+	int rc = rpc_reader_next(&c->in, b, n);
+	c->stats.wait_ns += now_ns() - t0;
+	return rc;
+}
+
 int rpc_recv(struct rpc_conn *c, int64_t tag, struct rpc_reply *r)
 {
-	for (struct rpc_stash **s = &c->stash; *s; s = &(*s)->next) {
-		if (frame_tag((*s)->frame, (*s)->len) == tag) {
-			struct rpc_stash *hit = *s;
-			*s = hit->next;
-			int rc = decode_reply(hit->frame, hit->len, r);
-			free(hit->frame);
-			free(hit);
-			if (rc)
-				rpc_reply_free(r);
-			return rc;
-		}
-	}
+	rpc_note_wait(c, tag);
+	for (struct rpc_stash **s = &c->stash, *prev = NULL; *s; prev = *s, s = &(*s)->next)
+		if (frame_tag((*s)->frame, (*s)->len) == tag)
+			return stash_take(c, s, prev, r);
 	for (;;) {
 		const uint8_t *b;
 		size_t n;
-		int rc = rpc_reader_next(&c->in, &b, &n);
+		int rc = read_frame(c, &b, &n);
 		if (rc)
 			return rc;
 		if (frame_tag(b, n) == tag) {
@@ -493,19 +652,39 @@ int rpc_recv(struct rpc_conn *c, int64_t tag, struct rpc_reply *r)
 			return rc;
 		}
 		/* Another tag's reply: keep a copy for its rpc_recv. */
-		struct rpc_stash *s = malloc(sizeof *s);
-		uint8_t *copy = malloc(n);
-		if (!s || !copy) {
-			free(s);
-			free(copy);
-			return -ENOMEM;
-		}
-		memcpy(copy, b, n);
-		s->frame = copy;
-		s->len = n;
-		s->next = c->stash;
-		c->stash = s;
+		rc = stash_push(c, b, n);
+		if (rc)
+			return rc;
 	}
+}
+
+int rpc_recv_next(struct rpc_conn *c, int64_t waited_for, struct rpc_reply *r)
+{
+	rpc_note_wait(c, waited_for);   /* counts once per wait: then waited_for is overlapped */
+	if (c->stash)
+		return stash_take(c, &c->stash, NULL, r);
+	const uint8_t *b;
+	size_t n;
+	int rc = read_frame(c, &b, &n);
+	if (!rc) {
+		rc = decode_reply(b, n, r);
+		if (rc)
+			rpc_reply_free(r);
+	}
+	return rc;
+}
+
+bool rpc_reply_ready(struct rpc_conn *c)
+{
+	if (c->stash || reader_whole(&c->in) != 0)
+		return true;
+	return reader_pull(&c->in) != 0 || reader_whole(&c->in) != 0;
+}
+
+void rpc_get_stats(const struct rpc_conn *c, struct rpc_stats *s)
+{
+	*s = c->stats;
+	s->bytes_received = c->in.received;
 }
 
 void rpc_reply_free(struct rpc_reply *r)

@@ -4,6 +4,8 @@
 #ifndef SPLITRUN_RPC_CLIENT_H
 #define SPLITRUN_RPC_CLIENT_H
 
+#include <stdbool.h>
+
 #include "rpc/wire.h"
 
 struct rpc_stash;
@@ -39,6 +41,26 @@ int rpc_transport_send(int fd, struct rpc_seal *seal, const uint8_t *data, size_
 /* How long an agent waits for the shadow to complete the handshake. */
 #define RPC_HANDSHAKE_TIMEOUT_MS 30000
 
+/* What a connection has done, for splitrun --stats.
+ *
+ * A round trip is a wait for a reply that no earlier wait overlapped: a wait
+ * for tag T counts when T was sent after the last counted wait began (every
+ * request sent before then was already on its way while that wait lasted),
+ * and then starts a new one. So N requests sent together and then awaited
+ * are one round trip, a window of readahead requests kept full costs one
+ * round trip per window, and a reply used long after it arrived counts as
+ * the wait it spared would have (rpc_note_wait). The count depends only on
+ * the order of sends and waits, never on timing: over a link of latency L,
+ * a latency-bound run takes about round_trips x L. The handshake is one
+ * (two when it authenticates). */
+struct rpc_stats {
+	unsigned long requests;            /* frames sent, the handshake's included */
+	unsigned long ops[RPC_OP_MAX];     /* ops sent by number; those of a COMPOUND each count, the COMPOUND too */
+	unsigned long round_trips;
+	uint64_t bytes_sent, bytes_received;   /* on the socket (sealed frames as sealed), the handshake's included */
+	uint64_t wait_ns;                  /* time spent blocked waiting for replies */
+};
+
 struct rpc_conn {
 	int fd;
 	int64_t next_tag;
@@ -46,9 +68,13 @@ struct rpc_conn {
 	char server_arch[RPC_MAX_ARCH + 1];
 	struct rpc_enc enc;
 	struct rpc_reader in;
-	struct rpc_stash *stash;   /* replies read while waiting for another tag */
+	/* Replies read while waiting for another tag, or while a send could
+	 * not go on (oldest first). */
+	struct rpc_stash *stash, *stash_tail;
 	struct rpc_seal *seal;     /* owned; set once an authenticated handshake is done */
 	char why[256];             /* why the handshake failed, when it did (else "") */
+	int64_t overlapped_below;  /* waits for tags below this one are not new round trips */
+	struct rpc_stats stats;
 };
 
 /* Who the agent is to a shadow that authenticates (docs/wire-format.md,
@@ -88,12 +114,30 @@ int rpc_connect_as(struct rpc_conn *c, const char *addr_port, const struct rpc_i
 int rpc_attach_as(struct rpc_conn *c, int fd, const struct rpc_identity *id);
 void rpc_close(struct rpc_conn *c);
 
-/* Sends one request; returns its tag (>0) or a negative errno. */
+/* Sends one request; returns its tag (>0) or a negative errno. A send
+ * never blocks for good: while the socket is full, replies that arrive are
+ * read and stashed, so a shadow waiting to send us replies always gets to
+ * read our request (many large requests and replies may be in flight). */
 int64_t rpc_send(struct rpc_conn *c, int64_t op, const struct rpc_val *args, size_t n);
 int64_t rpc_send_compound(struct rpc_conn *c, const struct rpc_call *calls, size_t n);
 /* Waits for the reply to tag. Returns 0 or a negative errno (transport, or
  * -EPROTO/-E2BIG for a reply the spec does not allow: close the connection). */
 int rpc_recv(struct rpc_conn *c, int64_t tag, struct rpc_reply *r);
+/* The next reply whatever its tag, oldest first, waiting when none has
+ * arrived. WAITED_FOR is the request the caller waits for (-1: none, it only
+ * drains what rpc_reply_ready says is there): the round trip is counted as
+ * for rpc_recv (struct rpc_stats), once however many calls the wait takes.
+ * Returns as rpc_recv. */
+int rpc_recv_next(struct rpc_conn *c, int64_t waited_for, struct rpc_reply *r);
+/* Whether a reply has arrived (one is stashed or a whole frame is read
+ * without waiting): the next rpc_recv_next will not block. */
+bool rpc_reply_ready(struct rpc_conn *c);
+void rpc_get_stats(const struct rpc_conn *c, struct rpc_stats *s);
+/* The caller needs TAG's reply, which came already (read while waiting
+ * for another, or while sending): the wait it spared counts as it would
+ * have (struct rpc_stats), so that the count does not depend on when
+ * replies happened to arrive. */
+void rpc_note_wait(struct rpc_conn *c, int64_t tag);
 void rpc_reply_free(struct rpc_reply *r);
 /* send + recv; returns the op's result (>= 0 or -canonical errno) through
  * r->result, the transport status as the return value (-EPROTO also when

@@ -38,8 +38,8 @@ cat "$work/shadow.line"
 
 say "2. Here: sort, head, wc and ls run on this machine; /project is at home"
 cmd='sort -t, -k2 -n -r data.csv | head -3 > top3.txt; wc -l data.csv; ls -l'
-echo "\$ splitrun --shadow $addr -C /project --summary -- sh -c '$cmd'"
-"$bin/splitrun" --shadow "$addr" -C /project --summary -- sh -c "$cmd"
+echo "\$ splitrun --shadow $addr -C /project --stats -- sh -c '$cmd'"
+"$bin/splitrun" --shadow "$addr" -C /project --stats -- sh -c "$cmd"
 
 say "3. What the program wrote is at home (read there, without splitrun)"
 echo "\$ cat $home/project/top3.txt"

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "arch/syscall.h"
+#include "policy/exec.h"
 #include "policy/policy.h"
 #include "tracer/backend.h"
 #include "tracer/launch.h"
@@ -37,8 +38,14 @@ static const char usage_text[] =
 	"  --key FILE           authenticate with the shared key in FILE (a copy of\n"
 	"                       one the shadow has, see splitrun-shadow --keygen);\n"
 	"                       frames are then encrypted. Default: $SPLITRUN_KEY\n"
-	"  --summary            at the end, count the calls by where they went\n"
-	"                       (local, remote, staged, denied, refused)\n"
+	"  --stats[=json]       at the end, what the run did: trapped calls by where\n"
+	"                       they went, remote ops, requests, round trips, bytes\n"
+	"                       each way, time waiting for the shadow, cache hits\n"
+	"                       (json: one line for scripts; splitrun(1) lists the\n"
+	"                       fields); also after the -c table. --summary: --stats\n"
+	"  --attr-timeout=SEC   believe attributes and names the shadow gave for SEC\n"
+	"                       seconds (default 3; 0: ask every time); opens always\n"
+	"                       ask (close-to-open consistency)\n"
 	"  --trace              trace mode: print each trapped call like strace\n"
 	"                       (implied by -f, -o, -e, -s, -c, -y, -k)\n"
 	"  -f                   show children and threads too, with [pid N]\n"
@@ -96,13 +103,16 @@ struct settings {
 	const char *policy;
 	const char *cwd;
 	const char *key;
-	bool summary;
+	enum split_stats stats;
+	double attr_timeout;
+	bool attr_timeout_given;
 	enum split_backend backend;
 	const char *backend_name;
 	enum unotify_placement placement;
 };
 
-enum { OPT_TRACE = 256, OPT_BACKEND, OPT_CHECK_POLICY, OPT_SHADOW, OPT_POLICY, OPT_SUMMARY, OPT_KEY, OPT_PLACEMENT };
+enum { OPT_TRACE = 256, OPT_BACKEND, OPT_CHECK_POLICY, OPT_SHADOW, OPT_POLICY, OPT_SUMMARY, OPT_KEY, OPT_PLACEMENT, OPT_STATS,
+       OPT_ATTR_TIMEOUT };
 
 /* --backend=NAME (or $SPLITRUN_BACKEND): false for an unknown name. */
 static bool set_backend(struct settings *s, const char *name)
@@ -131,6 +141,8 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		{ "cwd", required_argument, NULL, 'C' },
 		{ "summary", no_argument, NULL, OPT_SUMMARY },
 		{ "key", required_argument, NULL, OPT_KEY },
+		{ "stats", optional_argument, NULL, OPT_STATS },
+		{ "attr-timeout", required_argument, NULL, OPT_ATTR_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -173,11 +185,29 @@ static int parse_options(int argc, char **argv, struct settings *s)
 			s->cwd = optarg;
 			break;
 		case OPT_SUMMARY:
-			s->summary = true;
+			s->stats = SPLIT_STATS_TEXT;
 			break;
 		case OPT_KEY:
 			s->key = optarg;
 			break;
+		case OPT_STATS:
+			if (!optarg || strcmp(optarg, "text") == 0)
+				s->stats = SPLIT_STATS_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				s->stats = SPLIT_STATS_JSON;
+			else
+				usage_error("--stats: unknown format '%s' (text or json)", optarg);
+			break;
+		case OPT_ATTR_TIMEOUT: {
+			char *end;
+			errno = 0;
+			double t = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(t >= 0 && t <= 86400))
+				usage_error("--attr-timeout: not a number of seconds from 0 to 86400: '%s'", optarg);
+			s->attr_timeout = t;
+			s->attr_timeout_given = true;
+			break;
+		}
 		case 'f':
 			s->trace = s->topts.follow_forks = true;
 			break;
@@ -237,8 +267,10 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		usage_error("no program to run%s", "");
 	if (s->policy && !s->shadow)
 		usage_error("--policy needs --shadow (it routes calls to a shadow)%s", "");
-	if (s->summary && !s->shadow)
-		usage_error("--summary needs --shadow%s", "");
+	if (s->stats && !s->shadow)
+		usage_error("--stats (or --summary) needs --shadow%s", "");
+	if (s->attr_timeout_given && !s->shadow)
+		usage_error("--attr-timeout needs --shadow%s", "");
 	if (s->key && !s->shadow)
 		usage_error("--key needs --shadow (it authenticates to a shadow)%s", "");
 	if (!s->key && s->shadow) {
@@ -351,7 +383,8 @@ static int run_split(const struct settings *s, char **argv)
 		.policy_file = s->policy,
 		.cwd = s->cwd,
 		.key_file = s->key,
-		.summary = s->summary,
+		.stats = s->stats,
+		.attr_ttl_ns = (uint64_t)((s->attr_timeout_given ? s->attr_timeout : SPLIT_ATTR_TIMEOUT) * 1e9),
 		.follow_forks = s->topts.follow_forks,
 		.argv = argv,
 	};
@@ -371,8 +404,20 @@ static int run_split(const struct settings *s, char **argv)
 		selected = trace_selection(s);
 		o.selected = selected;
 	}
+	/* With -c the figures follow the table, in its stream. */
+	struct exec_stats final;
+	if (s->topts.summary_only && !o.stats)
+		o.stats = SPLIT_STATS_TEXT;
+	o.stats_out = s->topts.summary_only ? out : stderr;
+	o.stats_later = s->topts.summary_only;
+	o.final = &final;
 	int status = split_run(&o);
-	close_printer(o.printer, out);
+	trace_finish(o.printer);
+	if (o.stats_later)
+		split_stats_print(out, o.stats, &final);
+	trace_printer_free(o.printer);
+	if (out != stderr)
+		fclose(out);
 	free(selected);
 	return status;
 }

@@ -27,21 +27,24 @@
 
 struct split_state {
 	struct exec *exec;
-	struct trace_printer *printer;
+	const struct split_opts *opts;
 	struct trap_backend *backend;
 };
 
 static noreturn void on_fatal(void *ctx, const char *why)
 {
 	struct split_state *st = ctx;
-	trace_finish(st->printer);
+	trace_finish(st->opts->printer);
 	fflush(NULL);
 	fprintf(stderr, "splitrun: %s; the program was stopped\n", why);
 	/* Every guest process dies before the call that found the shadow gone
 	 * can return: under ptrace by leaving (PTRACE_O_EXITKILL), else here. */
 	if (st->backend->ops->kill_all)
 		st->backend->ops->kill_all(st->backend);
-	exec_free(st->exec);
+	struct exec_stats stats;
+	exec_free(st->exec, &stats);
+	if (st->opts->stats)
+		split_stats_print(st->opts->stats_out ? st->opts->stats_out : stderr, st->opts->stats, &stats);
 	exit(SPLITRUN_EXIT_SHADOW_LOST);
 }
 
@@ -175,16 +178,62 @@ static struct filter_rule *filter_rules(const struct policy *pol, unsigned caps,
 	return rules;
 }
 
-static void print_summary(const struct exec_stats *s)
+static unsigned long remote_ops(const struct rpc_stats *r)
+{
+	unsigned long n = 0;
+	for (int op = 1; op < RPC_OP_MAX; op++)
+		if (op != RPC_OP_HELLO && op != RPC_OP_COMPOUND)
+			n += r->ops[op];
+	return n;
+}
+
+void split_stats_print(FILE *out, enum split_stats how, const struct exec_stats *s)
 {
 	unsigned long total = 0;
 	for (int r = 0; r < ROUTE_COUNT; r++)
 		total += s->calls[r];
-	fprintf(stderr,
-		"splitrun: %lu calls trapped: %lu local, %lu remote, %lu staged, %lu denied, %lu refused; "
-		"%lu round trips to the shadow; %lu files staged, %lu written back\n",
-		total, s->calls[ROUTE_LOCAL], s->calls[ROUTE_REMOTE], s->calls[ROUTE_STAGE], s->calls[ROUTE_DENY],
-		s->calls[ROUTE_REFUSED], s->round_trips, s->staged_files, s->written_back);
+	const struct rpc_stats *r = &s->rpc;
+	double wait = (double)r->wait_ns / 1e9;
+	if (how == SPLIT_STATS_JSON) {
+		fprintf(out, "{\"calls\":{\"total\":%lu", total);
+		for (int k = 0; k < ROUTE_COUNT; k++)
+			fprintf(out, ",\"%s\":%lu", exec_route_name((enum exec_route)k), s->calls[k]);
+		fprintf(out, "},\"remote_ops\":%lu,\"ops\":{", remote_ops(r));
+		const char *sep = "";
+		for (int op = 1; op < RPC_OP_MAX; op++)
+			if (r->ops[op] && op != RPC_OP_HELLO && op != RPC_OP_COMPOUND) {
+				fprintf(out, "%s\"%s\":%lu", sep, rpc_op_name(op), r->ops[op]);
+				sep = ",";
+			}
+		fprintf(out,
+			"},\"requests\":%lu,\"compounds\":%lu,\"round_trips\":%lu,\"bytes_sent\":%llu,"
+			"\"bytes_received\":%llu,\"wait_seconds\":%.6f,\"cache_hits\":%lu,\"cache_misses\":%lu,"
+			"\"files_staged\":%lu,\"written_back\":%lu,\"lost_writes\":%lu}\n",
+			r->requests, r->ops[RPC_OP_COMPOUND], r->round_trips, (unsigned long long)r->bytes_sent,
+			(unsigned long long)r->bytes_received, wait, s->cache_hits, s->cache_misses, s->staged_files,
+			s->written_back, s->unreported);
+	} else {
+		fprintf(out,
+			"splitrun: %lu calls trapped: %lu local, %lu remote, %lu staged, %lu denied, %lu refused; "
+			"%lu round trips to the shadow; %lu files staged, %lu written back\n",
+			total, s->calls[ROUTE_LOCAL], s->calls[ROUTE_REMOTE], s->calls[ROUTE_STAGE],
+			s->calls[ROUTE_DENY], s->calls[ROUTE_REFUSED], r->round_trips, s->staged_files, s->written_back);
+		fprintf(out,
+			"splitrun: %lu remote ops in %lu requests (%lu compounds), %lu round trips; %llu bytes sent, "
+			"%llu received; %.3f s waiting for the shadow; %lu stat-like calls answered here, %lu asked\n",
+			remote_ops(r), r->requests, r->ops[RPC_OP_COMPOUND], r->round_trips,
+			(unsigned long long)r->bytes_sent, (unsigned long long)r->bytes_received, wait, s->cache_hits,
+			s->cache_misses);
+		fprintf(out, "splitrun: ops:");
+		const char *sep = " ";
+		for (int op = 1; op < RPC_OP_MAX; op++)
+			if (r->ops[op] && op != RPC_OP_COMPOUND) {
+				fprintf(out, "%s%s %lu", sep, rpc_op_name(op), r->ops[op]);
+				sep = ", ";
+			}
+		fputc('\n', out);
+	}
+	fflush(out);
 }
 
 /* Where a backend that chooses the number puts the guest's remote fds: a
@@ -279,13 +328,15 @@ int split_run(const struct split_opts *o)
 		exit(SPLITRUN_EXIT_BAD_INPUT);
 	struct rpc_conn conn;
 	connect_shadow(&conn, o->shadow, o->key_file);
-	struct remote probe = { .conn = &conn };
+	struct remote probe;
+	remote_init(&probe, &conn, stderr, 0);
 	char cwd[PATH_MAX];
 	initial_cwd(o, pol, &probe, cwd, sizeof cwd);
 	if (probe.lost) {
 		fprintf(stderr, "splitrun: %s\n", probe.lost);
 		exit(SPLITRUN_EXIT_NO_SHADOW);
 	}
+	remote_free(&probe);
 	int exit_code;
 	bool first_remote;
 	char *path = program_path(o->argv[0], cwd, pol, &exit_code, &first_remote);
@@ -321,12 +372,13 @@ int split_run(const struct split_opts *o)
 		.cwd = cwd,
 		.umask = mask,
 		.fd_base = fd_base,
+		.attr_ttl_ns = o->attr_ttl_ns,
 	};
 	struct exec *exec = exec_new(&cfg);
 	if (!exec)
 		return -1;
 	struct launch_spec spec = { .path = path, .argv = o->argv, .rules = rules, .unknown_trap = true };
-	struct split_state state = { .exec = exec, .printer = o->printer, .backend = backend };
+	struct split_state state = { .exec = exec, .opts = o, .backend = backend };
 	int status = -1;
 	if (backend->ops->launch(backend, &spec) == 0) {
 		raise_fd_limit();
@@ -345,20 +397,22 @@ int split_run(const struct split_opts *o)
 		if (trap_loop_run(backend, &handler) == 0 && backend->guest_done)
 			status = backend->guest_status;
 	}
+	/* Whatever is still open is released now: staged files go home,
+	 * written data is awaited. */
 	struct exec_stats stats;
-	exec_get_stats(exec, &stats);
-	/* Whatever is still open is released now: staged files go home. */
-	int rc = exec_free(exec);
-	if (o->summary)
-		print_summary(&stats);
+	int rc = exec_free(exec, &stats);
+	if (o->final)
+		*o->final = stats;
+	if (o->stats && !o->stats_later)
+		split_stats_print(o->stats_out ? o->stats_out : stderr, o->stats, &stats);
 	rpc_close(&conn);
 	backend->ops->destroy(backend);
 	free(rules);
 	free(path);
 	policy_free(pol);
 	if (rc < 0) {
-		fprintf(stderr, "splitrun: files left open by the program could not all be written back: %s\n",
-			strerror(-rc));
+		fprintf(stderr, "splitrun: data the program wrote did not all reach home (files left open could "
+				"not all be written back): %s\n", strerror(-rc));
 		exit(SPLITRUN_EXIT_SHADOW_LOST);
 	}
 	return status;

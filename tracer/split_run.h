@@ -6,6 +6,8 @@
 #define SPLITRUN_TRACER_SPLIT_RUN_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "tracer/backend.h"
 #include "tracer/trace.h"
@@ -13,6 +15,7 @@
 /* Exit statuses of split mode (splitrun(1), EXIT STATUS). */
 #define SPLITRUN_EXIT_BAD_INPUT 2         /* a bad option, policy or -C directory */
 #define SPLITRUN_EXIT_NO_SHADOW 121       /* the shadow could not be reached or refused us */
+#define SPLIT_ATTR_TIMEOUT 3.0            /* seconds attributes are believed, by default */
 /* 122, SPLITRUN_EXIT_SHADOW_LOST: tracer/split_handler.h */
 
 enum split_backend {
@@ -21,6 +24,14 @@ enum split_backend {
 	SPLIT_BACKEND_UNOTIFY,
 };
 
+enum split_stats {
+	SPLIT_STATS_NONE,
+	SPLIT_STATS_TEXT,                /* --stats (and --summary) */
+	SPLIT_STATS_JSON,                /* --stats=json */
+};
+
+struct exec_stats;
+
 struct split_opts {
 	enum split_backend backend;
 	enum unotify_placement placement;
@@ -28,7 +39,11 @@ struct split_opts {
 	const char *policy_file;         /* NULL: the built-in policy */
 	const char *cwd;                 /* -C DIR, NULL: splitrun's own */
 	const char *key_file;            /* --key FILE or $SPLITRUN_KEY; NULL: none */
-	bool summary;                    /* --summary: where the calls went, at the end */
+	enum split_stats stats;          /* printed at the end, or when the shadow is lost */
+	FILE *stats_out;                 /* where (stderr, or the -c table's stream) */
+	bool stats_later;                /* the caller prints them (after the -c table) */
+	struct exec_stats *final;        /* the run's figures, filled at the end */
+	uint64_t attr_ttl_ns;            /* --attr-timeout */
 	struct trace_printer *printer;   /* where calls are shown (stderr without -o) */
 	bool trace;                      /* --trace: show the selected calls, not only logged ones */
 	const bool *selected;            /* the calls --trace shows; NULL: all */
@@ -39,5 +54,7 @@ struct split_opts {
 /* Runs the guest. Returns its wait status, or -1 after printing why
  * (splitrun exits 1); exits itself with the statuses above. */
 int split_run(const struct split_opts *o);
+/* Prints what the run did (splitrun(1), --stats; JSON: one line). */
+void split_stats_print(FILE *out, enum split_stats how, const struct exec_stats *s);
 
 #endif

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -618,6 +619,123 @@ static void test_client_refusals(void)
 	close(fake);
 }
 
+
+/* The client's figures (splitrun --stats): requests, ops, bytes each way,
+ * and round trips, which count waits that no earlier wait overlapped. */
+static void test_client_stats(void)
+{
+	struct session s;
+	struct rpc_conn c;
+	struct rpc_reply r;
+	struct rpc_stats st;
+	session_start(&s);
+	CHECK_EQ_INT(rpc_attach(&c, dup(s.fd)), 0, "stats: attach");
+	rpc_get_stats(&c, &st);
+	CHECK(st.requests == 1 && st.ops[RPC_OP_HELLO] == 1 && st.round_trips == 1,
+	      "the handshake: one request, one round trip (%lu, %lu)", st.requests, st.round_trips);
+	CHECK_EQ_INT(st.bytes_sent, 8 + 56 + strlen(rpc_host_arch()), "the HELLO's bytes sent");
+	CHECK_EQ_INT(st.bytes_received, 8 + 48 + strlen(rpc_host_arch()), "the HELLO reply's bytes received");
+	int64_t t[3];
+	for (int k = 0; k < 3; k++)
+		t[k] = rpc_send(&c, RPC_OP_NULL, NULL, 0);
+	for (int k = 0; k < 3; k++) {
+		CHECK(rpc_recv(&c, t[k], &r) == 0 && r.result == 0, "stats: NULL %d of three sent together", k + 1);
+		rpc_reply_free(&r);
+	}
+	struct rpc_stats st2;
+	rpc_get_stats(&c, &st2);
+	CHECK_EQ_INT(st2.round_trips - st.round_trips, 1, "three requests sent, then awaited: one round trip");
+	CHECK_EQ_INT(st2.requests - st.requests, 3, "three requests");
+	CHECK_EQ_INT(st2.bytes_sent - st.bytes_sent, 3 * 24, "three NULL frames sent (24 bytes each)");
+	CHECK_EQ_INT(st2.bytes_received - st.bytes_received, 3 * 32, "three NULL replies received (32 bytes each)");
+	for (int k = 0; k < 2; k++) {
+		CHECK(rpc_call(&c, RPC_OP_NULL, NULL, 0, &r) == 0, "stats: NULL waited for alone (%d)", k + 1);
+		rpc_reply_free(&r);
+	}
+	rpc_get_stats(&c, &st);
+	CHECK_EQ_INT(st.round_trips - st2.round_trips, 2, "two requests each awaited before the next: two round trips");
+	/* A reply consumed later: the wait for a newer request covers it. */
+	int64_t early = rpc_send(&c, RPC_OP_NULL, NULL, 0), late = rpc_send(&c, RPC_OP_NULL, NULL, 0);
+	CHECK(rpc_recv_next(&c, late, &r) == 0 && r.tag == early, "rpc_recv_next: the oldest reply first");
+	rpc_reply_free(&r);
+	CHECK(rpc_recv_next(&c, late, &r) == 0 && r.tag == late, "rpc_recv_next: then the one waited for");
+	rpc_reply_free(&r);
+	rpc_get_stats(&c, &st2);
+	CHECK_EQ_INT(st2.round_trips - st.round_trips, 1, "one wait however many replies it takes in");
+	CHECK(!rpc_reply_ready(&c), "nothing in flight: no reply ready");
+	struct rpc_call calls[2] = { { RPC_OP_NULL, 0, NULL }, { RPC_OP_GETCWD, 0, NULL } };
+	int64_t tc = rpc_send_compound(&c, calls, 2);
+	CHECK(rpc_recv(&c, tc, &r) == 0 && r.result == 2, "a COMPOUND of NULL and GETCWD");
+	rpc_reply_free(&r);
+	rpc_get_stats(&c, &st);
+	CHECK(st.ops[RPC_OP_COMPOUND] == 1 && st.ops[RPC_OP_NULL] == st2.ops[RPC_OP_NULL] + 1 &&
+	      st.ops[RPC_OP_GETCWD] == 1, "its ops count one each, and one COMPOUND");
+	rpc_close(&c);
+	CHECK_EQ_INT(session_end(&s), 0, "stats: session ends cleanly");
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	static const char msg[] = "not ok - a send blocked while the shadow waited to send replies (deadlock)\n";
+	(void)!write(1, msg, sizeof msg - 1);
+	_exit(1);
+}
+
+/* Many large replies requested and large requests sent before any reply is
+ * read: a send that cannot go on reads what arrives meanwhile, else both
+ * sides would wait for each other forever (socket buffers are far smaller
+ * than what is in flight). */
+static void test_send_drains(void)
+{
+	char path[sizeof dir + 16];
+	snprintf(path, sizeof path, "%s/mib", dir);
+	int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	static uint8_t block[RPC_MAX_BUF];
+	memset(block, 'm', sizeof block);
+	CHECK(fd >= 0 && write(fd, block, sizeof block) == (ssize_t)sizeof block, "a 1 MiB file to read");
+	if (fd >= 0)
+		close(fd);
+	struct session s;
+	struct rpc_conn c;
+	struct rpc_reply r;
+	session_start(&s);
+	CHECK_EQ_INT(rpc_attach(&c, dup(s.fd)), 0, "drain: attach");
+	struct rpc_val open_r[] = { rpc_int(RPC_HANDLE_CWD), rpc_str("mib"), rpc_int(0), rpc_int(0), rpc_int(0), rpc_int(0) };
+	struct rpc_val open_w[] = { rpc_int(RPC_HANDLE_CWD), rpc_str("out"), rpc_int(CANON_O_WRONLY | CANON_O_CREAT),
+				    rpc_int(0644), rpc_int(0), rpc_int(0) };
+	CHECK(rpc_call(&c, RPC_OP_OPEN, open_r, 6, &r) == 0 && r.result == 0, "handle 0 reads");
+	rpc_reply_free(&r);
+	CHECK(rpc_call(&c, RPC_OP_OPEN, open_w, 6, &r) == 0 && r.result == 1, "handle 1 writes");
+	rpc_reply_free(&r);
+	signal(SIGALRM, on_alarm);
+	alarm(30);
+	enum { N = 12 };
+	int64_t reads[N], writes[N];
+	for (int k = 0; k < N; k++) {
+		struct rpc_val pr[] = { rpc_int(0), rpc_int(RPC_MAX_BUF), rpc_int(0) };
+		reads[k] = rpc_send(&c, RPC_OP_PREAD, pr, 3);
+	}
+	for (int k = 0; k < N; k++) {
+		struct rpc_val pw[] = { rpc_int(1), rpc_buf(block, sizeof block), rpc_int((int64_t)k * RPC_MAX_BUF) };
+		writes[k] = rpc_send(&c, RPC_OP_PWRITE, pw, 3);
+	}
+	alarm(0);
+	CHECK(reads[N - 1] > 0 && writes[N - 1] > 0, "%d MiB asked for and %d MiB sent without reading a reply", N, N);
+	int good = 0;
+	for (int k = 0; k < N; k++) {
+		good += rpc_recv(&c, reads[k], &r) == 0 && r.result == RPC_MAX_BUF && r.vals[0].p[RPC_MAX_BUF - 1] == 'm';
+		rpc_reply_free(&r);
+	}
+	for (int k = 0; k < N; k++) {
+		good += rpc_recv(&c, writes[k], &r) == 0 && r.result == RPC_MAX_BUF;
+		rpc_reply_free(&r);
+	}
+	CHECK_EQ_INT(good, 2 * N, "every read and every write answered in full");
+	rpc_close(&c);
+	CHECK_EQ_INT(session_end(&s), 0, "drain: session ends cleanly");
+}
+
 static int make_tree(void)
 {
 	if (!mkdtemp(dir))
@@ -670,6 +788,8 @@ int main(void)
 		test_kernel_answers();
 		test_data_budget();
 		test_refusals();
+		test_client_stats();
+		test_send_drains();
 	}
 	test_client_refusals();
 	remove_tree();

@@ -1,0 +1,421 @@
+#!/usr/bin/env bats
+# Fewer round trips than remote calls, and what that must not cost: the
+# figures of --stats and --stats=json; round trips of known workloads (cp -r,
+# ls -l, du, find, tar, cat of many small files and of a large one, stage)
+# counted by --stats; close-to-open consistency (a change at home between
+# two opens, two agents on one file, the agent's own changes seen at once,
+# --attr-timeout); write-behind failures (a full file system, a file size
+# limit) reported at a write, fsync or close; a shadow lost with data in
+# write-behind ends the run with 122, never with success.
+
+load split_helpers
+
+setup_file() {
+	split_start_shadow
+}
+
+teardown_file() {
+	split_stop_shadow
+}
+
+setup() {
+	split_fixture "t$BATS_TEST_NUMBER"
+	T=t$BATS_TEST_NUMBER
+}
+
+# Shadows a test started for itself go, whatever became of the test.
+teardown() {
+	local p
+	for p in "$BATS_TEST_TMPDIR"/own-*.pid; do
+		[ -e "$p" ] && split_stop "$p"
+	done
+	return 0
+}
+
+# json_field FIELD [FILE]: a field of the --stats=json line (the last line
+# of FILE, default the last split_run's stderr), dotted paths allowed.
+json_field() {
+	local f=${2:-$BATS_TEST_TMPDIR/split.err}
+	tail -1 "$f" | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v[k]
+print(v)' "$1"
+}
+
+# round_trips CMD: runs sh -c CMD split (in /$T) and prints its round trips.
+# Attributes are believed for a minute: a loaded machine must not make the
+# cache forget them halfway (that is --attr-timeout's test).
+round_trips() {
+	split_run -C "/$T" --attr-timeout=60 --stats=json -- sh -c "$1"
+	[ "$split_status" = 0 ] || { echo "'$1' failed: $split_status" >&2; cat "$BATS_TEST_TMPDIR/split.err" >&2; return 1; }
+	json_field round_trips
+}
+
+# many DIR N SIZE: N files of SIZE bytes in DIR, at home and in the native
+# tree.
+many() {
+	mkdir -p "$SPLIT_ROOT/$T/$1"
+	local i
+	for i in $(seq "$2"); do
+		head -c "$3" /dev/urandom > "$SPLIT_ROOT/$T/$1/f$i"
+	done
+	cp -a "$SPLIT_ROOT/$T/$1" "$SPLIT_NATIVE/$T/"
+}
+
+# wait_for FILE: waits (at most 20 s) until FILE exists.
+wait_for() {
+	local i
+	for i in $(seq 400); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	echo "$1 never appeared" >&2
+	return 1
+}
+
+@test "--stats prints calls by route, ops, requests, round trips, bytes, wait; --stats=json the same for scripts" {
+	split_run -C "/$T" --stats -- cat a.txt
+	[ "$split_status" = 0 ]
+	local err=$BATS_TEST_TMPDIR/split.err
+	grep -Eq '^splitrun: [0-9]+ calls trapped: [0-9]+ local, [1-9][0-9]* remote, 0 staged, 0 denied, 0 refused; [1-9][0-9]* round trips to the shadow; 0 files staged, 0 written back$' "$err" &&
+		grep -Eq '^splitrun: [1-9][0-9]* remote ops in [1-9][0-9]* requests \([0-9]+ compounds\), [1-9][0-9]* round trips; [1-9][0-9]* bytes sent, [1-9][0-9]* received; [0-9.]+ s waiting for the shadow; [0-9]+ stat-like calls answered here, [0-9]+ asked$' "$err" &&
+		grep -Eq '^splitrun: ops: HELLO 1, OPEN [1-9]' "$err" || { cat "$err" >&2; return 1; }
+	split_run -C "/$T" --stats=json -- cat a.txt
+	[ "$split_status" = 0 ]
+	tail -1 "$BATS_TEST_TMPDIR/split.err" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+want = ["calls", "remote_ops", "ops", "requests", "compounds", "round_trips", "bytes_sent",
+        "bytes_received", "wait_seconds", "cache_hits", "cache_misses", "files_staged",
+        "written_back", "lost_writes"]
+missing = [k for k in want if k not in s]
+assert not missing, "fields missing: %s" % missing
+c = s["calls"]
+assert c["total"] == sum(c[k] for k in ("local", "remote", "stage", "deny", "refused")), "calls do not add up: %s" % c
+assert c["remote"] >= 3, "cat of a remote file: openat, read, close remote at least: %s" % c
+assert s["remote_ops"] == sum(s["ops"].values()), "remote_ops is not the sum of ops: %s" % s
+assert 1 <= s["round_trips"] <= s["requests"], "round trips %d, requests %d" % (s["round_trips"], s["requests"])
+assert s["bytes_received"] > 23 and s["bytes_sent"] > 0 and s["wait_seconds"] >= 0
+' || { cat "$BATS_TEST_TMPDIR/split.err" >&2; return 1; }
+	# Every field is documented in splitrun(1).
+	local k
+	for k in calls remote_ops ops requests compounds round_trips bytes_sent bytes_received wait_seconds \
+		cache_hits cache_misses files_staged written_back lost_writes; do
+		grep -q "^\.B $k\$" docs/man/splitrun.1 || { echo "splitrun(1) does not document the field $k" >&2; return 1; }
+	done
+	run "$SPLITRUN" --stats=xml --shadow "$SPLIT_ADDR" -- true
+	[ "$status" = 2 ] && [[ "$output" == *"--stats: unknown format 'xml' (text or json)"* ]] ||
+		{ echo "status $status: $output" >&2; return 1; }
+}
+
+@test "--trace -c: the figures follow the table, in its stream" {
+	split_run -C "/$T" -c -o "$BATS_TEST_TMPDIR/table" -- cat a.txt
+	[ "$split_status" = 0 ]
+	local t=$BATS_TEST_TMPDIR/table
+	grep -q '^100.00 .* total$' "$t" && tail -3 "$t" | head -1 | grep -Eq '^splitrun: [0-9]+ calls trapped' &&
+		tail -1 "$t" | grep -q '^splitrun: ops: HELLO 1' || { cat "$t" >&2; return 1; }
+	! grep -q 'calls trapped' "$BATS_TEST_TMPDIR/split.err"
+}
+
+@test "round trips: cp -r of small files costs 3 a file (open the source with its data, create, close), not 9" {
+	many s10 10 4096
+	many s40 40 4096
+	local r10 r40
+	r10=$(round_trips "cp -r s10 d10")
+	r40=$(round_trips "cp -r s40 d40")
+	diff -r "$SPLIT_ROOT/$T/s40" "$SPLIT_ROOT/$T/d40"
+	echo "cp -r: $r10 round trips for 10 files, $r40 for 40" >&2
+	# The 30 more files may cost 3 each; what does not grow with N (the
+	# directories, the program's start) stays under 20.
+	[ $((r40 - r10)) -le 92 ] && [ "$r10" -le 50 ] ||
+		{ echo "cp -r: $r10 round trips for 10 files, $r40 for 40: more than 3 per file" >&2; return 1; }
+}
+
+@test "round trips: ls -l, du, find, tar of a directory do not grow with its size (stat prefetch, end of listing)" {
+	many s10 10 100
+	many s200 200 100
+	local w r10 r200
+	for w in "ls -l" "du -a" "find" "tar cf /dev/null" "ls -lR"; do
+		r10=$(round_trips "$w s10 > /dev/null")
+		r200=$(round_trips "$w s200 > /dev/null")
+		echo "$w: $r10 round trips for 10 files, $r200 for 200" >&2
+		[ $((r200 - r10)) -le 3 ] || { echo "$w: $r10 round trips for 10 files, $r200 for 200" >&2; return 1; }
+	done
+	split_both 'ls -l s200 | md5sum; du -a s200 | sort | md5sum'
+}
+
+@test "round trips: cat of many small files costs one a file (data with the open, the close not awaited)" {
+	many s10 10 3000
+	many s40 40 3000
+	local r10 r40
+	r10=$(round_trips "cat s10/* > /dev/null")
+	r40=$(round_trips "cat s40/* > /dev/null")
+	echo "cat: $r10 round trips for 10 files, $r40 for 40" >&2
+	[ $((r40 - r10)) -le 30 ] || { echo "cat: $r10 round trips for 10 files, $r40 for 40" >&2; return 1; }
+	split_both 'cat s40/* | md5sum'
+}
+
+@test "round trips: cat of 32 MB keeps several reads in flight (a few round trips, not one a read)" {
+	head -c 33554432 /dev/urandom > "$SPLIT_ROOT/$T/big32"
+	local r
+	r=$(round_trips "cat big32 > /dev/null")
+	echo "cat of 32 MB: $r round trips, $(json_field requests) requests" >&2
+	[ "$r" -le 16 ] || { echo "cat of 32 MB: $r round trips" >&2; return 1; }
+	split_run -C "/$T" -- cat big32
+	cmp "$BATS_TEST_TMPDIR/split.out" "$SPLIT_ROOT/$T/big32"
+}
+
+@test "round trips: stage fetches a file with its open and the rest in flight; its write-back is one wait" {
+	local pol r
+	pol=$(split_policy "path /$T/** stage")
+	# Before: an open, then one round trip per MiB to fetch, and to write
+	# back a truncate, one per MiB and the times: 4 to read, 6 more to
+	# write back. Now: the open brings 1 MiB, the rest comes in one wait;
+	# the write-back is one wait.
+	split_run --policy "$pol" -C "/$T" --attr-timeout=60 --stats=json -- sh -c 'cat big.bin > /dev/null'
+	[ "$split_status" = 0 ]
+	r=$(json_field round_trips)
+	split_run --policy "$pol" -C "/$T" --attr-timeout=60 --stats=json -- sh -c 'true'
+	local base
+	base=$(json_field round_trips)
+	echo "stage: $r round trips to read 3 MB, $base for nothing" >&2
+	[ $((r - base)) -le 2 ] || { echo "stage: reading 3 MB cost $((r - base)) round trips" >&2; return 1; }
+	split_run --policy "$pol" -C "/$T" --attr-timeout=60 --stats=json -- sh -c 'printf more >> big.bin'
+	[ "$split_status" = 0 ] && [ "$(json_field written_back)" = 1 ]
+	r=$(json_field round_trips)
+	echo "stage: $r round trips to append and write 3 MB back" >&2
+	# the open, the rest of the file, the shell's stat, the write-back
+	[ $((r - base)) -le 4 ] || { echo "stage: append and write-back cost $((r - base)) round trips" >&2; return 1; }
+	[ "$(tail -c 4 "$SPLIT_ROOT/$T/big.bin")" = more ] && [ "$(stat -c %s "$SPLIT_ROOT/$T/big.bin")" = 3000004 ]
+}
+
+@test "close-to-open: a change made at home between two opens is seen at the second open" {
+	local sync=$BATS_TEST_TMPDIR/sync
+	mkdir -p "$sync"
+	split_run -C "/$T" -- sh -c "
+		cat a.txt; stat -c %s a.txt; ls -l > /dev/null
+		touch $sync/first
+		i=0; while [ ! -e $sync/go ] && [ \$i -lt 400 ]; do sleep 0.05; i=\$((i+1)); done
+		cat a.txt; stat -c %s a.txt" 3>&- &
+	local guest=$!
+	wait_for "$sync/first"
+	printf 'changed at home, longer\n' > "$SPLIT_ROOT/$T/a.txt"
+	touch "$sync/go"
+	wait "$guest"
+	printf 'alpha\nbeta\ngamma\ndelta\n23\nchanged at home, longer\n24\n' > "$BATS_TEST_TMPDIR/want"
+	differ "what the guest read" "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/split.out"
+}
+
+@test "close-to-open: two agents on one file see each other's writes once the writer closed it" {
+	local sync=$BATS_TEST_TMPDIR/sync out=$BATS_TEST_TMPDIR
+	mkdir -p "$sync"
+	(cd "$out" && timeout -k 5 60 "${SPLIT_ENV[@]}" "$SPLITRUN" --shadow "$SPLIT_ADDR" -C "/$T" -- sh -c "
+		printf 'from A\n' > shared
+		touch $sync/a-wrote
+		i=0; while [ ! -e $sync/b-wrote ] && [ \$i -lt 400 ]; do sleep 0.05; i=\$((i+1)); done
+		cat shared") > "$out/a.out" 2> "$out/a.err" 3>&- &
+	local a=$!
+	(cd "$out" && timeout -k 5 60 "${SPLIT_ENV[@]}" "$SPLITRUN" --shadow "$SPLIT_ADDR" -C "/$T" -- sh -c "
+		i=0; while [ ! -e $sync/a-wrote ] && [ \$i -lt 400 ]; do sleep 0.05; i=\$((i+1)); done
+		cat shared
+		printf 'from B\n' >> shared
+		touch $sync/b-wrote") > "$out/b.out" 2> "$out/b.err" 3>&- &
+	local b=$!
+	wait "$a" && wait "$b" || { cat "$out/a.err" "$out/b.err" >&2; return 1; }
+	printf 'from A\n' > "$out/b.want"
+	printf 'from A\nfrom B\n' > "$out/a.want"
+	differ "what agent B read after A closed" "$out/b.want" "$out/b.out"
+	differ "what agent A read after B closed" "$out/a.want" "$out/a.out"
+}
+
+@test "the cache: the agent's own changes are seen at once (chmod, truncate, links, rename, unlink, mkdir, writes)" {
+	split_both '
+		ls -l > /dev/null; ls -l sub > /dev/null
+		chmod 600 a.txt; stat -c %a a.txt
+		ln a.txt hard; chmod 640 hard; stat -c "%a %h %s" a.txt hard
+		truncate -s 3 hard; stat -c %s a.txt
+		ln -s a.txt soft; stat -L -c %s soft; printf 0123456789 >> a.txt; stat -L -c %s soft; stat -c %s hard
+		mv hard moved; stat -c %n moved; stat hard 2>&1; stat -c %h a.txt
+		rm moved; stat -c %h a.txt
+		mkdir newdir; stat -c %F newdir; rmdir newdir; stat newdir 2>&1
+		mv sub sub2; stat -c %n sub2/b.txt; stat sub/b.txt 2>&1
+		exec 3> w.txt; printf abc >&3; stat -c %s w.txt; exec 3>&-; stat -c %s w.txt
+		touch -d "2001-02-03 04:05:06" w.txt; stat -c %Y w.txt'
+}
+
+@test "--attr-timeout: a change at home is seen by a stat once the time is over (0: at once)" {
+	local sync=$BATS_TEST_TMPDIR/sync
+	mkdir -p "$sync"
+	split_run --attr-timeout=0 -C "/$T" -- sh -c "
+		stat -c %s a.txt; touch $sync/first
+		i=0; while [ ! -e $sync/go ] && [ \$i -lt 400 ]; do sleep 0.05; i=\$((i+1)); done
+		stat -c %s a.txt; test -e new.txt && echo new there" 3>&- &
+	local guest=$!
+	wait_for "$sync/first"
+	printf 'x\n' > "$SPLIT_ROOT/$T/a.txt"
+	printf 'y\n' > "$SPLIT_ROOT/$T/new.txt"
+	touch "$sync/go"
+	wait "$guest"
+	printf '23\n2\nnew there\n' > "$BATS_TEST_TMPDIR/want"
+	differ "stat with --attr-timeout=0" "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/split.out"
+	rm -f "$sync"/* "$SPLIT_ROOT/$T/new.txt"
+	split_run --attr-timeout=0.3 -C "/$T" -- sh -c "
+		stat -c %s a.txt; test -e new.txt || echo no new; touch $sync/first
+		i=0; while [ ! -e $sync/go ] && [ \$i -lt 400 ]; do sleep 0.05; i=\$((i+1)); done
+		sleep 0.5; stat -c %s a.txt; test -e new.txt && echo new there" &
+	guest=$!
+	wait_for "$sync/first"
+	printf 'longer now\n' > "$SPLIT_ROOT/$T/a.txt"
+	printf 'y\n' > "$SPLIT_ROOT/$T/new.txt"
+	touch "$sync/go"
+	wait "$guest"
+	printf '2\nno new\n11\nnew there\n' > "$BATS_TEST_TMPDIR/want"
+	differ "stat with --attr-timeout=0.3, 0.5 s later" "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/split.out"
+	run "$SPLITRUN" --attr-timeout=soon --shadow "$SPLIT_ADDR" -- true
+	[ "$status" = 2 ] && [[ "$output" == *"--attr-timeout: not a number of seconds"* ]]
+}
+
+@test "write-behind: fsync returns once the data is at home; a later read and stat see it" {
+	local sync=$BATS_TEST_TMPDIR/sync
+	mkdir -p "$sync"
+	split_run -C "/$T" -- python3 -c "
+import os, time
+fd = os.open('wb.txt', os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+for i in range(100):
+    os.write(fd, b'line %03d\n' % i)
+os.fsync(fd)
+open('$sync/synced', 'w').close()
+while not os.path.exists('$sync/checked'):
+    time.sleep(0.05)
+print(os.stat('wb.txt').st_size, len(open('wb.txt', 'rb').read()))
+os.close(fd)" 3>&- &
+	local guest=$!
+	wait_for "$sync/synced"
+	local size
+	size=$(stat -c %s "$SPLIT_ROOT/$T/wb.txt")
+	touch "$sync/checked"
+	wait "$guest"
+	[ "$size" = 900 ] || { echo "after fsync returned, $size bytes were at home, not 900" >&2; return 1; }
+	[ "$(cat "$BATS_TEST_TMPDIR/split.out")" = "900 900" ]
+}
+
+# fill_and_report: a guest that writes 1 MB in 64 KB writes, then fsyncs (or
+# not) and closes, and prints each outcome.
+fill_and_report() {
+	cat <<'EOF'
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+failed = False
+for i in range(16):
+    try:
+        os.write(fd, b"x" * 65536)
+    except OSError as e:
+        print("write %d: errno %d" % (i, e.errno)); failed = True; break
+if sys.argv[2] == "fsync":
+    try:
+        os.fsync(fd); print("fsync ok")
+    except OSError as e:
+        print("fsync: errno %d" % e.errno); failed = True
+try:
+    os.close(fd); print("close ok")
+except OSError as e:
+    print("close: errno %d" % e.errno); failed = True
+print("reported" if failed else "all succeeded")
+EOF
+}
+
+# check_reported ERRNO: the guest's outcome named ERRNO at a write, the
+# fsync or the close, and never claimed success.
+check_reported() {
+	local out=$BATS_TEST_TMPDIR/split.out
+	grep -q '^reported$' "$out" && grep -Eq "^(write [0-9]+|fsync|close): errno $1\$" "$out" ||
+		{ echo "the failure (errno $1) was not reported:"; cat "$out" "$BATS_TEST_TMPDIR/split.err"; return 1; } >&2
+}
+
+# start_shadow NAME CMD...: a shadow of its own (CMD runs it, the last
+# argument its root), its address in $ADDR.
+start_own_shadow() {
+	local name=$1
+	shift
+	"$@" --listen 127.0.0.1:0 > "$BATS_TEST_TMPDIR/$name.out" 2> "$BATS_TEST_TMPDIR/$name.log" 3>&- &
+	echo $! > "$BATS_TEST_TMPDIR/own-$name.pid"
+	local i
+	ADDR=
+	for i in $(seq 200); do
+		ADDR=$(awk '/^splitrun --shadow / { print $3 }' "$BATS_TEST_TMPDIR/$name.out" 2>/dev/null)
+		[ -n "$ADDR" ] && return 0
+		sleep 0.05
+	done
+	echo "the shadow $name did not start:" >&2
+	cat "$BATS_TEST_TMPDIR/$name.log" >&2
+	return 1
+}
+
+@test "write-behind failures: a full file system at home (ENOSPC) is reported at a write, the fsync or the close" {
+	local root=$BATS_TEST_TMPDIR/small
+	mkdir -p "$root"
+	# A tmpfs of 256 KiB, mounted in a mount namespace of the shadow's own.
+	start_own_shadow small unshare -m sh -c 'mount -t tmpfs -o size=256k tmpfs "$1" && exec "$2" --root "$1" "$3" "$4"' \
+		sh "$root" "${SPLITRUN_BINDIR}/splitrun-shadow"
+	fill_and_report > "$BATS_TEST_TMPDIR/fill.py"
+	local mode
+	for mode in fsync close; do
+		(cd "$BATS_TEST_TMPDIR" && timeout -k 5 60 "${SPLIT_ENV[@]}" "$SPLITRUN" --shadow "$ADDR" -C / -- \
+			python3 "$BATS_TEST_TMPDIR/fill.py" "f-$mode" "$mode") > "$BATS_TEST_TMPDIR/split.out" \
+			2> "$BATS_TEST_TMPDIR/split.err"
+		check_reported 28
+	done
+}
+
+@test "write-behind failures: a file size limit at home (EFBIG) is reported at a write, the fsync or the close" {
+	local root=$BATS_TEST_TMPDIR/limited
+	mkdir -p "$root"
+	# SIGXFSZ ignored: a write over the limit fails with EFBIG.
+	start_own_shadow limited sh -c 'trap "" XFSZ; exec prlimit --fsize=300000 "$0" --root "$1" "$2" "$3"' \
+		"${SPLITRUN_BINDIR}/splitrun-shadow" "$root"
+	fill_and_report > "$BATS_TEST_TMPDIR/fill.py"
+	local mode
+	for mode in fsync close; do
+		(cd "$BATS_TEST_TMPDIR" && timeout -k 5 60 "${SPLIT_ENV[@]}" "$SPLITRUN" --shadow "$ADDR" -C / -- \
+			python3 "$BATS_TEST_TMPDIR/fill.py" "f-$mode" "$mode") > "$BATS_TEST_TMPDIR/split.out" \
+			2> "$BATS_TEST_TMPDIR/split.err"
+		check_reported 27
+		[ "$(stat -c %s "$root/f-$mode")" -le 300000 ]
+	done
+}
+
+@test "a shadow lost with data in write-behind: 122 at the close, the fsync or the exit, never success" {
+	local root=$BATS_TEST_TMPDIR/doomed sync=$BATS_TEST_TMPDIR/sync
+	mkdir -p "$root" "$sync"
+	local how
+	for how in close fsync exit; do
+		rm -f "$sync"/*
+		start_own_shadow doomed "${SPLITRUN_BINDIR}/splitrun-shadow" --root "$root"
+		(cd "$BATS_TEST_TMPDIR" && timeout -k 5 60 "${SPLIT_ENV[@]}" "$SPLITRUN" --shadow "$ADDR" -C / -- python3 -c "
+import os, time
+fd = os.open('data', os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+open('$sync/opened', 'w').close()
+i = 0
+while not os.path.exists('$sync/go') and i < 400:
+    time.sleep(0.05); i += 1
+os.write(fd, b'precious' * 1000)
+print('write returned', flush=True)
+if '$how' == 'fsync':
+    os.fsync(fd); print('fsync ok', flush=True)
+if '$how' != 'exit':
+    os.close(fd); print('close ok', flush=True)
+os._exit(0)") > "$BATS_TEST_TMPDIR/lost.out" 2> "$BATS_TEST_TMPDIR/lost.err" 3>&- &
+		local guest=$! status=0
+		wait_for "$sync/opened"
+		kill -KILL "$(cat "$BATS_TEST_TMPDIR/own-doomed.pid")"
+		touch "$sync/go"
+		wait "$guest" || status=$?
+		[ "$status" = 122 ] || { echo "$how: status $status, want 122"; cat "$BATS_TEST_TMPDIR/lost.out" "$BATS_TEST_TMPDIR/lost.err"; return 1; } >&2
+		! grep -Eq '^(fsync|close) ok$' "$BATS_TEST_TMPDIR/lost.out" ||
+			{ echo "$how: the guest was told its data was stored:"; cat "$BATS_TEST_TMPDIR/lost.out"; return 1; } >&2
+		grep -q 'lost\|did not all reach home' "$BATS_TEST_TMPDIR/lost.err" ||
+			{ echo "$how: no word of the loss:"; cat "$BATS_TEST_TMPDIR/lost.err"; return 1; } >&2
+	done
+}
