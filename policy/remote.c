@@ -57,6 +57,7 @@ static struct remote_later *later_find(struct remote *r, int64_t tag)
 
 static int later_add(struct remote *r, const struct remote_later *l)
 {
+	r->last_later_tag = l->tag;
 	if (r->nlater == r->cap_later) {
 		size_t cap = r->cap_later ? 2 * r->cap_later : 64;
 		struct remote_later *n = realloc(r->later, cap * sizeof *n);
@@ -479,8 +480,19 @@ int remote_init(struct remote *r, struct rpc_conn *conn, FILE *warn, uint64_t at
 void remote_fini(struct remote *r)
 {
 	remote_flush_writes(r);
-	while (!r->lost && r->nlater)
-		remote_wait_tag(r, r->later[r->nlater - 1].tag);
+	/* The last wait: for the replies of the last requests sent, whether
+	 * or not some came already (struct rpc_stats). */
+	if (!r->lost && r->last_later_tag)
+		rpc_note_wait(r->conn, r->last_later_tag);
+	while (!r->lost && r->nlater) {
+		struct rpc_reply rep;
+		int rc = rpc_recv_next(r->conn, -1, &rep);
+		if (rc) {
+			mark_lost(r, r->later[0].op, rc);
+			break;
+		}
+		dispatch(r, &rep);
+	}
 	fail_later(r);
 }
 

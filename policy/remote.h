@@ -79,6 +79,7 @@ struct remote {
 	size_t write_bytes;        /* write-behind bytes on their way */
 	int64_t prefetch_tag;      /* the last stat prefetch sent (0: none in flight) */
 	int64_t changed_tag;       /* the last change whose reply was handled */
+	int64_t last_later_tag;    /* the last later request sent */
 	/* the write-behind buffer: wb_len bytes for handle wb_h at wb_off (-1:
 	 * appended at the handle's offset) */
 	uint8_t *wb_buf;

@@ -411,8 +411,7 @@ int split_run(const struct split_opts *o)
 	free(path);
 	policy_free(pol);
 	if (rc < 0) {
-		fprintf(stderr, "splitrun: data the program wrote did not all reach home (files left open could "
-				"not all be written back): %s\n", strerror(-rc));
+		fprintf(stderr, "splitrun: data the program wrote did not all reach home (see above)\n");
 		exit(SPLITRUN_EXIT_SHADOW_LOST);
 	}
 	return status;
