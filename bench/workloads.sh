@@ -24,11 +24,11 @@
 # link: a plain TCP copy of the 32 MB file (bench/tcp_copy), `ssh host cat`
 # of it, and `ssh host true` (ssh's own set-up).
 #
-# Round trips: splitrun's own count (--stats=json if this splitrun has it,
-# else --summary), and the proxy's "turns" over the link (requests that
-# follow a reply; for a client that waits for each reply, its round trips;
-# for sshfs, which keeps several requests in flight, fewer than its
-# requests).
+# Round trips: splitrun's own count (--stats=json: round_trips, and
+# requests, wait_seconds), and the proxy's "turns" over the link (requests
+# that follow a reply: for any client, at most its round trips plus the
+# times it sent while a reply was on its way; for sshfs, whose own count
+# we do not have, the nearest figure).
 #
 # Environment (subsets: space-separated lists):
 #   WL_WORKLOADS  cat cp sqlite tar python     WL_LINKS  loopback wan
@@ -111,12 +111,8 @@ if [ -z "$backends" ]; then
 	done
 	[ -n "$backends" ] || backends=default
 fi
-# How splitrun reports its round trips: --stats=json where it has it.
-if "$splitrun" --help 2>&1 | grep -q -- '--stats'; then
-	stats_opt=--stats=json
-else
-	stats_opt=--summary
-fi
+"$splitrun" --help 2>&1 | grep -q -- '--stats\[=json\]' ||
+	{ echo "bench/workloads.sh: $splitrun has no --stats=json (splitrun(1), STATISTICS)" >&2; exit 2; }
 
 parent=${WL_WORK_PARENT:-}
 if [ -z "$parent" ]; then
@@ -247,25 +243,31 @@ check_outputs() {
 	[ -z "$why" ]
 }
 
-# splitrun's round trips and remote calls, from its stderr.
+# splitrun's figures, from the --stats=json line on its stderr (the field
+# names of splitrun(1), STATISTICS): sets rt (round_trips), remote
+# (calls.remote), requests and wait (wait_seconds); "-" where there is none.
 splitrun_counts() {
-	local json
-	json=$(grep -m1 '^{"calls"' "$work/err" || true)
-	if [ -n "$json" ]; then
-		rt=$(sed -n 's/.*"round_trips":\([0-9]*\).*/\1/p' <<<"$json")
-		remote=$(sed -n 's/.*"remote":\([0-9]*\).*/\1/p' <<<"$json")
-	else
-		rt=$(sed -n 's/.* \([0-9]*\) round trips to the shadow.*/\1/p' "$work/err" | head -1)
-		remote=$(sed -n 's/.*calls trapped: [0-9]* local, \([0-9]*\) remote.*/\1/p' "$work/err" | head -1)
-	fi
-	rt=${rt:--} remote=${remote:--}
+	read -r rt remote requests wait < <(/usr/bin/python3 - "$work/err" <<'EOF'
+import json, sys
+figures = ["-"] * 4
+for line in open(sys.argv[1], errors="replace"):
+    if line.startswith('{"calls"'):
+        try:
+            s = json.loads(line)
+            figures = [s["round_trips"], s["calls"]["remote"], s["requests"], "%.4f" % s["wait_seconds"]]
+        except (ValueError, KeyError, TypeError):
+            pass
+print(*figures)
+EOF
+	)
 }
 
 # run_one PIN LINK CONFIG REP WORKLOAD: one timed run; appends a raw line
 #   PIN LINK CONFIG REP WORKLOAD STATUS SECONDS ROUND_TRIPS REMOTE_CALLS TURNS
+#   REQUESTS WAIT_SECONDS
 run_one() {
 	local pin=$1 link=$2 config=$3 rep=$4 wl=$5 dir=$data launcher=() proxy= turns0 turns=- status=ok why=
-	rt=- remote=-
+	rt=- remote=- requests=- wait=-
 	reset_outputs
 	case $config in
 	sshfs)
@@ -282,7 +284,7 @@ run_one() {
 			addr=${WAN_PROXY_ADDR[shadow]}
 			proxy=shadow
 		fi
-		launcher=("$splitrun" --shadow "$addr" -C /data "${key_opts[@]}" "$stats_opt")
+		launcher=("$splitrun" --shadow "$addr" -C /data "${key_opts[@]}" --stats=json)
 		[ "$backend" = default ] || launcher+=(--backend="$backend")
 		launcher+=(--)
 		dir=$work/local ;;
@@ -308,10 +310,10 @@ run_one() {
 		# One line per call: its cost (s per iteration) in the seconds field.
 		local name n ns
 		while read -r name n ns _; do
-			echo "$pin $link $config $rep call:$name $status $(awk -v x="$ns" 'BEGIN { printf "%.6f", x / 1e9 }') - - -" >> "$raw"
+			echo "$pin $link $config $rep call:$name $status $(awk -v x="$ns" 'BEGIN { printf "%.6f", x / 1e9 }') - - - - -" >> "$raw"
 		done < <(if [ "$status" = ok ]; then cat "$work/out"; else printf 'open_close 0 0\nstat 0 0\n'; fi)
 	else
-		echo "$pin $link $config $rep $wl $status $elapsed $rt $remote $turns" >> "$raw"
+		echo "$pin $link $config $rep $wl $status $elapsed $rt $remote $turns $requests $wait" >> "$raw"
 	fi
 	printf '  %-8s %-8s %-16s #%d %-6s %9.3f s  round trips %s  turns %s\n' \
 		"$pin" "$link" "$config" "$rep" "$wl" "$elapsed" "$rt" "$turns" >&2
@@ -327,15 +329,15 @@ reference() {
 	fi
 	out=$("${WAN_PREFIX[@]}" "$benchdir/tcp_copy" fetch "$tcp")
 	[ "${out%% *}" = $((32 << 20)) ] || { echo "bench/workloads.sh: tcp_copy fetched '$out'" >&2; failures=$((failures + 1)); }
-	echo "$pin $link tcp_copy $rep ref ok ${out##* } - - -" >> "$raw"
+	echo "$pin $link tcp_copy $rep ref ok ${out##* } - - - - -" >> "$raw"
 	t0=$EPOCHREALTIME
 	"${WAN_PREFIX[@]}" ssh "${WAN_SSH_OPTS[@]}" -p "$port" root@127.0.0.1 cat "$data/big" > /dev/null
 	t1=$EPOCHREALTIME
-	echo "$pin $link ssh_cat $rep ref ok $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }') - - -" >> "$raw"
+	echo "$pin $link ssh_cat $rep ref ok $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }') - - - - -" >> "$raw"
 	t0=$EPOCHREALTIME
 	"${WAN_PREFIX[@]}" ssh "${WAN_SSH_OPTS[@]}" -p "$port" root@127.0.0.1 true
 	t1=$EPOCHREALTIME
-	echo "$pin $link ssh_true $rep ref ok $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }') - - -" >> "$raw"
+	echo "$pin $link ssh_true $rep ref ok $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }') - - - - -" >> "$raw"
 }
 
 configs=()
@@ -348,7 +350,7 @@ done
 max_reps=$((LOOP_REPS > WAN_REPS ? LOOP_REPS : WAN_REPS))
 started=$(date +%s)
 echo "# workloads: $(uname -srm); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); $(nproc) CPUs"
-echo "# splitrun $("$splitrun" --version | cut -d' ' -f2) (backends: $backends; round trips from $stats_opt);" \
+echo "# splitrun $("$splitrun" --version | cut -d' ' -f2) (backends: $backends; round trips from --stats=json);" \
 	"$(ssh -V 2>&1 | cut -d, -f1); sshfs $(sshfs --version 2>&1 | sed -n 's/^SSHFS version //p' | head -1)"
 echo "# link: ${DELAY_MS} ms each way (bench/delay_proxy); runs per cell: $LOOP_REPS native/loopback, $WAN_REPS wan;" \
 	"splitrun's frames $([ "$KEYED" = yes ] && echo "sealed (a shared key)" || echo "plain (no key)")"

@@ -3,9 +3,11 @@
 # lines (bench/results/workloads.raw; run it again on that file alone):
 #
 #   PIN LINK CONFIG REP WORKLOAD STATUS SECONDS ROUND_TRIPS REMOTE_CALLS TURNS
+#   REQUESTS WAIT_SECONDS
 #
 # A cell is the median of the runs that succeeded; a ratio is the quotient
-# of two medians; round trips, remote calls and turns are medians too.
+# of two medians; round trips, remote calls, turns and the time splitrun
+# waited for the shadow are medians too.
 # Variables: delay (ms each way), backends (splitrun's, space-separated).
 
 function median(list,    v, n, i, j, t) {
@@ -34,6 +36,7 @@ $6 == "ok" {
 	add(key SUBSEP "rt", $8)
 	add(key SUBSEP "remote", $9)
 	add(key SUBSEP "turns", $10)
+	add(key SUBSEP "wait", $12)
 	runs[key]++
 	if (!($1 in seen_pin)) { seen_pin[$1] = 1; pins[++npins] = $1 }
 	if ($5 ~ /^call:/) {
@@ -60,7 +63,7 @@ END {
 			for (b = 1; b <= nb; b++) printf " %11s", "spl:" bk[b]
 			printf " %8s", "sshfs"
 			for (b = 1; b <= nb; b++) printf " | %6s %6s", "/sshfs", "/nat"
-			for (b = 1; b <= nb; b++) printf " | %7s %8s", "RT", "remote"
+			for (b = 1; b <= nb; b++) printf " | %7s %8s %7s", "RT", "remote", "wait s"
 			if (link == "wan") {
 				for (b = 1; b <= nb; b++) printf " %7s", "turns"
 				printf " %11s", "sshfs turns"
@@ -80,7 +83,8 @@ END {
 				for (b = 1; b <= nb; b++) printf " | %6s %6s", ratio(spl[b], ssh), ratio(spl[b], nat)
 				for (b = 1; b <= nb; b++) {
 					k = pin SUBSEP link SUBSEP "splitrun:" bk[b] SUBSEP wl
-					printf " | %7s %8s", count(cell(k SUBSEP "rt")), count(cell(k SUBSEP "remote"))
+					printf " | %7s %8s %7s", count(cell(k SUBSEP "rt")), count(cell(k SUBSEP "remote")),
+						secs(cell(k SUBSEP "wait"))
 				}
 				if (link == "wan") {
 					for (b = 1; b <= nb; b++)

@@ -52,7 +52,9 @@ setup() {
 	for pin in pinned unpinned; do
 		grep -q "^$pin local native 1 sqlite ok " "$raw"
 		for link in loopback wan; do
-			grep -Eq "^$pin $link splitrun:[a-z]+ 1 sqlite ok [0-9.]+ [0-9]+ [0-9]+ " "$raw"
+			# seconds, round trips, remote calls, turns (over the link),
+			# requests and seconds waited, from --stats=json
+			grep -Eq "^$pin $link splitrun:[a-z]+ 1 sqlite ok [0-9.]+ [0-9]+ [0-9]+ ([0-9]+|-) [0-9]+ [0-9.]+$" "$raw"
 			grep -Eq "^$pin $link sshfs 1 sqlite ok [0-9.]+ " "$raw"
 			grep -Eq "^$pin $link tcp_copy 1 ref ok [0-9.]+ " "$raw"
 			grep -Eq "^$pin $link ssh_cat 1 ref ok [0-9.]+ " "$raw"
