@@ -126,25 +126,29 @@ $(B)/bench/%: $(call obj,bench/%.c) $(ALL_LIBS)
 test-build: all $(UNIT_BINS) $(PROG_BINS) $(BENCH_BINS)
 
 # The suite under both variants, then the aarch64 cross build; tests/run.sh
-# prints the closing "N passed, N failed" line.
+# prints the closing "N passed, N failed" line. The builds use every CPU
+# whether or not make was given -j (CI runs plain "make check").
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+
 check: deps
 ifeq ($(SANITIZE),1)
-	$(MAKE) test-build SANITIZE=1
+	$(MAKE) -j$(NPROC) test-build SANITIZE=1
 	tests/run.sh san
 else
-	$(MAKE) test-build
-	$(MAKE) test-build SANITIZE=1
+	$(MAKE) -j$(NPROC) test-build
+	$(MAKE) -j$(NPROC) test-build SANITIZE=1
 	tests/run.sh native san cross
 endif
 
-check-fast: deps test-build
+check-fast: deps
+	$(MAKE) -j$(NPROC) test-build
 	tests/run.sh native
 
 check-asan:
 	$(MAKE) check SANITIZE=1
 
 cross:
-	$(MAKE) all CC=aarch64-linux-gnu-gcc
+	$(MAKE) -j$(NPROC) all CC=aarch64-linux-gnu-gcc
 
 deps:
 	@tools/deps.sh
