@@ -1,12 +1,14 @@
 # splitrun: build, test, install.
 #
 #   make                 bin/splitrun, bin/splitrun-shadow
-#   make check           every test, plain and under ASan+UBSan, plus the aarch64 cross build
+#   make check           every test, plain and under ASan+UBSan, the aarch64 cross build,
+#                        and each fuzz harness for CHECK_FUZZ_SECONDS (60)
 #   make check-fast      the plain suite only
 #   make check SANITIZE=1 / make check-asan   the suite under ASan+UBSan only
 #   make cross           aarch64 build with aarch64-linux-gnu-gcc (build/aarch64/bin)
 #   make demo            build and run real programs whose files are on a local shadow
 #   make bench           benchmarks (not tests): docs/performance.md
+#   make fuzz            libFuzzer harnesses, FUZZ_SECONDS each (tests/fuzz/)
 #   make install PREFIX=/usr/local DESTDIR=
 #
 # Each directory may add rules of its own in DIR/module.mk; sources are found
@@ -16,6 +18,7 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 DESTDIR ?=
 SANITIZE ?=
+CHECK_FUZZ_SECONDS ?= 60
 
 ARCH := $(shell $(CC) -dumpmachine | cut -d- -f1)
 ifeq ($(filter $(ARCH),x86_64 aarch64),)
@@ -25,6 +28,10 @@ endif
 ifeq ($(SANITIZE),1)
 VARIANT := san
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else ifeq ($(SANITIZE),fuzz)
+# clang only: coverage for libFuzzer, ASan and UBSan (tests/fuzz/module.mk)
+VARIANT := fuzz
+SAN_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 else ifneq ($(ARCH),$(shell uname -m))
 VARIANT := $(ARCH)
 else
@@ -137,7 +144,7 @@ ifeq ($(SANITIZE),1)
 else
 	$(MAKE) -j$(NPROC) test-build
 	$(MAKE) -j$(NPROC) test-build SANITIZE=1
-	tests/run.sh native san cross
+	FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) tests/run.sh native san cross fuzz
 endif
 
 check-fast: deps

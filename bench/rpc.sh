@@ -3,8 +3,11 @@
 # (NULL, PREAD of 1 byte and of 8 KB), against a plain TCP ping-pong of the
 # same request and reply sizes measured in the same run by bench/rpc.c.
 # Twice: everything pinned to CPU 0 (taskset -c 0, shadow and client), and
-# unpinned. Target: rpc within 1.3x of the ping-pong. Run by bench/run.sh;
-# docs/performance.md ("RPC round trips") holds the figures of record.
+# unpinned. Target: rpc within 1.3x of the ping-pong. Each run also times
+# the same cases over a second shadow started with --key (authenticated,
+# frames sealed with XChaCha20-Poly1305), in the same rounds. Run by
+# bench/run.sh; docs/performance.md ("RPC round trips", "Sealed frames")
+# holds the figures of record.
 #
 # Environment: SPLITRUN_BINDIR (splitrun-shadow), SPLITRUN_BENCHDIR (the
 # bench programs, default build/native/bench), RPC_BENCH_ITERS and
@@ -25,43 +28,60 @@ for f in "$shadow" "$client"; do
 done
 
 root=$(mktemp -d /tmp/splitrun-bench-rpc.XXXXXX)
-shadow_pid=
+shadow_pid= keyed_pid=
 cleanup() {
-	if [ -n "$shadow_pid" ]; then
-		kill -TERM "$shadow_pid" 2>/dev/null || true
-		wait "$shadow_pid" 2>/dev/null || true
-	fi
+	local pid
+	for pid in $shadow_pid $keyed_pid; do
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	rm -rf "$root"
 }
 trap cleanup EXIT
 head -c 65536 /dev/urandom > "$root/data"
 
-# run LABEL PREFIX...: starts a shadow under PREFIX, runs the client under
-# PREFIX against it, stops the shadow.
-run() {
-	local label=$1 line addr k
+# start NAME PREFIX... -- SHADOW OPTIONS: starts a shadow under PREFIX;
+# sets ADDR and PID.
+start() {
+	local name=$1 line k
 	shift
-	"$@" "$shadow" --root "$root/export" --listen 127.0.0.1:0 --log "$root/shadow.log" > "$root/addr" &
-	shadow_pid=$!
+	local prefix=()
+	while [ "$1" != -- ]; do prefix+=("$1"); shift; done
+	shift
+	"${prefix[@]}" "$shadow" --root "$root/export" --listen 127.0.0.1:0 --log "$root/$name.log" "$@" > "$root/$name.addr" &
+	PID=$!
 	for k in $(seq 100); do
-		line=$(head -n1 "$root/addr" 2>/dev/null || true)
+		line=$(head -n1 "$root/$name.addr" 2>/dev/null || true)
 		[ -n "$line" ] && break
 		sleep 0.05
 	done
-	addr=${line#splitrun --shadow }
-	if [ -z "$line" ] || [ "$addr" = "$line" ]; then
-		echo "bench/rpc.sh: the shadow did not print its address (log: $(cat "$root/shadow.log" 2>/dev/null))" >&2
+	ADDR=${line#splitrun --shadow }
+	if [ -z "$line" ] || [ "$ADDR" = "$line" ]; then
+		echo "bench/rpc.sh: the shadow did not print its address (log: $(cat "$root/$name.log" 2>/dev/null))" >&2
 		exit 1
 	fi
-	echo "-- $label: shadow $addr, $(nproc) CPUs, $(uname -r)"
-	"$@" "$client" --shadow "$addr" --file data --iters "$iters" --rounds "$rounds"
-	kill -TERM "$shadow_pid"
-	wait "$shadow_pid" || true
-	shadow_pid=
+}
+
+# run LABEL PREFIX...: starts a plain and a keyed shadow under PREFIX, runs
+# the client under PREFIX against both, stops them.
+run() {
+	local label=$1 addr keyed
+	shift
+	start plain "$@" --
+	shadow_pid=$PID addr=$ADDR
+	start keyed "$@" -- --key "$root/bench.key"
+	keyed_pid=$PID keyed=$ADDR
+	echo "-- $label: shadow $addr (keyed: $keyed), $(nproc) CPUs, $(uname -r)"
+	"$@" "$client" --shadow "$addr" --keyed-shadow "$keyed" --key "$root/bench.key" --file data \
+		--iters "$iters" --rounds "$rounds"
+	kill -TERM "$shadow_pid" "$keyed_pid"
+	wait "$shadow_pid" "$keyed_pid" || true
+	shadow_pid= keyed_pid=
 }
 
 mkdir "$root/export"
 mv "$root/data" "$root/export/data"
+"$shadow" --keygen "$root/bench.key" > /dev/null
 run "pinned (taskset -c 0: shadow and client on CPU 0)" taskset -c 0
 echo
 run "unpinned" env

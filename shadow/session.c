@@ -1488,6 +1488,35 @@ static void peer_host(int fd, char *out, size_t size)
 	}
 }
 
+/* What serving needs beyond the handshake. */
+static int session_buffers(struct session *s)
+{
+	s->iobuf = malloc(RPC_MAX_BUF);
+	s->args = calloc(RPC_MAX_VALS, sizeof *s->args);
+	return s->iobuf && s->args ? 0 : drop(s, -ENOMEM, "no memory for a session");
+}
+
+/* Closes every handle and lock of the session and frees it. */
+static void session_free(struct session *s, const struct shadow_root *root)
+{
+	for (int h = 0; h < SHADOW_MAX_HANDLES; h++)
+		if (s->handles[h])
+			handle_close(s, h);
+	for (size_t k = 0; k < s->nlocks; k++)
+		close(s->locks[k].fd);
+	free(s->locks);
+	if (s->cwd_fd >= 0)
+		close(s->cwd_fd);
+	if (s->own_root && s->own.fd != root->fd)
+		close(s->own.fd);
+	rpc_reader_free(&s->in);
+	rpc_seal_free(s->seal);
+	rpc_enc_free(&s->out);
+	free(s->iobuf);
+	free(s->args);
+	free(s);
+}
+
 int shadow_session_serve(const struct shadow_root *root, int fd, const char *peer, void (*before_close)(int fd))
 {
 	struct session *s = calloc(1, sizeof *s);
@@ -1519,12 +1548,8 @@ int shadow_session_serve(const struct shadow_root *root, int fd, const char *pee
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	rc = handshake(s, fd);
 	/* What serving needs is set aside only for an agent that shook hands. */
-	if (!rc) {
-		s->iobuf = malloc(RPC_MAX_BUF);
-		s->args = calloc(RPC_MAX_VALS, sizeof *s->args);
-		if (!s->iobuf || !s->args)
-			rc = drop(s, -ENOMEM, "no memory for a session");
-	}
+	if (!rc)
+		rc = session_buffers(s);
 	while (!rc) {
 		const uint8_t *buf;
 		size_t len;
@@ -1543,26 +1568,60 @@ out:
 		shadow_log("session from %s dropped: %s", peer, s->why);
 	else
 		shadow_debug(root, "session from %s: end", peer);
-	for (int h = 0; h < SHADOW_MAX_HANDLES; h++)
-		if (s->handles[h])
-			handle_close(s, h);
-	for (size_t k = 0; k < s->nlocks; k++)
-		close(s->locks[k].fd);
-	free(s->locks);
-	if (s->cwd_fd >= 0)
-		close(s->cwd_fd);
-	if (s->own_root && s->own.fd != root->fd)
-		close(s->own.fd);
-	rpc_reader_free(&s->in);
-	rpc_seal_free(s->seal);
-	rpc_enc_free(&s->out);
-	free(s->iobuf);
-	free(s->args);
-	free(s);
+	session_free(s, root);
 	if (before_close)
 		before_close(fd);
 	close(fd);
 	return rc;
+}
+
+struct shadow_session {
+	struct session *s;
+};
+
+struct shadow_session *shadow_session_open(const struct shadow_root *root)
+{
+	struct shadow_session *ss = calloc(1, sizeof *ss);
+	struct session *s = calloc(1, sizeof *s);
+	if (!ss || !s) {
+		free(ss);
+		free(s);
+		return NULL;
+	}
+	ss->s = s;
+	s->root = root;
+	s->peer = "a fuzzer";
+	snprintf(s->host, sizeof s->host, "local");
+	rpc_reader_init(&s->in, -1);
+	rpc_enc_init(&s->out);
+	s->handshaken = true;
+	s->cwd_fd = fcntl(root->fd, F_DUPFD_CLOEXEC, 0);
+	if (s->cwd_fd < 0 || session_buffers(s)) {
+		shadow_session_close(ss);
+		return NULL;
+	}
+	return ss;
+}
+
+int shadow_session_feed(struct shadow_session *ss, const uint8_t *frame, size_t len, const uint8_t **reply,
+			size_t *reply_len)
+{
+	struct session *s = ss->s;
+	rpc_enc_reset(&s->out);
+	int rc = serve_frame(s, frame, len);
+	if (!rc && s->out.error)
+		rc = drop(s, s->out.error, "reply does not fit a frame (%s)", strerror(-s->out.error));
+	*reply = s->out.data;
+	*reply_len = rc ? 0 : s->out.len;
+	return rc;
+}
+
+void shadow_session_close(struct shadow_session *ss)
+{
+	if (!ss)
+		return;
+	session_free(ss->s, ss->s->root);
+	free(ss);
 }
 
 int shadow_session_run(const struct shadow_root *root, int fd)

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Limits (splitrun-shadow(8) lists them). */
@@ -63,6 +64,16 @@ int shadow_root_open(struct shadow_root *r, const char *path);
 int shadow_session_serve(const struct shadow_root *root, int fd, const char *peer, void (*before_close)(int fd));
 /* The same for a socket without a peer name (tests). */
 int shadow_session_run(const struct shadow_root *root, int fd);
+
+/* A session with no connection, as after a handshake without a key, for
+ * tests/fuzz/session.c: feed serves one frame (without its length field)
+ * and gives its reply (valid until the next call), or returns the error
+ * that would end a session; close closes every handle as a hang-up does. */
+struct shadow_session;
+struct shadow_session *shadow_session_open(const struct shadow_root *root);
+int shadow_session_feed(struct shadow_session *s, const uint8_t *frame, size_t len, const uint8_t **reply,
+			size_t *reply_len);
+void shadow_session_close(struct shadow_session *s);
 
 /* True once the shadow drains (SIGTERM): a session that sees its input end
  * then ends normally, whatever it was reading. */

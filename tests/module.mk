@@ -8,3 +8,6 @@ $(SHADOW_CLIENT): $(call obj,tests/client/shadow_client.c) $(LIBRPC) $(LIBARCH)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_COMMON)
 
 test-build: $(SHADOW_CLIENT)
+
+# libFuzzer harnesses and their corpus replays
+include tests/fuzz/module.mk

@@ -6,6 +6,9 @@
 #           each trap backend (SPLITRUN_BACKEND=ptrace, then =unotify)
 #   san     build/san: the same under ASan+UBSan
 #   cross   the aarch64 cross build, and tests/cross/*.bats (aarch64 shadow under qemu)
+#   fuzz    the libFuzzer harnesses of tests/fuzz/ (clang, ASan+UBSan), all at
+#           once for FUZZ_SECONDS (default 60; make check runs it), after
+#           every other test program and alone (they take every CPU)
 # Every result line is TAP ("ok", "not ok"); a program that dies or stops
 # before its plan is done counts as failed, never as passed. Test programs
 # run $SPLITRUN_TEST_JOBS at a time (default: the number of CPUs), each
@@ -50,6 +53,7 @@ case $max_jobs in ''|*[!0-9]*|0) echo "tests/run.sh: SPLITRUN_TEST_JOBS must be 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 njobs=0 started=0 reported=0 running=0
+fuzz_names=
 
 # queue WEIGHT NAME COMMAND...: COMMAND (usually "env VAR=VALUE... program
 # args") becomes job number $njobs; heavier jobs start first.
@@ -171,11 +175,34 @@ for v in "$@"; do
 			failed=$((failed + 1))
 		fi
 		rm -f "$out" ;;
-	*) echo "tests/run.sh: unknown variant '$v' (native, san, cross)" >&2; exit 2 ;;
+	fuzz)
+		out=$(mktemp)
+		if make -s -j"$(nproc)" fuzz-build > "$out" 2>&1; then
+			fuzz_names=$(ls tests/fuzz/*.c | sed 's|tests/fuzz/||; s|\.c$||' | grep -vx replay | tr '\n' ' ')
+		else
+			sed 's/^/# /' "$out" | tail -30
+			echo "not ok - fuzz: make fuzz-build failed"
+			failed=$((failed + 1))
+		fi
+		rm -f "$out" ;;
+	*) echo "tests/run.sh: unknown variant '$v' (native, san, cross, fuzz)" >&2; exit 2 ;;
 	esac
 done
 echo "# $njobs test programs, $max_jobs at a time"
 run_jobs
+
+# The fuzzers, alone: tools/fuzz.sh runs them all at once, each a process
+# busy for FUZZ_SECONDS; beside the suite they would slow its timed waits.
+if [ -n "$fuzz_names" ]; then
+	fuzz_seconds=${FUZZ_SECONDS:-60}
+	n=$njobs
+	# shellcheck disable=SC2086
+	queue 0 "fuzz ($fuzz_seconds s)" env FUZZ_SECONDS="$fuzz_seconds" tools/fuzz.sh $fuzz_names
+	per_file_timeout=$((fuzz_seconds + 300))
+	start_job "$n"
+	wait
+	report_job "$n"
+fi
 
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
