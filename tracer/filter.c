@@ -1,5 +1,6 @@
 /* tracer/filter.c: implements tracer/filter.h. */
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,30 @@ static int allow_low_fds(scmp_filter_ctx ctx, int nr, const struct filter_rule *
 	return rc;
 }
 
-/* One rule per call whose action differs from the default one. */
+/* A filter the guest adds with a listener of its own would take precedence
+ * over the trap: for calls that both filters send to user space, the most
+ * recent listener is asked, and its SECCOMP_USER_NOTIF_FLAG_CONTINUE runs
+ * the call here, whatever splitrun's filter said (SECCOMP_RET_TRACE
+ * included). So seccomp(2) with SECCOMP_FILTER_FLAG_NEW_LISTENER fails
+ * with EBUSY, which is what the kernel itself answers under the
+ * user-notification backend (one listener per filter tree); other ops
+ * reject that flag anyway. Only the low 32 bits of the flags count (an
+ * unsigned int), and a rule with no argument for the same call would
+ * swallow this one in libseccomp: the rest of seccomp(2) gets ACTION by a
+ * rule of its own. */
+static int refuse_nested_listener(scmp_filter_ctx ctx, long nr, uint32_t action, uint32_t default_action)
+{
+	int rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EBUSY), (int)nr, 1,
+					SCMP_A1_64(SCMP_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+						   SECCOMP_FILTER_FLAG_NEW_LISTENER));
+	if (rc == 0 && action != default_action)
+		rc = seccomp_rule_add_exact(ctx, action, (int)nr, 1,
+					    SCMP_A1_64(SCMP_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER, 0));
+	return rc;
+}
+
+/* One rule per call whose action differs from the default one; a filter
+ * that traps anything also refuses a nested listener. */
 static scmp_filter_ctx build(const struct filter_rule *rules, uint32_t default_action, enum filter_trap how)
 {
 	long max = syscall_max_nr();
@@ -68,15 +92,22 @@ static scmp_filter_ctx build(const struct filter_rule *rules, uint32_t default_a
 	for (size_t i = 0; rc == 0 && i < nforeign; i++)
 		if (seccomp_arch_exist(ctx, foreign[i]) == 0)
 			rc = seccomp_arch_remove(ctx, foreign[i]);
+	bool traps = rules || default_action != SCMP_ACT_ALLOW;
+	long nr_seccomp = traps ? syscall_nr("seccomp") : -1;
+	uint32_t seccomp_action = default_action;
 	for (long nr = 0; rc == 0 && rules && nr <= max; nr++) {
 		if (!syscall_by_nr(nr))
 			continue;
 		uint32_t action = scmp_action(&rules[nr], how);
-		if (action != default_action)
+		if (nr == nr_seccomp)
+			seccomp_action = action;
+		else if (action != default_action)
 			rc = seccomp_rule_add_exact(ctx, action, (int)nr, 0);
 		if (rc == 0 && rules[nr].action == FILTER_TRACE && rules[nr].fd_args)
 			rc = allow_low_fds(ctx, (int)nr, &rules[nr]);
 	}
+	if (rc == 0 && nr_seccomp >= 0)
+		rc = refuse_nested_listener(ctx, nr_seccomp, seccomp_action, default_action);
 	if (rc != 0) {
 		fprintf(stderr, "splitrun: seccomp: cannot build the filter: %s\n", strerror(-rc));
 		seccomp_release(ctx);

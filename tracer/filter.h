@@ -3,7 +3,9 @@
  * (SECCOMP_RET_TRACE for the ptrace backend, SECCOMP_RET_USER_NOTIF for
  * the user-notification one) or answered inside the kernel with an errno
  * (SECCOMP_RET_ERRNO); any call through a foreign ABI (ia32 int 0x80, x32)
- * kills the process. */
+ * kills the process. A filter that traps anything also answers
+ * seccomp(SECCOMP_SET_MODE_FILTER) with SECCOMP_FILTER_FLAG_NEW_LISTENER
+ * with EBUSY: the guest's own listener would override the trap. */
 #ifndef SPLITRUN_TRACER_FILTER_H
 #define SPLITRUN_TRACER_FILTER_H
 
