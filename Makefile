@@ -2,13 +2,13 @@
 #
 #   make                 bin/splitrun, bin/splitrun-shadow
 #   make check           every test, plain and under ASan+UBSan, the aarch64 cross build,
-#                        and each fuzz harness for CHECK_FUZZ_SECONDS (60)
+#                        and the fuzz harnesses, all at once, for CHECK_FUZZ_SECONDS (60)
 #   make check-fast      the plain suite only
 #   make check SANITIZE=1 / make check-asan   the suite under ASan+UBSan only
 #   make cross           aarch64 build with aarch64-linux-gnu-gcc (build/aarch64/bin)
 #   make demo            build and run real programs whose files are on a local shadow
 #   make bench           benchmarks (not tests): docs/performance.md
-#   make fuzz            libFuzzer harnesses, FUZZ_SECONDS each (tests/fuzz/)
+#   make fuzz            libFuzzer harnesses, all at once, for FUZZ_SECONDS (tests/fuzz/)
 #   make install PREFIX=/usr/local DESTDIR=
 #
 # Each directory may add rules of its own in DIR/module.mk; sources are found

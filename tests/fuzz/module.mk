@@ -3,9 +3,9 @@
 #
 #   make fuzz [FUZZ_SECONDS=N]   builds them with clang and
 #                                -fsanitize=fuzzer,address,undefined in
-#                                build/fuzz and runs each for N seconds
-#                                (default 10; tools/fuzz.sh)
-#   tests/run.sh fuzz            the same as TAP (make check: 60 s each)
+#                                build/fuzz and runs them all at once for
+#                                N seconds (default 10; tools/fuzz.sh)
+#   tests/run.sh fuzz            the same as TAP (make check: 60 s)
 #
 # The same harnesses, built with the normal compiler and tests/fuzz/replay.c
 # instead of libFuzzer, replay their corpus in every suite as the unit tests

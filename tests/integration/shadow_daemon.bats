@@ -67,6 +67,24 @@ stderr_says() {
 	run_script null "$WORK/null.script" "127.0.0.1:${SHADOW_ADDR##*:}"
 }
 
+@test "which --listen addresses are loopback: 127.0.0.0/8, [::1] and [::ffff:127.0.0.1] are served without a key; [::] and [::ffff:0.0.0.0] are not" {
+	local a
+	for a in '[::]:0' '[::ffff:0.0.0.0]:0'; do
+		expect_exit 2 "$SHADOW" --root "$WORK/root" --listen "$a"
+		stderr_says "splitrun-shadow: --listen $a: not a loopback address, and without --key"
+	done
+	printf 'null => 0\n' > "$WORK/null.script"
+	start_shadow lo2 "$WORK/root" --listen 127.0.0.2:0
+	! grep -q warning "$WORK/shadow-lo2.log"
+	run_script null "$WORK/null.script"
+	start_shadow lo6 "$WORK/root" --listen '[::1]:0'
+	! grep -q warning "$WORK/shadow-lo6.log"
+	run_script null "$WORK/null.script"
+	start_shadow lo4in6 "$WORK/root" --listen '[::ffff:127.0.0.1]:0'
+	! grep -q warning "$WORK/shadow-lo4in6.log"
+	run_script null "$WORK/null.script" "127.0.0.1:${SHADOW_ADDR##*:}"
+}
+
 @test "bad options exit 2 with a message naming the problem" {
 	expect_exit 2 "$SHADOW"
 	stderr_says "splitrun-shadow: --root DIR is required"

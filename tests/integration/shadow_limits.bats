@@ -2,9 +2,10 @@
 # The daemon's limits (splitrun-shadow(8), LIMITS): --max-sessions (EBUSY,
 # handshakes count, slots come back), --handshake-timeout (a silent
 # connection cannot pin a slot), --idle-timeout, TCP keepalive on every
-# session, and the options' bad values. tests/unit/shadow_limits.c checks the
-# per-session limits (handles, the handshake deadline against a dribbling
-# peer, a stalled frame, sealed frame bounds).
+# session, the options' bad values, and path and name lengths (at each
+# limit and one over, both ways of resolving). tests/unit/shadow_limits.c
+# checks the per-session limits (handles, the handshake deadline against a
+# dribbling peer, a stalled frame, sealed frame bounds).
 
 load shadow_helpers
 
@@ -119,5 +120,47 @@ time.sleep(float(sys.argv[3]))
 		run "$SHADOW" --root "$WORK/root" --max-sessions "$bad"
 		[ "$status" = 2 ] && [[ "$output" == *"--max-sessions '$bad': want a number from 1 to 100000"* ]] ||
 			{ echo "--max-sessions $bad: status $status: $output"; return 1; } >&2
+	done
+}
+
+@test "path length: 4095 bytes resolve, 4096 are ENAMETOOLONG, 4097 end the session; a name of 255 bytes, not 256" {
+	# "./" repeated walks nowhere: these paths name /f. The kernel's PATH_MAX
+	# (4096) counts the NUL, so 4096 bytes is the longest path the wire
+	# carries and the shortest the shadow answers ENAMETOOLONG. A relative
+	# path is joined to its directory's path first (a 4094-byte one to "/").
+	local dots
+	dots=$(printf './%.0s' $(seq 2045))
+	export N255=$(printf 'a%.0s' $(seq 255)) N256=$(printf 'a%.0s' $(seq 256))
+	export P4095=/${dots}.//f P4096=/${dots}././f P4097=/${dots}././/f R4094=${dots}.//f R4095=${dots}././f
+	[ ${#P4095} = 4095 ] && [ ${#P4096} = 4096 ] && [ ${#P4097} = 4097 ] && [ ${#R4094} = 4094 ] && [ ${#R4095} = 4095 ]
+	cat > "$WORK/paths.script" <<-'EOF2'
+	mkdir /${N255} 0755                    => 0
+	stat /${N255}                          =~ type=dir mode=0755 *
+	mkdir /${N256} 0755                    => ENAMETOOLONG
+	stat /${N255}/${N256}                  => ENAMETOOLONG
+	stat ${P4095}                          =~ type=reg mode=0644 * size=6
+	$f = open ${P4095} O_RDONLY            => 0
+	read $f 5                              => 5 "hello"
+	stat ${R4094}                          =~ type=reg mode=0644 * size=6
+	stat ${R4095}                          => ENAMETOOLONG
+	stat ${P4096}                          => ENAMETOOLONG
+	open ${P4096} O_RDONLY                 => ENAMETOOLONG
+	null                                   => 0
+	@raw long
+	@hello long                            => tag=0 op=HELLO result=0
+	@sendframe long 5 13 i64:-100 str:${P4097} i64:0 => sent 4145 bytes
+	@expect-close long                     => closed
+	@session main
+	read $f 1                              => 1 "\n"
+	EOF2
+	local mode
+	for mode in thread fallback; do
+		rm -rf "${WORK:?}/root/$N255"
+		start_in_mode "$mode" "p-$mode" "$WORK/root"
+		# (on failure, the lines without the long paths)
+		run_script "paths-$mode" "$WORK/paths.script" 2> >(cut -c1-200 >&2) || { echo "($mode mode)" >&2; return 1; }
+		grep -q 'dropped: oversized frame or field: FSTATAT request (tag 5, 4121-byte body)' "$WORK/shadow-p-$mode.log" ||
+			{ echo "($mode mode) the log does not say why the session ended:" >&2; cut -c1-200 "$WORK/shadow-p-$mode.log" >&2; return 1; }
+		stop_shadow "$SHADOW_PID"
 	done
 }

@@ -208,3 +208,35 @@ log_says() { # NAME TEXT: the shadow's log has a line with TEXT (within 5 s)
 	run timeout 30 "$SPLITRUN" --shadow "127.0.0.1:${SHADOW_ADDR##*:}" --key "$WORK/agent-a.key" -- cat /f
 	[ "$status" = 0 ] && [ "$output" = hello ] || { echo "status $status: $output"; return 1; } >&2
 }
+
+@test "limits: 1024 keys and 10000 authfile rules are taken, one more is refused; an authfile over 1 MiB is refused" {
+	mkdir "$WORK/many"
+	python3 -c '
+import os, sys
+for k in range(1025):
+    p = os.path.join(sys.argv[1], "k%04d.key" % k)
+    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, b"splitrun-key-1 %064x\n" % (k + 1))
+    os.close(fd)
+' "$WORK/many"
+	expect_exit 1 "$SHADOW" --root "$WORK/root" --key "$WORK/many"
+	stderr_says "more than 1024 keys"
+	rm "$WORK/many/k1024.key"
+	# 1024 keys: served; a holder of the last one gets in
+	start_shadow many "$WORK/root" --key "$WORK/many"
+	run timeout 30 "$SPLITRUN" --shadow "$SHADOW_ADDR" --key "$WORK/many/k1023.key" -- cat /f
+	[ "$status" = 0 ] && [ "$output" = hello ] || { echo "status $status: $output"; return 1; } >&2
+	# 10000 rules (the last lets key a in), then 10001
+	{ for k in $(seq 9999); do echo "nobody$k@*"; done; echo "$KEY_A"; } > "$WORK/rules"
+	start_shadow rules "$WORK/root" --key "$WORK/keys" --authfile "$WORK/rules"
+	run timeout 30 "$SPLITRUN" --shadow "$SHADOW_ADDR" --key "$WORK/agent-a.key" -- cat /f
+	[ "$status" = 0 ] && [ "$output" = hello ] || { echo "status $status: $output"; return 1; } >&2
+	echo 'key:*' >> "$WORK/rules"
+	expect_exit 1 "$SHADOW" --root "$WORK/root" --key "$WORK/keys" --authfile "$WORK/rules"
+	stderr_says "line 10001: more than 10000 rules"
+	# comments do not count as rules, but the file's size does
+	{ printf '# %01048574d\n' 0; echo 'key:*'; } > "$WORK/big"
+	[ "$(stat -c %s "$WORK/big")" -gt 1048576 ]
+	expect_exit 1 "$SHADOW" --root "$WORK/root" --key "$WORK/keys" --authfile "$WORK/big"
+	stderr_says "--authfile $WORK/big: bigger than 1048576 bytes"
+}

@@ -150,6 +150,8 @@ static void handshakes(void)
 struct manual {
 	uint8_t hello[512];
 	size_t hello_len;            /* the HELLO frame, length field included */
+	uint8_t reply[512];
+	size_t reply_len;            /* the shadow's HELLO reply, length field included */
 	uint8_t th[32];
 	struct rpc_auth_challenge ch;
 };
@@ -190,6 +192,13 @@ static int64_t manual_hello(int fd, const struct rpc_key *key, struct manual *m,
 	size_t nv;
 	if (rpc_read_frame(fd, &buf, &len))
 		return -1000;
+	m->reply_len = 0;
+	if (len + 8 <= sizeof m->reply) {
+		for (int k = 0; k < 8; k++)
+			m->reply[k] = (uint8_t)((uint64_t)len >> (56 - 8 * k));
+		memcpy(m->reply + 8, buf, len);
+		m->reply_len = len + 8;
+	}
 	int64_t out = -1000;
 	if (!rpc_frame_parse(buf, len, &f) && !rpc_decode_reply(&f, &result, v, 8, &nv)) {
 		out = result;
@@ -297,6 +306,17 @@ static void proofs(void)
 	struct rpc_identity id = { .key = &key1, .user = "fred" };
 	CHECK_EQ_INT(rpc_attach_as(&c, sv[0], &id), -EKEYREJECTED, "an impostor shadow: EKEYREJECTED");
 	CHECK(strstr(c.why, "did not prove") && strstr(c.why, key1.name), "the agent says so: %s", c.why);
+	rpc_close(&c);
+	close(sv[1]);
+
+	/* The real shadow's HELLO reply, recorded above (its nonce and its
+	 * proof, good for that session), replayed to a new agent by someone
+	 * without the key: the agent's nonce is new, so the proof is wrong. */
+	CHECK(recorded.reply_len > 0, "the shadow's HELLO reply was recorded (%zu bytes)", recorded.reply_len);
+	socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
+	CHECK_EQ_INT(rpc_write_full(sv[1], recorded.reply, recorded.reply_len), 0, "the recorded reply is sent");
+	CHECK_EQ_INT(rpc_attach_as(&c, sv[0], &id), -EKEYREJECTED, "a replayed HELLO reply of the real shadow: EKEYREJECTED");
+	CHECK(strstr(c.why, "did not prove") != NULL, "the agent says the shadow did not prove the key: %s", c.why);
 	rpc_close(&c);
 	close(sv[1]);
 }
