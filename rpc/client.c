@@ -7,6 +7,7 @@
 #include "rpc/seal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -411,15 +412,26 @@ static int authenticate(struct rpc_conn *c, const struct rpc_key *key, const cha
 	return rc;
 }
 
-int rpc_attach_as(struct rpc_conn *c, int fd, const struct rpc_identity *id)
+/* rpc_attach_as, the handshake bounded by DEADLINE_MS (CLOCK_MONOTONIC). */
+static int attach_until(struct rpc_conn *c, int fd, const struct rpc_identity *id, int64_t deadline_ms)
 {
 	memset(c, 0, sizeof *c);
 	c->fd = fd;
 	c->next_tag = 1;
 	rpc_enc_init(&c->enc);
 	rpc_reader_init(&c->in, fd);
-	int one = 1;
+	/* TCP_NODELAY: a request goes out at once. Keepalive and a user
+	 * timeout: a shadow whose machine vanished (no FIN, no RST) is found
+	 * lost within about two minutes, whether or not a request of ours
+	 * waits to be acknowledged, instead of never. */
+	int one = 1, idle = 60, intvl = 10, cnt = 6;
+	unsigned user_timeout_ms = 120000;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof user_timeout_ms);
 	const struct rpc_key *key = id ? id->key : NULL;
 	int64_t offered = RPC_FEATURE_COMPOUND | (key ? RPC_FEATURE_AUTH : 0);
 	uint8_t auth[RPC_MAX_AUTH];
@@ -447,13 +459,14 @@ int rpc_attach_as(struct rpc_conn *c, int fd, const struct rpc_identity *id)
 	uint8_t hello[8 + 3 * 8 + 8 + RPC_MAX_ARCH + 8 + RPC_MAX_AUTH + 8];
 	size_t hello_len = c->enc.len - 8;
 	memcpy(hello, c->enc.data + 8, hello_len < sizeof hello ? hello_len : sizeof hello);
-	c->in.deadline_ms = monotonic_ms() + RPC_HANDSHAKE_TIMEOUT_MS;
+	int64_t limit_ms = deadline_ms - monotonic_ms();
+	c->in.deadline_ms = deadline_ms;
 	int rc = flush(c);
 	struct rpc_reply r = { 0 };
 	if (!rc)
 		rc = rpc_recv(c, 0, &r);
 	if (rc == -ETIMEDOUT)
-		return why(c, rc, "no answer to the handshake within %d s", RPC_HANDSHAKE_TIMEOUT_MS / 1000);
+		return why(c, rc, "no answer to the handshake within %.3g s", (double)limit_ms / 1000);
 	if (rc)
 		return rc;
 	if (r.op != RPC_OP_HELLO) {
@@ -476,9 +489,14 @@ int rpc_attach_as(struct rpc_conn *c, int fd, const struct rpc_identity *id)
 	rpc_reply_free(&r);
 	rpc_wipe(auth, sizeof auth);
 	if (rc == -ETIMEDOUT)
-		why(c, rc, "no answer to the handshake within %d s", RPC_HANDSHAKE_TIMEOUT_MS / 1000);
+		why(c, rc, "no answer to the handshake within %.3g s", (double)limit_ms / 1000);
 	c->in.deadline_ms = 0;
 	return rc;
+}
+
+int rpc_attach_as(struct rpc_conn *c, int fd, const struct rpc_identity *id)
+{
+	return attach_until(c, fd, id, monotonic_ms() + RPC_HANDSHAKE_TIMEOUT_MS);
 }
 
 int rpc_attach(struct rpc_conn *c, int fd)
@@ -486,9 +504,40 @@ int rpc_attach(struct rpc_conn *c, int fd)
 	return rpc_attach_as(c, fd, NULL);
 }
 
-int rpc_connect_as(struct rpc_conn *c, const char *addr_port, const struct rpc_identity *id)
+/* connect(2) of FD to AI, given up at DEADLINE_MS (0: none, the kernel's
+ * own). Returns 0 or -errno. */
+static int connect_until(int fd, const struct addrinfo *ai, int64_t deadline_ms)
+{
+	if (!deadline_ms)
+		return connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ? 0 : -errno;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	int rc = connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ? 0 : -errno;
+	while (rc == -EINPROGRESS || rc == -EINTR) {
+		int64_t left = deadline_ms - monotonic_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		int n = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n > 0) {
+			int err = 0;
+			socklen_t len = sizeof err;
+			rc = getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 ? -errno : -err;
+		}
+	}
+	if (!rc && fcntl(fd, F_SETFL, fl) < 0)
+		rc = -errno;
+	return rc;
+}
+
+static int connect_until_as(struct rpc_conn *c, const char *addr_port, const struct rpc_identity *id,
+			    int64_t deadline_ms)
 {
 	c->why[0] = 0;
+	c->fd = -1;
 	struct addrinfo *list;
 	int e = rpc_resolve(addr_port, false, &list);
 	if (e)
@@ -498,9 +547,9 @@ int rpc_connect_as(struct rpc_conn *c, const char *addr_port, const struct rpc_i
 	int fd = -1;
 	for (struct addrinfo *ai = list; ai && fd < 0; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		e = fd < 0 ? -errno : connect_until(fd, ai, deadline_ms);
+		if (fd >= 0 && e == 0)
 			break;
-		e = -errno;
 		if (fd >= 0)
 			close(fd);
 		fd = -1;
@@ -508,10 +557,21 @@ int rpc_connect_as(struct rpc_conn *c, const char *addr_port, const struct rpc_i
 	freeaddrinfo(list);
 	if (fd < 0)
 		return e ? e : -EHOSTUNREACH;
-	int rc = rpc_attach_as(c, fd, id);
+	int64_t handshake_ms = monotonic_ms() + RPC_HANDSHAKE_TIMEOUT_MS;
+	int rc = attach_until(c, fd, id, deadline_ms && deadline_ms < handshake_ms ? deadline_ms : handshake_ms);
 	if (rc)
 		rpc_close(c);
 	return rc;
+}
+
+int rpc_connect_as(struct rpc_conn *c, const char *addr_port, const struct rpc_identity *id)
+{
+	return connect_until_as(c, addr_port, id, 0);
+}
+
+int rpc_connect_within(struct rpc_conn *c, const char *addr_port, const struct rpc_identity *id, int timeout_ms)
+{
+	return connect_until_as(c, addr_port, id, monotonic_ms() + (timeout_ms > 0 ? timeout_ms : 1));
 }
 
 int rpc_connect(struct rpc_conn *c, const char *addr_port)

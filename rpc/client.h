@@ -112,6 +112,9 @@ int rpc_attach(struct rpc_conn *c, int fd);
  * -EBUSY (it serves all the sessions it allows), -ETIMEDOUT. */
 int rpc_connect_as(struct rpc_conn *c, const char *addr_port, const struct rpc_identity *id);
 int rpc_attach_as(struct rpc_conn *c, int fd, const struct rpc_identity *id);
+/* rpc_connect_as given up after TIMEOUT_MS, the connect and the handshake
+ * together (-ETIMEDOUT): for dialing a shadow again while a program waits. */
+int rpc_connect_within(struct rpc_conn *c, const char *addr_port, const struct rpc_identity *id, int timeout_ms);
 void rpc_close(struct rpc_conn *c);
 
 /* Sends one request; returns its tag (>0) or a negative errno. A send
