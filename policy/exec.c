@@ -472,7 +472,9 @@ void exec_task_exec(struct exec *x, pid_t tid, pid_t former_tid)
 
 const char *exec_lost(const struct exec *x)
 {
-	return x->remote.lost;
+	if (x->stop_why)
+		return x->stop_why;
+	return x->on_lost == EXEC_LOST_STOP ? x->remote.lost : NULL;
 }
 
 void exec_get_stats(const struct exec *x, struct exec_stats *s)
@@ -537,14 +539,40 @@ static void generic(struct exec_call *c)
 	ex_run_local(c, n > 0 ? &paths[0] : NULL, n > 1 ? &paths[1] : NULL);
 }
 
-void exec_enter(struct exec *x, pid_t tid, long nr, const uint64_t args[SYSCALL_MAX_ARGS], struct exec_action *a)
+static void action_init(struct exec_action *a)
 {
 	memset(a, 0, sizeof *a);
 	a->verdict = EXEC_RUN;
 	a->route = ROUTE_LOCAL;
 	a->install_fd = -1;
 	a->install_at = -1;
-	if (x->remote.lost) {
+}
+
+/* The call's handler (what write-behind and replies that came need first,
+ * and the refusal of calls on broken fds). */
+static void run_call(struct exec *x, struct exec_call *c)
+{
+	/* Write-behind data waits only while the guest keeps writing: any
+	 * other call sends it (a program that then sleeps, or waits for
+	 * another process, has its data at home meanwhile). */
+	if (x->remote.wb_len && !(c->row && (c->row->fn == ex_write || c->row->fn == ex_writev)))
+		remote_flush_writes(&x->remote);
+	if (x->remote.nlater)
+		remote_poll(&x->remote);
+	if (x->broken && ex_broken_fd(c))
+		return;
+	if (c->row)
+		c->row->fn(c);
+	else
+		generic(c);
+}
+
+void exec_enter(struct exec *x, pid_t tid, long nr, const uint64_t args[SYSCALL_MAX_ARGS], struct exec_action *a)
+{
+	action_init(a);
+	if (x->remote.lost)
+		ex_lost(x);
+	if (exec_lost(x)) {
 		a->verdict = EXEC_FATAL;
 		return;
 	}
@@ -582,18 +610,21 @@ void exec_enter(struct exec *x, pid_t tid, long nr, const uint64_t args[SYSCALL_
 		ex_validate_table(&c);
 	if (x->fd_base && vft_low_count(x->vft))
 		validate_low_fds(x);
-	/* Write-behind data waits only while the guest keeps writing: any
-	 * other call sends it (a program that then sleeps, or waits for
-	 * another process, has its data at home meanwhile). */
-	if (x->remote.wb_len && !(c.row && (c.row->fn == ex_write || c.row->fn == ex_writev)))
-		remote_flush_writes(&x->remote);
-	if (x->remote.nlater)
-		remote_poll(&x->remote);
-	if (c.row)
-		c.row->fn(&c);
-	else
-		generic(&c);
-	if (x->remote.lost)
+	bool was_up = !x->remote.lost;
+	unsigned long changes = x->remote.changes_sent;
+	run_call(x, &c);
+	/* It failed only because the shadow was lost, and nothing it asked
+	 * could have changed anything at home: in a new session it is made
+	 * again, as if nothing had happened. */
+	bool again = a->verdict == EXEC_ANSWER && a->result == -EIO && x->remote.changes_sent == changes;
+	if (was_up && x->remote.lost && ex_lost(x) && again) {
+		bool log = a->log;
+		action_init(a);
+		a->log = log;
+		pending_drop(x, &th->pending);
+		run_call(x, &c);
+	}
+	if (exec_lost(x))
 		a->verdict = EXEC_FATAL;
 	if (!a->see_exit)
 		pending_drop(x, &th->pending);
@@ -708,6 +739,12 @@ struct exec *exec_new(const struct exec_config *cfg)
 		return NULL;
 	x->policy = cfg->policy;
 	x->attr_ttl_ns = cfg->attr_ttl_ns;
+	x->on_lost = cfg->on_lost;
+	x->reconnect_ns = cfg->reconnect_ns;
+	x->redial = cfg->redial;
+	x->redial_ctx = cfg->redial_ctx;
+	if (x->on_lost == EXEC_LOST_RECONNECT && !x->redial)
+		x->on_lost = EXEC_LOST_STOP;
 	if (remote_init(&x->remote, cfg->conn, cfg->warn, cfg->attr_ttl_ns) < 0) {
 		remote_free(&x->remote);
 		free(x);
@@ -787,6 +824,10 @@ int exec_free(struct exec *x, struct exec_stats *final)
 {
 	if (!x)
 		return 0;
+	/* Staged and held files still to go home need a session. */
+	if (x->remote.lost && x->on_lost == EXEC_LOST_RECONNECT && !x->stop_why && ex_lost_matters(x) &&
+	    !ex_lost(x) && x->stop_why)
+		fprintf(x->warn ? x->warn : stderr, "splitrun: %s\n", x->stop_why);
 	if (x->vft) {
 		/* Each task's exec state first (with the references its
 		 * pending exit holds), then the tables, which releases every
@@ -801,7 +842,9 @@ int exec_free(struct exec *x, struct exec_stats *final)
 		exec_get_stats(x, final);
 	remote_free(&x->remote);
 	remove_stage_dir(x);
-	int rc = x->remote.lost || x->unreported ? -EIO : 0;
+	/* A shadow lost once the guest is done matters to the end only when
+	 * the guest was to be stopped for it, or lost data no call reported. */
+	int rc = (x->remote.lost && x->on_lost == EXEC_LOST_STOP) || x->stop_why || x->unreported ? -EIO : 0;
 	free(x->rows);
 	free(x->warned);
 	free(x->iobuf);

@@ -89,6 +89,21 @@ struct exec_action {
 	unsigned defer_ms;
 };
 
+/* What the executive does when the shadow is lost (splitrun --on-disconnect;
+ * docs/limits.md, "When the shadow is lost"). */
+enum exec_on_lost {
+	EXEC_LOST_STOP,        /* the guest is stopped (EXEC_FATAL, exec_lost says why) */
+	EXEC_LOST_EIO,         /* the guest goes on; every call that needs the shadow fails with EIO */
+	EXEC_LOST_RECONNECT,   /* the shadow is dialed again for a while; the guest's files are
+				* opened again where nothing was lost, the others fail with EIO;
+				* if the time runs out, the guest is stopped */
+};
+
+/* Makes a new connection to the shadow (a new session, authenticated as
+ * the first was) in FRESH, giving up after TIMEOUT_MS. Returns 0, or -errno
+ * with WHY (SIZE bytes) saying why in words. */
+typedef int exec_redial_fn(void *ctx, struct rpc_conn *fresh, int timeout_ms, char *why, size_t size);
+
 struct exec_config {
 	const struct policy *policy;
 	struct rpc_conn *conn;          /* connected to the shadow */
@@ -100,6 +115,10 @@ struct exec_config {
 					 * (exec_filter_rules), 0: anywhere */
 	FILE *warn;                     /* one-time warnings ("splitrun: ..."), NULL: stderr */
 	uint64_t attr_ttl_ns;           /* how long attributes and names are believed (0: not cached) */
+	enum exec_on_lost on_lost;
+	uint64_t reconnect_ns;          /* EXEC_LOST_RECONNECT: how long the shadow is dialed for */
+	exec_redial_fn *redial;         /* EXEC_LOST_RECONNECT: how */
+	void *redial_ctx;
 };
 
 struct exec;
@@ -130,7 +149,10 @@ void exec_task_new(struct exec *x, pid_t tid, pid_t parent, bool shares_files, b
 void exec_task_gone(struct exec *x, pid_t tid);
 void exec_task_exec(struct exec *x, pid_t tid, pid_t former_tid);
 
-/* Non-NULL once the shadow is lost (a transport error): the reason. */
+/* Non-NULL once the guest must be stopped because the shadow is lost: the
+ * reason, one line. With EXEC_LOST_STOP that is at once; with
+ * EXEC_LOST_RECONNECT when the shadow did not come back in time; with
+ * EXEC_LOST_EIO never. */
 const char *exec_lost(const struct exec *x);
 
 /* The seccomp rules of split mode, by syscall number (syscall_max_nr()+1
@@ -165,6 +187,8 @@ struct exec_stats {
 	unsigned long cache_hits, cache_misses;   /* stat-like calls answered here, or not */
 	unsigned long staged_files, written_back;
 	unsigned long unreported;                 /* failed writes no call could report */
+	unsigned long reconnects;                 /* new sessions after the shadow was lost */
+	unsigned long reopened, not_reopened;     /* files opened again in them, or failed with EIO */
 };
 void exec_get_stats(const struct exec *x, struct exec_stats *s);
 const char *exec_route_name(enum exec_route r);

@@ -132,6 +132,8 @@ static void lock(struct exec_call *c, struct vft_object *o, int cmd)
 			return;
 		rc = remote_lock(&c->x->remote, o->handle, shadow_cmd, &fl);   /* no parking: wait there */
 	}
+	if (rc >= 0 && cmd != F_GETLK && cmd != F_OFD_GETLK && fl.l_type != F_UNLCK && o->io)
+		((struct ex_io *)o->io)->locked = true;   /* not to be taken again silently (exec_lost.c) */
 	if (rc >= 0 && (cmd == F_GETLK || cmd == F_OFD_GETLK) && fl.l_type != F_UNLCK)
 		fl.l_pid = cmd == F_GETLK ? 0 : -1;   /* a holder at home has no pid here */
 	if (rc >= 0 && (cmd == F_GETLK || cmd == F_OFD_GETLK) && ex_write_mem(c, c->arg[2], &fl, sizeof fl) < 0)
@@ -370,10 +372,10 @@ void ex_fsync(struct exec_call *c)
 	 * answered; one that failed is this call's failure. */
 	rc = remote_fsync(&c->x->remote, o->handle, data);
 	struct ex_io *io = o->io;
-	if (io && remote_wait_owner(&c->x->remote, io) == 0 && io->wb_error) {
-		rc = io->wb_error;
-		io->wb_error = 0;
-	}
+	if (io && remote_wait_owner(&c->x->remote, io) == 0 && io->wb_error)
+		rc = ex_io_take_error(io);
+	else if (io && io->lost_writes && rc == -EIO)
+		io->loss_told = true;
 	ex_answer(c, rc);
 }
 
@@ -451,6 +453,8 @@ void ex_flock(struct exec_call *c)
 		return;
 	if (rc == -EWOULDBLOCK && !(op & LOCK_NB))
 		rc = remote_flock(&c->x->remote, o->handle, op);
+	if (rc >= 0 && (op & ~LOCK_NB) != LOCK_UN && o->io)
+		((struct ex_io *)o->io)->locked = true;   /* not to be taken again silently (exec_lost.c) */
 	ex_answer(c, rc);
 }
 

@@ -24,9 +24,9 @@
 /* Open flags that describe the open, not the open file. */
 #define OPEN_ONLY_FLAGS (O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)
 
-struct vft_object *ex_object_new(struct exec *x, int64_t h, const struct ex_path *p, int flags, bool is_dir)
+struct vft_object *ex_object_new(struct exec *x, int64_t h, const struct ex_path *p, int flags, int shadow_flags,
+				 const struct stat *st)
 {
-	(void)x;
 	struct vft_object *o = vft_object_new();
 	if (!o)
 		return NULL;
@@ -34,14 +34,22 @@ struct vft_object *ex_object_new(struct exec *x, int64_t h, const struct ex_path
 	o->guest_path = strdup(p->guest);
 	o->shadow_path = strdup(p->shadow);
 	o->flags = flags & ~OPEN_ONLY_FLAGS;
-	o->shadow_append = (flags & O_APPEND) != 0;
-	o->is_dir = is_dir;
+	o->shadow_append = (shadow_flags & O_APPEND) != 0;
+	o->is_dir = S_ISDIR(st->st_mode);
 	o->method = VFT_REMOTE;
-	if (!o->guest_path || !o->shadow_path) {
+	struct ex_io *io = ex_io_of(o);
+	if (!o->guest_path || !o->shadow_path || !io) {
 		o->handle = -1;   /* the caller closes it */
+		ex_io_free(x, o);
 		vft_object_unref(NULL, o);
 		return NULL;
 	}
+	/* What opening it again after a reconnect needs (exec_lost.c). */
+	io->shadow_flags = shadow_flags;
+	io->file_dev = st->st_dev;
+	io->file_ino = st->st_ino;
+	io->file_type = st->st_mode & S_IFMT;
+	ex_live_add(x, io);
 	return o;
 }
 
@@ -380,7 +388,7 @@ static void send_times(struct exec *x, const struct vft_object *o, struct push *
  * the bytes, the copy's times, all sent before the answers are awaited. */
 static int write_back(struct exec *x, struct vft_object *o)
 {
-	if (!o->stage_dirty_check || o->handle < 0 || o->placeholder < 0)
+	if (!o->stage_dirty_check || o->placeholder < 0)
 		return 0;
 	struct stat st;
 	if (fstat(o->placeholder, &st) < 0)
@@ -388,6 +396,8 @@ static int write_back(struct exec *x, struct vft_object *o)
 	if (st.st_size == o->staged_size && st.st_mtim.tv_sec == o->staged_mtime.tv_sec &&
 	    st.st_mtim.tv_nsec == o->staged_mtime.tv_nsec)
 		return 0;
+	if (o->handle < 0)
+		return -EIO;   /* its home file was lost with a session (exec_lost.c) */
 	struct push p = { 0 };
 	push_send(x, o->placeholder, o->handle, st.st_size, &p);
 	/* The copy's times go home too: the write-back would otherwise be
@@ -410,14 +420,20 @@ static int write_back(struct exec *x, struct vft_object *o)
  * splitrun's exit status will say data was lost. */
 static void release_failed(struct exec *x, const struct vft_object *o, int rc, const char *what)
 {
+	const struct ex_io *io = o->io;
 	if (x->in_close && (x->caps & EXEC_CAN_SEE_EXIT)) {
 		x->release_error = rc;
 		if (o->method != VFT_STAGE)
 			return;
+	} else if (io && io->loss_told && rc == -EIO) {
+		return;   /* a call of the guest's was told already (EIO) */
 	} else {
 		x->unreported++;
 	}
-	fprintf(x->warn ? x->warn : stderr, "splitrun: %s: %s failed: %s\n", o->guest_path, what, strerror(-rc));
+	/* A guest being stopped for a lost shadow: its one line says it all. */
+	if (!exec_lost(x))
+		fprintf(x->warn ? x->warn : stderr, "splitrun: %s: %s failed: %s\n", o->guest_path, what,
+			strerror(-rc));
 }
 
 void ex_release(void *ctx, struct vft_object *o)
@@ -460,8 +476,8 @@ void ex_release(void *ctx, struct vft_object *o)
 /* A stage open: the file is fetched whole into a private local file and
  * the guest gets that. Returns false when the file is no regular file
  * (it is then used remotely; H stays open and ST describes it). */
-static bool stage_open(struct exec_call *c, const struct ex_path *p, int flags, int64_t h, const struct stat *st,
-		       struct remote_data *first)
+static bool stage_open(struct exec_call *c, const struct ex_path *p, int flags, int shadow_flags, int64_t h,
+		       const struct stat *st, struct remote_data *first)
 {
 	struct exec *x = c->x;
 	if (!S_ISREG(st->st_mode))
@@ -476,7 +492,7 @@ static bool stage_open(struct exec_call *c, const struct ex_path *p, int flags, 
 	if (!rc && fchmod(fd, (st->st_mode & 07777) | 0600) < 0)
 		rc = -errno;
 	remote_data_free(first);   /* taken by the fetch, unless it did not run */
-	struct vft_object *o = rc ? NULL : ex_object_new(x, h, p, flags, false);
+	struct vft_object *o = rc ? NULL : ex_object_new(x, h, p, flags, shadow_flags, st);
 	if (!o) {
 		if (fd >= 0) {
 			close(fd);
@@ -601,11 +617,11 @@ void ex_open(struct exec_call *c)
 		ex_answer(c, h);
 		return;
 	}
-	if (stage && stage_open(c, &p, flags, h, &st, &first))
+	if (stage && stage_open(c, &p, flags, shadow_flags, h, &st, &first))
 		return;
 	if (stage)
 		c->a->route = ROUTE_REMOTE;
-	struct vft_object *o = ex_object_new(x, h, &p, flags, S_ISDIR(st.st_mode));
+	struct vft_object *o = ex_object_new(x, h, &p, flags, shadow_flags, &st);
 	if (!o) {
 		remote_data_free(&first);
 		remote_close(&x->remote, h, false);

@@ -6,7 +6,8 @@
  * (placeholders, shared writable maps), exec_meta.c
  * (attributes), exec_dir.c (names and directories, cwd), exec_fd.c (fd
  * bookkeeping: dup, fcntl, close_range, ...) and exec_proc.c (execve,
- * clone, umask, identity and clock). */
+ * clone, umask, identity and clock); exec_lost.c does what --on-disconnect
+ * says when the shadow is lost. */
 #ifndef SPLITRUN_POLICY_EXEC_INTERNAL_H
 #define SPLITRUN_POLICY_EXEC_INTERNAL_H
 
@@ -66,12 +67,24 @@ struct ex_ra_pending {
 	size_t len;
 };
 
-/* The executive's I/O state of a remote object (vft_object.io), made at
- * its first use by exec_io.c, freed at its release. */
+/* The executive's state of a remote object (vft_object.io): made with it
+ * (ex_object_new), freed at its release. */
 struct ex_io {
 	struct ex_io *next_ra;           /* in exec.ra_list while it holds readahead */
 	bool on_ra_list;
 	struct vft_object *obj;
+	struct ex_io *live_prev, *live_next;   /* in exec.live: every object's */
+	/* what opening it again in a new session takes (exec_lost.c) */
+	int shadow_flags;                /* the flags its shadow file was opened with */
+	uint64_t file_dev, file_ino;     /* the file it is open on, from the open's FSTAT */
+	mode_t file_type;                /* its S_IFMT bits */
+	bool locked;                     /* a lock was taken through it at the shadow */
+	bool lost_writes;                /* data written to it was lost with a session */
+	bool loss_told;                  /* a call of the guest's was answered EIO for that */
+	bool reopen_due;                 /* its handle was the lost session's: to be opened again */
+	bool broken;                     /* not opened again after a reconnect: its calls fail
+					  * with EIO (a staged file's copy is still used; only
+					  * its write-back fails) */
 	/* the file offset: remote regular files keep it here, so that reads
 	 * and writes can be served and queued without asking the shadow */
 	int64_t pos;
@@ -121,6 +134,17 @@ struct exec {
 	unsigned long unreported;       /* failed releases no call could report (data lost) */
 	struct ex_io *ra_list;          /* objects holding readahead */
 	size_t ra_bytes;                /* readahead held and in flight, all objects */
+	struct ex_io *live;             /* the state of every remote object (exec_lost.c) */
+	/* the shadow lost (exec_lost.c) */
+	enum exec_on_lost on_lost;
+	uint64_t reconnect_ns;
+	exec_redial_fn *redial;
+	void *redial_ctx;
+	uint64_t lost_at_ns;            /* CLOCK_MONOTONIC when it was found lost (0: it is not) */
+	bool lost_told;                 /* that loss was told on the warning stream */
+	unsigned long broken;           /* objects that could not be opened again */
+	const char *stop_why;           /* the guest must be stopped (exec_lost), or NULL */
+	char stop_buf[600];
 	char scratch[EX_SCRATCH_MAX];   /* strings placed in the guest for a rewritten call */
 	uint8_t *iobuf;                 /* RPC_MAX_BUF bytes of data on its way */
 	long ppoll_nr;
@@ -260,11 +284,15 @@ int ex_guest_of_shadow(struct exec *x, const char *guest, const char *shadow, co
 const char *ex_magic_link(struct exec_call *c, const char *guest);
 
 /* ---- I/O state (exec_io.c) ---- */
-/* O's I/O state, made when first needed (NULL: no memory). */
+/* O's I/O state (made with it by ex_object_new; NULL only when there was no
+ * memory for it). */
 struct ex_io *ex_io_of(struct vft_object *o);
 /* Before a release: waits for O's write-behind and gives its failure
  * (-errno) if any, dropping O's readahead. */
 int ex_io_settle(struct exec *x, struct vft_object *o);
+/* The write-behind failure of IO not yet reported (-errno, 0: none), now
+ * reported by the caller. */
+int ex_io_take_error(struct ex_io *io);
 /* Frees O's I/O state (at its release). */
 void ex_io_free(struct exec *x, struct vft_object *o);
 /* O's file offset (asked of the shadow when it is not kept here, or
@@ -284,8 +312,29 @@ int64_t ex_dir_seek(struct exec *x, struct vft_object *o, int64_t off, int whenc
 /* The release callback of the VFT: closes the handle, writes back a staged
  * file, closes the placeholder. */
 void ex_release(void *ctx, struct vft_object *o);
-/* A new remote object for an open shadow handle H of guest path P. */
-struct vft_object *ex_object_new(struct exec *x, int64_t h, const struct ex_path *p, int flags, bool is_dir);
+/* A new remote object for an open shadow handle H of guest path P, opened
+ * with the guest's FLAGS (the shadow's with SHADOW_FLAGS) on the file ST
+ * describes. NULL: no memory (H is left to the caller). */
+struct vft_object *ex_object_new(struct exec *x, int64_t h, const struct ex_path *p, int flags, int shadow_flags,
+				 const struct stat *st);
+
+/* ---- the shadow lost (exec_lost.c) ---- */
+/* The shadow is lost (x->remote.lost): does what --on-disconnect says.
+ * Stop: nothing (exec_lost tells). EIO: tells it, once. Reconnect: dials
+ * the shadow until it answers or the time runs out (then x->stop_why), and
+ * opens every object again in the new session where that is safe (the
+ * others are broken: their calls fail with EIO). Returns true when a new
+ * session was made now. */
+bool ex_lost(struct exec *x);
+/* A call on a broken object's fd: answered EIO (returns true), but for the
+ * calls that let go of fds (close, close_range, the target of dup2/dup3). */
+bool ex_broken_fd(struct exec_call *c);
+/* O's state joins exec.live (every object's), or leaves it. */
+void ex_live_add(struct exec *x, struct ex_io *io);
+void ex_live_remove(struct exec *x, struct ex_io *io);
+/* Whether a new session would have something to do for the objects alive
+ * (a staged or held file to write home): worth dialing for at the end. */
+bool ex_lost_matters(const struct exec *x);
 
 /* ---- placeholders and shared writable maps (exec_map.c) ---- */
 /* Gives O, a remote object of the home file ST describes, the placeholder
@@ -302,6 +351,9 @@ void ex_placeholder_mapped(struct vft_object *o);
 /* Fills O's placeholder with the file's bytes (for mmap), once per object.
  * Returns 0 or -errno. */
 int ex_fill_placeholder(struct exec *x, struct vft_object *o);
+/* The shadow's session was lost: the handles placeholders hold are void
+ * (a held file's changes can no longer go home: EIO). */
+void ex_placeholders_lost(struct exec *x);
 /* A shared writable map of O through the guest's fd FD: its placeholder
  * holds the file from now on, and every open of it becomes VFT_HELD.
  * Returns 0 or -errno (the map is then refused). */

@@ -227,6 +227,8 @@ static void wb_done(struct remote *r, void *owner, int64_t bytes, struct rpc_rep
 {
 	(void)r;
 	struct ex_io *io = owner;
+	if (err)
+		io->lost_writes = true;   /* the shadow was lost before it answered: stored or not, none can tell */
 	int e = err ? err : rep->result < 0 ? 0 : rep->result < bytes ? -EIO : 0;
 	if (!err && rep->result < 0) {
 		int64_t native;
@@ -244,9 +246,19 @@ int ex_io_settle(struct exec *x, struct vft_object *o)
 	ra_drop(x, io);
 	if (io->wrote)
 		remote_wait_owner(&x->remote, io);
+	/* Not told yet: the caller's release tells it, or counts it lost. */
 	int e = io->wb_error;
 	io->wb_error = 0;
-	return io->wrote && x->remote.lost ? -EIO : e;
+	return io->lost_writes ? -EIO : e;
+}
+
+int ex_io_take_error(struct ex_io *io)
+{
+	int e = io->wb_error;
+	io->wb_error = 0;
+	if (e && io->lost_writes)
+		io->loss_told = true;
+	return e;
 }
 
 void ex_io_free(struct exec *x, struct vft_object *o)
@@ -257,6 +269,7 @@ void ex_io_free(struct exec *x, struct vft_object *o)
 	ra_drop(x, io);
 	remote_disown(&x->remote, io);
 	remote_dirents_free(&io->dents);
+	ex_live_remove(x, io);
 	free(io);
 	o->io = NULL;
 }
@@ -607,8 +620,7 @@ static bool io_checks(struct exec_call *c, struct vft_object *o, bool writing)
 		struct ex_io *io = o->io;
 		remote_poll(&c->x->remote);
 		if (io->wb_error) {
-			ex_answer(c, io->wb_error);
-			io->wb_error = 0;
+			ex_answer(c, ex_io_take_error(io));
 			return false;
 		}
 	}
@@ -1021,9 +1033,7 @@ static void copy_between(struct exec_call *c, int in_fd, uint64_t in_ptr, int ou
 	int64_t n;
 	if (out && kept_here(out) && ((struct ex_io *)out->io)->wb_error) {
 		/* A write-behind that failed: this write reports it. */
-		struct ex_io *io = out->io;
-		ex_answer(c, io->wb_error);
-		io->wb_error = 0;
+		ex_answer(c, ex_io_take_error(out->io));
 		return;
 	}
 	if (in && out && in_hand(x, in, pin)) {

@@ -203,7 +203,8 @@ static int write_home(struct exec *x, struct ex_placeholder *ph)
 	if (!ph->mapped_ever && st.st_size == ph->pushed_size && st.st_mtim.tv_sec == ph->pushed_mtime.tv_sec &&
 	    st.st_mtim.tv_nsec == ph->pushed_mtime.tv_nsec)
 		return 0;
-	int rc = ex_push(x, ph->fd, ph->handle, st.st_size);
+	/* Its handle was lost with a session (exec_lost.c). */
+	int rc = ph->handle >= 0 ? ex_push(x, ph->fd, ph->handle, st.st_size) : -EIO;
 	if (rc == 0)
 		note_pushed(ph);
 	if (rc == 0)
@@ -212,6 +213,14 @@ static int write_home(struct exec *x, struct ex_placeholder *ph)
 		fprintf(x->warn ? x->warn : stderr, "splitrun: %s: writing the mapped file home failed: %s\n",
 			ph->guest_path, strerror(-rc));
 	return rc;
+}
+
+void ex_placeholders_lost(struct exec *x)
+{
+	for (struct ex_placeholder *ph = x->placeholders; ph; ph = ph->next) {
+		ph->handle = -1;
+		ph->dup_of = NULL;
+	}
 }
 
 int ex_held_write_home(struct exec *x, struct vft_object *o)

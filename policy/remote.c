@@ -80,7 +80,8 @@ static void later_take(struct remote *r, struct remote_later *l, struct remote_l
 	r->nlater--;
 }
 
-/* The shadow is gone: every later request fails. */
+/* The shadow is gone: every later request fails, and the bytes of the
+ * write-behind buffer, which will never be sent, fail with them. */
 static void fail_later(struct remote *r)
 {
 	while (r->nlater) {
@@ -90,7 +91,10 @@ static void fail_later(struct remote *r)
 		if (l.done)
 			l.done(r, l.owner, l.arg, NULL, -EIO);
 	}
+	size_t unsent = r->wb_len;
 	r->wb_len = 0;
+	if (unsent && r->wb_done)
+		r->wb_done(r, r->wb_owner, (int64_t)unsent, NULL, -EIO);
 }
 
 static void mark_lost(struct remote *r, int64_t op, int rc)
@@ -98,7 +102,8 @@ static void mark_lost(struct remote *r, int64_t op, int rc)
 	if (r->lost)
 		return;
 	snprintf(r->lost_buf, sizeof r->lost_buf, "the connection to the shadow was lost during %s: %s",
-		 op ? rpc_op_name(op) : "a reply", rc == -ECONNRESET ? "the shadow closed it" : strerror(-rc));
+		 op ? rpc_op_name(op) : "the replies to earlier calls",
+		 rc == -ECONNRESET ? "the shadow closed it" : strerror(-rc));
 	r->lost = r->lost_buf;
 	fail_later(r);
 }
@@ -219,6 +224,48 @@ void remote_disown(struct remote *r, void *owner)
 
 /* ---- sending ---- */
 
+/* Whether OP with ARGS changes nothing at home: done again in a new session
+ * (after the shadow was lost) it does what doing it once would have. Only
+ * the session's own state moves (handles, offsets, its cwd). */
+static bool op_changes_nothing(int64_t op, const struct rpc_val *args, size_t n)
+{
+	switch (op) {
+	case RPC_OP_OPEN: {
+		int64_t flags;
+		if (n < 3 || canon_open_flags_decode(args[2].i, &flags))
+			return false;
+		return !(flags & (O_CREAT | O_TRUNC)) && (flags & O_TMPFILE) != O_TMPFILE;
+	}
+	case RPC_OP_READ: case RPC_OP_PREAD: case RPC_OP_READV: case RPC_OP_LSEEK: case RPC_OP_FSTAT:
+	case RPC_OP_FSTATAT: case RPC_OP_STATX: case RPC_OP_FACCESSAT: case RPC_OP_READLINK:
+	case RPC_OP_GETDENTS: case RPC_OP_STATFS: case RPC_OP_FSTATFS: case RPC_OP_CHDIR: case RPC_OP_FCHDIR:
+	case RPC_OP_GETCWD: case RPC_OP_UNAME: case RPC_OP_GETHOSTNAME: case RPC_OP_IDS:
+	case RPC_OP_CLOCK_GETTIME: case RPC_OP_NULL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Every request but write-behind's goes out through these two, which count
+ * those that may change something at home (remote.changes_sent). */
+static int64_t send_op(struct remote *r, int64_t op, const struct rpc_val *args, size_t n)
+{
+	if (!op_changes_nothing(op, args, n))
+		r->changes_sent++;
+	return rpc_send(r->conn, op, args, n);
+}
+
+static int64_t send_compound(struct remote *r, const struct rpc_call *calls, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (!op_changes_nothing(calls[k].op, calls[k].vals, calls[k].nvals)) {
+			r->changes_sent++;
+			break;
+		}
+	return rpc_send_compound(r->conn, calls, n);
+}
+
 static int64_t send_later_frame(struct remote *r, int64_t op, int64_t tag, remote_done_fn *done, void *owner,
 				int64_t arg, size_t write_bytes)
 {
@@ -251,7 +298,7 @@ int64_t remote_send_later(struct remote *r, int64_t op, const struct rpc_val *ar
 	remote_flush_writes(r);
 	if (r->lost)
 		return -EIO;
-	return send_later_frame(r, op, rpc_send(r->conn, op, args, n), done, owner, arg, 0);
+	return send_later_frame(r, op, send_op(r, op, args, n), done, owner, arg, 0);
 }
 
 int64_t remote_compound_later(struct remote *r, const struct rpc_call *calls, size_t n, remote_done_fn *done,
@@ -262,7 +309,7 @@ int64_t remote_compound_later(struct remote *r, const struct rpc_call *calls, si
 	remote_flush_writes(r);
 	if (r->lost)
 		return -EIO;
-	return send_later_frame(r, RPC_OP_COMPOUND, rpc_send_compound(r->conn, calls, n), done, owner, arg, 0);
+	return send_later_frame(r, RPC_OP_COMPOUND, send_compound(r, calls, n), done, owner, arg, 0);
 }
 
 /* Sends one op and waits. Returns the result (>= 0 or -native errno);
@@ -275,7 +322,7 @@ static int64_t call(struct remote *r, int64_t op, const struct rpc_val *args, si
 	remote_flush_writes(r);
 	if (r->lost)
 		return -EIO;
-	int64_t tag = rpc_send(r->conn, op, args, n);
+	int64_t tag = send_op(r, op, args, n);
 	int rc = tag < 0 ? (int)tag : wait_reply(r, tag, rep);
 	if (!rc && rep->op != op) {
 		rpc_reply_free(rep);
@@ -308,7 +355,7 @@ static int64_t compound(struct remote *r, const struct rpc_call *calls, size_t n
 	remote_flush_writes(r);
 	if (r->lost)
 		return -EIO;
-	int64_t tag = rpc_send_compound(r->conn, calls, n);
+	int64_t tag = send_compound(r, calls, n);
 	int rc = tag < 0 ? (int)tag : wait_reply(r, tag, rep);
 	if (!rc && rep->op != RPC_OP_COMPOUND) {
 		rpc_reply_free(rep);
@@ -568,6 +615,38 @@ static void handle_changes(struct remote *r, int64_t h)
 void remote_forget_handle(struct remote *r, int64_t h)
 {
 	handle_changes(r, h);
+}
+
+/* ---- a new session ---- */
+
+void remote_resume(struct remote *r, struct rpc_conn *fresh)
+{
+	/* Tags go on from the old connection's (a request of the old one
+	 * that anything still remembers is never taken for a new one), and
+	 * so do the counters. */
+	fresh->next_tag = r->conn->next_tag > fresh->next_tag ? r->conn->next_tag : fresh->next_tag;
+	fresh->overlapped_below = r->conn->overlapped_below;
+	struct rpc_stats old = r->conn->stats;
+	struct rpc_stats *s = &fresh->stats;
+	s->requests += old.requests;
+	for (int op = 0; op < RPC_OP_MAX; op++)
+		s->ops[op] += old.ops[op];
+	s->round_trips += old.round_trips;
+	s->bytes_sent += old.bytes_sent;
+	s->bytes_received += old.bytes_received;
+	s->wait_ns += old.wait_ns;
+	rpc_close(r->conn);
+	*r->conn = *fresh;
+	memset(fresh, 0, sizeof *fresh);
+	fresh->fd = -1;
+	fail_later(r);
+	for (size_t h = 0; h < r->nhandles; h++)
+		handle_closed(r, (int64_t)h);
+	if (r->cache)
+		attr_cache_clear(r->cache);
+	r->prefetch_tag = r->changed_tag = r->last_later_tag = 0;
+	r->lost = NULL;
+	r->lost_buf[0] = 0;
 }
 
 /* PATH changed (its attributes, or what it names): forget it, the file it

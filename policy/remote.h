@@ -17,10 +17,13 @@
  *     between may be answered here, and every change the agent makes
  *     forgets what it touched.
  * Each function returns the op's result (>= 0) or a negative native errno.
- * A transport error marks the connection lost (remote->lost says why) and
- * every later call fails with -EIO without sending anything: the executive
- * then stops the guest. Paths are shadow-side paths (absolute); DIRH is a
- * handle, or RPC_HANDLE_CWD with an absolute path. */
+ * A transport error marks the connection lost (remote->lost says why):
+ * every later request fails (their callbacks get -EIO, write-behind bytes
+ * not yet sent too), and every later call fails with -EIO without sending
+ * anything, until remote_resume puts a new connection in its place (what
+ * the executive does then: policy/exec_lost.c). Paths are shadow-side
+ * paths (absolute); DIRH is a handle, or RPC_HANDLE_CWD with an absolute
+ * path. */
 #ifndef SPLITRUN_POLICY_REMOTE_H
 #define SPLITRUN_POLICY_REMOTE_H
 
@@ -90,6 +93,8 @@ struct remote {
 	struct remote_handle *handles;
 	size_t nhandles;
 	unsigned long discarded;   /* later replies nobody wanted (readahead past its use) */
+	unsigned long changes_sent;  /* requests sent that may change something at home
+				      * (write-behind's writes are not counted) */
 };
 
 /* Sets up R on CONN (WARN: NULL for stderr). ATTR_TTL_NS: how long an
@@ -99,6 +104,13 @@ int remote_init(struct remote *r, struct rpc_conn *conn, FILE *warn, uint64_t at
 void remote_fini(struct remote *r);
 /* Frees what R holds (not the connection). */
 void remote_free(struct remote *r);
+/* After the shadow was lost: FRESH, a connection just made, takes the lost
+ * one's place (R's connection is closed and becomes FRESH's; FRESH is left
+ * empty). Nothing of the old session is kept: its later requests and
+ * write-behind failed when it was lost, its handles are forgotten (the
+ * caller opens its files again), the cache is emptied (home may have
+ * changed meanwhile). Tags and counters go on. */
+void remote_resume(struct remote *r, struct rpc_conn *fresh);
 
 /* ---- later requests ---- */
 /* Sends a request (or a COMPOUND) whose reply goes to DONE when it arrives.

@@ -46,6 +46,14 @@ static const char usage_text[] =
 	"  --attr-timeout=SEC   believe attributes and names the shadow gave for SEC\n"
 	"                       seconds (default 3; 0: ask every time); opens always\n"
 	"                       ask (close-to-open consistency)\n"
+	"  --on-disconnect=WHAT  when the shadow is lost while PROGRAM runs: stop\n"
+	"                       (default: PROGRAM is killed, exit status 122), eio\n"
+	"                       (PROGRAM goes on; its calls that need the shadow\n"
+	"                       fail with EIO), reconnect (dial it again for\n"
+	"                       --reconnect-timeout; files are opened again where\n"
+	"                       nothing was lost, the others fail with EIO; then\n"
+	"                       stop)\n"
+	"  --reconnect-timeout=SEC  how long reconnect dials (default 60)\n"
 	"  --trace              trace mode: print each trapped call like strace\n"
 	"                       (implied by -f, -o, -e, -s, -c, -y, -k)\n"
 	"  -f                   show children and threads too, with [pid N]\n"
@@ -80,9 +88,10 @@ static const char usage_text[] =
 	"signal. 127: PROGRAM not found; 126: not executable; 2: usage error, a bad\n"
 	"policy or a bad -C DIR; 1: splitrun itself failed (ptrace or seccomp\n"
 	"unavailable); 121: the shadow could not be reached or refused the\n"
-	"handshake; 122: the shadow was lost while PROGRAM ran (PROGRAM was killed:\n"
-	"no write it was told had succeeded is lost) or files could not be\n"
-	"written back at the end.\n";
+	"handshake; 122: the shadow was lost while PROGRAM ran and PROGRAM was\n"
+	"stopped (--on-disconnect), or data PROGRAM wrote did not reach home and\n"
+	"no call of PROGRAM's was told (a write it was told had succeeded is never\n"
+	"lost without a 122 or an error it saw).\n";
 
 static noreturn void usage_error(const char *fmt, const char *what)
 {
@@ -106,13 +115,17 @@ struct settings {
 	enum split_stats stats;
 	double attr_timeout;
 	bool attr_timeout_given;
+	enum split_on_disconnect on_disconnect;
+	bool on_disconnect_given;
+	double reconnect_timeout;
+	bool reconnect_timeout_given;
 	enum split_backend backend;
 	const char *backend_name;
 	enum unotify_placement placement;
 };
 
 enum { OPT_TRACE = 256, OPT_BACKEND, OPT_CHECK_POLICY, OPT_SHADOW, OPT_POLICY, OPT_SUMMARY, OPT_KEY, OPT_PLACEMENT, OPT_STATS,
-       OPT_ATTR_TIMEOUT };
+       OPT_ATTR_TIMEOUT, OPT_ON_DISCONNECT, OPT_RECONNECT_TIMEOUT };
 
 /* --backend=NAME (or $SPLITRUN_BACKEND): false for an unknown name. */
 static bool set_backend(struct settings *s, const char *name)
@@ -143,6 +156,8 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		{ "key", required_argument, NULL, OPT_KEY },
 		{ "stats", optional_argument, NULL, OPT_STATS },
 		{ "attr-timeout", required_argument, NULL, OPT_ATTR_TIMEOUT },
+		{ "on-disconnect", required_argument, NULL, OPT_ON_DISCONNECT },
+		{ "reconnect-timeout", required_argument, NULL, OPT_RECONNECT_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -208,6 +223,28 @@ static int parse_options(int argc, char **argv, struct settings *s)
 			s->attr_timeout_given = true;
 			break;
 		}
+		case OPT_ON_DISCONNECT:
+			if (strcmp(optarg, "stop") == 0)
+				s->on_disconnect = SPLIT_DISCONNECT_STOP;
+			else if (strcmp(optarg, "eio") == 0)
+				s->on_disconnect = SPLIT_DISCONNECT_EIO;
+			else if (strcmp(optarg, "reconnect") == 0)
+				s->on_disconnect = SPLIT_DISCONNECT_RECONNECT;
+			else
+				usage_error("--on-disconnect: unknown action '%s' (stop, eio or reconnect)", optarg);
+			s->on_disconnect_given = true;
+			break;
+		case OPT_RECONNECT_TIMEOUT: {
+			char *end;
+			errno = 0;
+			double t = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(t > 0 && t <= 86400))
+				usage_error("--reconnect-timeout: not a number of seconds above 0, at most 86400: '%s'",
+					    optarg);
+			s->reconnect_timeout = t;
+			s->reconnect_timeout_given = true;
+			break;
+		}
 		case 'f':
 			s->trace = s->topts.follow_forks = true;
 			break;
@@ -271,6 +308,10 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		usage_error("--stats (or --summary) needs --shadow%s", "");
 	if (s->attr_timeout_given && !s->shadow)
 		usage_error("--attr-timeout needs --shadow%s", "");
+	if (s->on_disconnect_given && !s->shadow)
+		usage_error("--on-disconnect needs --shadow%s", "");
+	if (s->reconnect_timeout_given && s->on_disconnect != SPLIT_DISCONNECT_RECONNECT)
+		usage_error("--reconnect-timeout needs --on-disconnect=reconnect%s", "");
 	if (s->key && !s->shadow)
 		usage_error("--key needs --shadow (it authenticates to a shadow)%s", "");
 	if (!s->key && s->shadow) {
@@ -385,6 +426,9 @@ static int run_split(const struct settings *s, char **argv)
 		.key_file = s->key,
 		.stats = s->stats,
 		.attr_ttl_ns = (uint64_t)((s->attr_timeout_given ? s->attr_timeout : SPLIT_ATTR_TIMEOUT) * 1e9),
+		.on_disconnect = s->on_disconnect,
+		.reconnect_ns = (uint64_t)((s->reconnect_timeout_given ? s->reconnect_timeout
+								: SPLIT_RECONNECT_TIMEOUT) * 1e9),
 		.follow_forks = s->topts.follow_forks,
 		.argv = argv,
 	};

@@ -61,33 +61,58 @@ static noreturn void bad_input(const char *fmt, const char *a, const char *b)
 	exit(SPLITRUN_EXIT_BAD_INPUT);
 }
 
-static int connect_shadow(struct rpc_conn *conn, const char *addr, const char *key_file)
-{
+/* How the shadow is dialed: its address, and the key (kept for the run
+ * only when it may be dialed again, --on-disconnect=reconnect). */
+struct dial {
+	const char *addr;
 	struct rpc_key key;
+	bool have_key;
+};
+
+static const char *dial_error(const struct rpc_conn *conn, int rc)
+{
+	return conn->why[0] ? conn->why
+	       : rc == -EPROTONOSUPPORT ? "it speaks no protocol version this splitrun knows"
+	       : rc == -ECONNRESET ? "it closed the connection during the handshake"
+	       : rc == -EPROTO || rc == -E2BIG ? "its handshake is malformed (is it a splitrun-shadow?)"
+	       : rpc_addr_strerror(rc);
+}
+
+static int connect_shadow(struct rpc_conn *conn, struct dial *d, const char *key_file, bool keep_key)
+{
 	struct rpc_identity id = { 0 };
 	if (key_file) {
 		char err[512];
 		if (rpc_crypto_init())
 			bad_input("--key %s: libsodium cannot start (no entropy source?)%s", key_file, "");
-		if (rpc_key_load(key_file, &key, err, sizeof err))
+		if (rpc_key_load(key_file, &d->key, err, sizeof err))
 			bad_input("--key %s: %s", key_file, err);
-		id.key = &key;
+		id.key = &d->key;
+		d->have_key = true;
 	}
-	int rc = rpc_connect_as(conn, addr, &id);
-	if (key_file)
-		rpc_key_wipe(&key);
+	int rc = rpc_connect_as(conn, d->addr, &id);
+	if (d->have_key && !keep_key) {
+		rpc_key_wipe(&d->key);
+		d->have_key = false;
+	}
 	if (rc == 0)
 		return 0;
 	if (rc == -EINVAL && !conn->why[0])
 		bad_input("--shadow %s: not HOST:PORT (a host name, a numeric IPv4 address or an [IPv6] address, and a port)%s",
-			  addr, "");
-	fprintf(stderr, "splitrun: cannot use the shadow at %s: %s\n", addr,
-		conn->why[0] ? conn->why
-		: rc == -EPROTONOSUPPORT ? "it speaks no protocol version this splitrun knows"
-		: rc == -ECONNRESET ? "it closed the connection during the handshake"
-		: rc == -EPROTO || rc == -E2BIG ? "its handshake is malformed (is it a splitrun-shadow?)"
-		: rpc_addr_strerror(rc));
+			  d->addr, "");
+	fprintf(stderr, "splitrun: cannot use the shadow at %s: %s\n", d->addr, dial_error(conn, rc));
 	exit(SPLITRUN_EXIT_NO_SHADOW);
+}
+
+/* exec_redial_fn: a new session, authenticated as the first. */
+static int redial_shadow(void *ctx, struct rpc_conn *fresh, int timeout_ms, char *why, size_t size)
+{
+	struct dial *d = ctx;
+	struct rpc_identity id = { .key = d->have_key ? &d->key : NULL };
+	int rc = rpc_connect_within(fresh, d->addr, &id, timeout_ms);
+	if (rc)
+		snprintf(why, size, "%s: %s", d->addr, dial_error(fresh, rc));
+	return rc;
 }
 
 /* The first process's cwd: splitrun's, or -C DIR, which may be remote (it
@@ -208,10 +233,11 @@ void split_stats_print(FILE *out, enum split_stats how, const struct exec_stats 
 		fprintf(out,
 			"},\"requests\":%lu,\"compounds\":%lu,\"round_trips\":%lu,\"bytes_sent\":%llu,"
 			"\"bytes_received\":%llu,\"wait_seconds\":%.6f,\"cache_hits\":%lu,\"cache_misses\":%lu,"
-			"\"files_staged\":%lu,\"written_back\":%lu,\"lost_writes\":%lu}\n",
+			"\"files_staged\":%lu,\"written_back\":%lu,\"lost_writes\":%lu,\"reconnects\":%lu,"
+			"\"reopened\":%lu,\"not_reopened\":%lu}\n",
 			r->requests, r->ops[RPC_OP_COMPOUND], r->round_trips, (unsigned long long)r->bytes_sent,
 			(unsigned long long)r->bytes_received, wait, s->cache_hits, s->cache_misses, s->staged_files,
-			s->written_back, s->unreported);
+			s->written_back, s->unreported, s->reconnects, s->reopened, s->not_reopened);
 	} else {
 		fprintf(out,
 			"splitrun: %lu calls trapped: %lu local, %lu remote, %lu staged, %lu denied, %lu refused; "
@@ -327,7 +353,8 @@ int split_run(const struct split_opts *o)
 	if (!pol)
 		exit(SPLITRUN_EXIT_BAD_INPUT);
 	struct rpc_conn conn;
-	connect_shadow(&conn, o->shadow, o->key_file);
+	struct dial dial = { .addr = o->shadow };
+	connect_shadow(&conn, &dial, o->key_file, o->on_disconnect == SPLIT_DISCONNECT_RECONNECT);
 	struct remote probe;
 	remote_init(&probe, &conn, stderr, 0);
 	char cwd[PATH_MAX];
@@ -373,6 +400,11 @@ int split_run(const struct split_opts *o)
 		.umask = mask,
 		.fd_base = fd_base,
 		.attr_ttl_ns = o->attr_ttl_ns,
+		.on_lost = o->on_disconnect == SPLIT_DISCONNECT_EIO ? EXEC_LOST_EIO
+			 : o->on_disconnect == SPLIT_DISCONNECT_RECONNECT ? EXEC_LOST_RECONNECT : EXEC_LOST_STOP,
+		.reconnect_ns = o->reconnect_ns,
+		.redial = redial_shadow,
+		.redial_ctx = &dial,
 	};
 	struct exec *exec = exec_new(&cfg);
 	if (!exec)
@@ -406,6 +438,8 @@ int split_run(const struct split_opts *o)
 	if (o->stats && !o->stats_later)
 		split_stats_print(o->stats_out ? o->stats_out : stderr, o->stats, &stats);
 	rpc_close(&conn);
+	if (dial.have_key)
+		rpc_key_wipe(&dial.key);
 	backend->ops->destroy(backend);
 	free(rules);
 	free(path);

@@ -16,12 +16,20 @@
 #define SPLITRUN_EXIT_BAD_INPUT 2         /* a bad option, policy or -C directory */
 #define SPLITRUN_EXIT_NO_SHADOW 121       /* the shadow could not be reached or refused us */
 #define SPLIT_ATTR_TIMEOUT 3.0            /* seconds attributes are believed, by default */
+#define SPLIT_RECONNECT_TIMEOUT 60.0      /* seconds --on-disconnect=reconnect dials, by default */
 /* 122, SPLITRUN_EXIT_SHADOW_LOST: tracer/split_handler.h */
 
 enum split_backend {
 	SPLIT_BACKEND_AUTO,      /* user notification unless the run needs ptrace */
 	SPLIT_BACKEND_PTRACE,
 	SPLIT_BACKEND_UNOTIFY,
+};
+
+/* --on-disconnect (policy/exec.h, enum exec_on_lost). */
+enum split_on_disconnect {
+	SPLIT_DISCONNECT_STOP,
+	SPLIT_DISCONNECT_EIO,
+	SPLIT_DISCONNECT_RECONNECT,
 };
 
 enum split_stats {
@@ -44,6 +52,8 @@ struct split_opts {
 	bool stats_later;                /* the caller prints them (after the -c table) */
 	struct exec_stats *final;        /* the run's figures, filled at the end */
 	uint64_t attr_ttl_ns;            /* --attr-timeout */
+	enum split_on_disconnect on_disconnect;
+	uint64_t reconnect_ns;           /* --reconnect-timeout */
 	struct trace_printer *printer;   /* where calls are shown (stderr without -o) */
 	bool trace;                      /* --trace: show the selected calls, not only logged ones */
 	const bool *selected;            /* the calls --trace shows; NULL: all */
