@@ -100,9 +100,11 @@ enum exec_on_lost {
 };
 
 /* Makes a new connection to the shadow (a new session, authenticated as
- * the first was) in FRESH, giving up after TIMEOUT_MS. Returns 0, or -errno
- * with WHY (SIZE bytes) saying why in words. */
-typedef int exec_redial_fn(void *ctx, struct rpc_conn *fresh, int timeout_ms, char *why, size_t size);
+ * the first was) in FRESH, giving up after TIMEOUT_MS. FIRST: the first try
+ * since the shadow was lost. Returns 0, or -errno with WHY (SIZE bytes)
+ * saying why in words; -EINTR: stop trying (splitrun was told to stop
+ * since the first try). */
+typedef int exec_redial_fn(void *ctx, struct rpc_conn *fresh, int timeout_ms, bool first, char *why, size_t size);
 
 struct exec_config {
 	const struct policy *policy;

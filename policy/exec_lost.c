@@ -35,6 +35,8 @@
 #define BROKEN_NAMED_MAX 8
 /* A flapping shadow: new sessions one call may make before giving up. */
 #define SESSIONS_PER_CALL_MAX 8
+/* The longest one try at dialing may take. */
+#define TRY_MS 10000
 
 static uint64_t now_ns(void)
 {
@@ -210,11 +212,12 @@ static bool reopen_all(struct exec *x, unsigned *reopened, unsigned *broken)
 	return !x->remote.lost;
 }
 
-/* A refusal that dialing again will not change: stop at once. */
+/* A refusal that dialing again will not change, or a signal to stop:
+ * stop at once. */
 static bool hopeless(int rc)
 {
 	return rc == -EACCES || rc == -EPERM || rc == -EKEYREJECTED || rc == -ENOKEY || rc == -EPROTONOSUPPORT ||
-	       rc == -EINVAL || rc == -ENXIO;
+	       rc == -EINVAL || rc == -ENXIO || rc == -EINTR;
 }
 
 static void stop(struct exec *x, const char *lost, const char *fmt, const char *why)
@@ -229,20 +232,24 @@ static void stop(struct exec *x, const char *lost, const char *fmt, const char *
 }
 
 /* Dials until a session is made or the time since the loss runs out. */
-static bool redial(struct exec *x, const char *lost, uint64_t deadline)
+static bool redial(struct exec *x, const char *lost, uint64_t deadline, bool first)
 {
 	unsigned pause_ms = 20;
 	char why[256] = "no answer";
-	for (;;) {
+	for (;; first = false) {
 		uint64_t now = now_ns();
 		if (now >= deadline) {
 			stop(x, lost, "it did not come back in time (%s)", why);
 			return false;
 		}
+		/* A try is cut short so that one lost in the network (a SYN
+		 * dropped while the machine reboots) does not spend all the
+		 * time left. */
 		uint64_t left_ms = (deadline - now + 999999) / 1000000;
 		struct rpc_conn fresh;
 		why[0] = 0;
-		int rc = x->redial(x->redial_ctx, &fresh, left_ms > 600000 ? 600000 : (int)left_ms, why, sizeof why);
+		int rc = x->redial(x->redial_ctx, &fresh, left_ms > TRY_MS ? TRY_MS : (int)left_ms, first, why,
+				   sizeof why);
 		if (rc == 0) {
 			remote_resume(&x->remote, &fresh);
 			return true;
@@ -257,9 +264,9 @@ static bool redial(struct exec *x, const char *lost, uint64_t deadline)
 		uint64_t pause_ns = (uint64_t)pause_ms * 1000000u;
 		if (now + pause_ns > deadline)
 			pause_ns = deadline > now ? deadline - now : 0;
+		/* A signal ends the pause early: the next try looks at it. */
 		struct timespec ts = { (time_t)(pause_ns / 1000000000u), (long)(pause_ns % 1000000000u) };
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
+		nanosleep(&ts, NULL);
 		if (pause_ms < 1000)
 			pause_ms *= 2;
 	}
@@ -293,7 +300,7 @@ bool ex_lost(struct exec *x)
 	x->lost_told = true;
 	unsigned reopened = 0, broken = 0;
 	for (int round = 0; round < SESSIONS_PER_CALL_MAX; round++) {
-		if (!redial(x, lost, x->lost_at_ns + x->reconnect_ns))
+		if (!redial(x, lost, x->lost_at_ns + x->reconnect_ns, round == 0))
 			return false;
 		x->stats.reconnects++;
 		if (reopen_all(x, &reopened, &broken))

@@ -96,10 +96,12 @@ noreturn void launch_exec_failed(const struct launch_spec *spec)
 }
 
 static volatile pid_t forward_to;
+static volatile sig_atomic_t signals_received;
 
 static void forward_signal(int sig, siginfo_t *si, void *uctx)
 {
 	(void)uctx;
+	signals_received++;
 	/* si_code > 0: the kernel sent it (the terminal's ^C, ^\, hang-up),
 	 * and the guest, in the same process group, got it too. */
 	if (si->si_code <= 0 && forward_to > 0 && si->si_pid != forward_to) {
@@ -107,6 +109,11 @@ static void forward_signal(int sig, siginfo_t *si, void *uctx)
 		kill(forward_to, sig);
 		errno = saved;
 	}
+}
+
+unsigned long launch_signals_received(void)
+{
+	return (unsigned long)signals_received;
 }
 
 void launch_forward_signals(pid_t guest)

@@ -42,6 +42,10 @@ __attribute__((always_inline)) static inline void launch_exec(const struct launc
  * the terminal, which signals the guest's process group itself) go on to
  * GUEST. */
 void launch_forward_signals(pid_t guest);
+/* How many of those signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT) splitrun
+ * has received so far, whoever sent them: a wait of splitrun's own (for a
+ * shadow to come back) gives up when this moves. */
+unsigned long launch_signals_received(void);
 
 /* Runs the guest with no tracing: filter, exec, wait. Returns its wait
  * status, or -1 after printing why. */

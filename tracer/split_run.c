@@ -67,6 +67,7 @@ struct dial {
 	const char *addr;
 	struct rpc_key key;
 	bool have_key;
+	unsigned long signals;   /* launch_signals_received() at the first try */
 };
 
 static const char *dial_error(const struct rpc_conn *conn, int rc)
@@ -104,10 +105,18 @@ static int connect_shadow(struct rpc_conn *conn, struct dial *d, const char *key
 	exit(SPLITRUN_EXIT_NO_SHADOW);
 }
 
-/* exec_redial_fn: a new session, authenticated as the first. */
-static int redial_shadow(void *ctx, struct rpc_conn *fresh, int timeout_ms, char *why, size_t size)
+/* exec_redial_fn: a new session, authenticated as the first. A signal
+ * that splitrun forwards (^C, kill) ends the tries: whoever sent it does
+ * not want to wait for the shadow. */
+static int redial_shadow(void *ctx, struct rpc_conn *fresh, int timeout_ms, bool first, char *why, size_t size)
 {
 	struct dial *d = ctx;
+	if (first)
+		d->signals = launch_signals_received();
+	else if (launch_signals_received() != d->signals) {
+		snprintf(why, size, "splitrun received a signal meanwhile");
+		return -EINTR;
+	}
 	struct rpc_identity id = { .key = d->have_key ? &d->key : NULL };
 	int rc = rpc_connect_within(fresh, d->addr, &id, timeout_ms);
 	if (rc)

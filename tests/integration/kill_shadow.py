@@ -145,7 +145,7 @@ def run_guest(a, shadow, mode, name, size, chunk, sync_every, pace_us, kill_at=N
     lines = open(out_path, "rb").read().decode(errors="replace").splitlines()
     if opened is None and "opened" in lines:
         opened = total
-    return proc.returncode, lines, err, opened, total, killed and (restart_gap is None or restarted)
+    return proc.returncode, lines, err, opened, total, (killed, restarted)
 
 
 def check(a, mode, name, size, status, lines, err):
@@ -257,14 +257,14 @@ def main():
         if mode == "reconnect" and rng.random() < 0.85:
             restart_gap = rng.uniform(0, min(0.3, a.window / 3))
         name = "it-%d" % it
-        status, lines, err, opened, total, killed = run_guest(a, shadow, mode, name, size, chunk, sync_every,
-                                                              pace_us, kill_at, restart_gap)
+        status, lines, err, opened, total, (killed, restarted) = run_guest(a, shadow, mode, name, size, chunk,
+                                                                           sync_every, pace_us, kill_at, restart_gap)
         problems, outcome = check(a, mode, name, size, status, lines, err)
         counts[outcome] = counts.get(outcome, 0) + 1
         counts["status %d" % status] = counts.get("status %d" % status, 0) + 1
         desc = ("%s size %d chunk %d sync %d pace %d kill at %.3f s (%s)%s: status %d, %s, home %s"
                 % (mode, size, chunk, sync_every, pace_us, kill_at, "killed" if killed else "ended first",
-                   "" if restart_gap is None or not killed else ", restarted after %.3f s" % restart_gap,
+                   ", restarted after %.3f s" % restart_gap if restarted else "",
                    status, lines[-1] if lines else "no output", outcome))
         if killed:
             counts["killed"] = counts.get("killed", 0) + 1

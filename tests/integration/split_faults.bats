@@ -343,7 +343,7 @@ assert got == (1, 3, 2, 0), "reconnects, reopened, not_reopened, lost_writes: %s
 	[ "$(grep -c 'authenticated' "$BATS_TEST_TMPDIR/shadow.log")" -ge 2 ] || { cat "$BATS_TEST_TMPDIR/shadow.log"; return 1; } >&2
 }
 
-@test "reconnect: the time runs out: the program is stopped, 122; a shadow back with another key: stopped at once" {
+@test "reconnect: the time runs out: the program is stopped, 122; a shadow back with another key, or a signal to splitrun meanwhile: stopped at once" {
 	start_shadow --key "$BATS_FILE_TMPDIR/k.key"
 	guest --key "$BATS_FILE_TMPDIR/k.key" --on-disconnect=reconnect --reconnect-timeout=1 -- "$PY_PRELUDE"'
 w = os.open("/out", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -378,6 +378,30 @@ print("went on", flush=True)'
 	[ $((SECONDS - t0)) -lt 20 ] || { echo "took $((SECONDS - t0)) s: not at once"; return 1; } >&2
 	! grep -q 'went on' "$BATS_TEST_TMPDIR/guest.out" || { echo "the program went on"; show; return 1; } >&2
 	err_has "; dialing it again: 127.0.0.1:$PORT: the shadow does not accept key .*; the program was stopped$"
+
+	# a signal to splitrun while it dials (kill, ^C) ends the wait
+	kill_shadow
+	rm -f "$SYNC"/*
+	start_shadow --key "$BATS_FILE_TMPDIR/k.key"
+	guest --key "$BATS_FILE_TMPDIR/k.key" --on-disconnect=reconnect --reconnect-timeout=60 -- "$PY_PRELUDE"'
+signal_and_wait("ready")
+did("open", lambda: os.open("/out", os.O_RDONLY))
+print("went on", flush=True)'
+	wait_for "$SYNC/ready"
+	kill_shadow
+	touch "$SYNC/go"
+	local i
+	for i in $(seq 200); do
+		grep -q 'dialing it again for up to' "$BATS_TEST_TMPDIR/guest.err" && break
+		sleep 0.02
+	done
+	sleep 0.3
+	t0=$SECONDS
+	kill -TERM "$(pgrep -P "$GUEST" -x splitrun)"
+	guest_status
+	[ "$status" = 122 ] || { echo "want 122"; show; return 1; } >&2
+	[ $((SECONDS - t0)) -lt 10 ] || { echo "took $((SECONDS - t0)) s after the signal"; return 1; } >&2
+	err_has '; dialing it again: splitrun received a signal meanwhile; the program was stopped$'
 }
 
 @test "the shadow SIGKILLed at random moments while a program writes a file (stop, eio, reconnect): no success for data not stored, home holds a prefix" {
