@@ -57,16 +57,28 @@ mkdir -p "$work/root/scratch"
 cp "$prog" "$work/syscall_cost"
 prog=$work/syscall_cost
 
-tests=(open_close stat getpid read1 write1 read8k write8k)
+# The cases: NAME, or NAME=TEST:SPLITRUN_OPTION (syscall_cost's TEST, with
+# that option to splitrun). stat asks the shadow only when the attribute
+# cache has nothing fresh (--attr-timeout, default 3 s): stat_uncached
+# (--attr-timeout=0) is the stat that makes a round trip every time.
+tests=(open_close stat stat_uncached=stat:--attr-timeout=0 getpid read1 write1 read8k write8k)
 raw=${BENCH_RESULTS:-bench/results}/remote_calls.raw
 mkdir -p "${BENCH_RESULTS:-bench/results}"
 : > "$raw"
 
-# splitrun_cmd ADDR BACKEND: sets cmd to splitrun's part of a command line.
+# splitrun_cmd ADDR BACKEND CASE: sets cmd to the command line of CASE's
+# program under splitrun, but for its -n and -t; case_name to CASE's name.
 splitrun_cmd() {
+	local c=$3 opt=
+	case_name=${c%%=*} test=$c
+	if [[ $c == *=* ]]; then
+		test=${c#*=}
+		opt=${test#*:} test=${test%%:*}
+	fi
 	cmd=("$splitrun" --shadow "$1")
 	[ "$2" = default ] || cmd+=(--backend="$2")
-	cmd+=(--)
+	[ -z "$opt" ] || cmd+=("$opt")
+	cmd+=(-- "$prog" -d /scratch "$test")
 }
 
 # counters NAME: the proxy's counters as "up_bytes down_bytes turns".
@@ -90,22 +102,25 @@ for pin in pinned unpinned; do
 	shadow_of[$pin]=$WAN_SHADOW
 	wan_proxy_start "count-$pin" "$WAN_SHADOW" 0
 	for b in $backends; do
-		splitrun_cmd "${WAN_PROXY_ADDR[count-$pin]}" "$b"
-		for test in "${tests[@]}"; do
+		for c in "${tests[@]}"; do
+			splitrun_cmd "${WAN_PROXY_ADDR[count-$pin]}" "$b" "$c"
 			read -r u0 d0 t0 < <(counters "count-$pin")
-			"${WAN_PREFIX[@]}" "${cmd[@]}" "$prog" -n 1000 -t 100 -d /scratch "$test" > /dev/null
+			"${WAN_PREFIX[@]}" "${cmd[@]}" -n 1000 -t 100 > /dev/null
 			read -r u1 d1 t1 < <(counters "count-$pin")
-			"${WAN_PREFIX[@]}" "${cmd[@]}" "$prog" -n 3000 -t 100 -d /scratch "$test" > /dev/null
+			"${WAN_PREFIX[@]}" "${cmd[@]}" -n 3000 -t 100 > /dev/null
 			read -r u2 d2 t2 < <(counters "count-$pin")
 			# Each run made n + n/100 + 1 calls; the second 2020 more.
 			turns=$(((t2 - t1) - (t1 - t0)))
+			((turns >= 0)) || turns=0
 			up=$(((u2 - u1) - (u1 - u0)))
 			down=$(((d2 - d1) - (d1 - d0)))
-			rt_per_call[$pin,$b,$test]=$(awk -v t="$turns" 'BEGIN { printf "%.3f", t / 2020 }')
-			if [ "$turns" -gt 20 ]; then
-				sizes[$pin,$b,$test]="$((up / turns)),$((down / turns))"
+			rt_per_call[$pin,$b,$case_name]=$(awk -v t="$turns" 'BEGIN { printf "%.3f", t / 2020 }')
+			# A ping-pong only for a call that makes round trips (half a
+			# round trip an iteration or more).
+			if [ "$turns" -ge 1010 ]; then
+				sizes[$pin,$b,$case_name]="$((up / turns)),$((down / turns))"
 			else
-				sizes[$pin,$b,$test]="64,64"
+				sizes[$pin,$b,$case_name]=-
 			fi
 		done
 	done
@@ -116,9 +131,13 @@ for ((rep = 0; rep < REPS; rep++)); do
 	for pin in pinned unpinned; do
 		WAN_PREFIX=()
 		[ "$pin" = pinned ] && WAN_PREFIX=(taskset -c 0)
-		for test in "${tests[@]}"; do
+		for c in "${tests[@]}"; do
+			splitrun_cmd "${shadow_of[$pin]}" default "$c"
 			configs=(native)
-			for b in $backends; do configs+=("remote:$b" "pingpong:$b"); done
+			for b in $backends; do
+				configs+=("remote:$b")
+				[ "${sizes[$pin,$b,$case_name]}" = - ] || configs+=("pingpong:$b")
+			done
 			n=${#configs[@]}
 			for ((k = 0; k < n; k++)); do
 				config=${configs[(k + rep) % n]}
@@ -126,17 +145,16 @@ for ((rep = 0; rep < REPS; rep++)); do
 				native)
 					out=$("${WAN_PREFIX[@]}" "$prog" -n "$ITERATIONS" -t "$CELL_SECONDS" "$test") ;;
 				remote:*)
-					splitrun_cmd "${shadow_of[$pin]}" "${config#remote:}"
-					out=$("${WAN_PREFIX[@]}" "${cmd[@]}" "$prog" -n "$ITERATIONS" -t "$CELL_SECONDS" \
-						-d /scratch "$test") ;;
+					splitrun_cmd "${shadow_of[$pin]}" "${config#remote:}" "$c"
+					out=$("${WAN_PREFIX[@]}" "${cmd[@]}" -n "$ITERATIONS" -t "$CELL_SECONDS") ;;
 				pingpong:*)
-					out=$("${WAN_PREFIX[@]}" "$benchdir/rpc" --pingpong "${sizes[$pin,${config#pingpong:},$test]}" \
+					out=$("${WAN_PREFIX[@]}" "$benchdir/rpc" --pingpong "${sizes[$pin,${config#pingpong:},$case_name]}" \
 						--iters 1000 --rounds 5)
 					read -r _ _ _ us <<<"$out"
 					out="$test 5000 $(awk -v u="$us" 'BEGIN { printf "%.1f", u * 1000 }')" ;;
 				esac
-				read -r name calls ns _ <<<"$out"
-				echo "$pin $config $rep $name $calls $ns" >> "$raw"
+				read -r _ calls ns _ <<<"$out"
+				echo "$pin $config $rep $case_name $calls $ns" >> "$raw"
 			done
 		done
 	done
@@ -147,8 +165,9 @@ wan_stop_all
 meta=$work/meta
 for pin in pinned unpinned; do
 	for b in $backends; do
-		for test in "${tests[@]}"; do
-			echo "$pin $b $test ${rt_per_call[$pin,$b,$test]} ${sizes[$pin,$b,$test]/,/ }" >> "$meta"
+		for c in "${tests[@]}"; do
+			c=${c%%=*}
+			echo "$pin $b $c ${rt_per_call[$pin,$b,$c]} ${sizes[$pin,$b,$c]/,/ }" >> "$meta"
 		done
 	done
 done
@@ -176,7 +195,7 @@ FNR == NR { rt[$1, $2, $3] = $4; req[$1, $2, $3] = $5; rep[$1, $2, $3] = $6; nex
 END {
 	label["open_close"] = "open/close"; label["stat"] = "stat"; label["getpid"] = "getpid"
 	label["read1"] = "read 1 byte"; label["write1"] = "write 1 byte"
-	label["read8k"] = "read 8 KB"; label["write8k"] = "write 8 KB"
+	label["read8k"] = "read 8 KB"; label["write8k"] = "write 8 KB"; label["stat_uncached"] = "stat, uncached"
 	nb = split(backends, bk, " ")
 	split("pinned unpinned", pins, " ")
 	for (p = 1; p <= 2; p++) {
@@ -185,25 +204,30 @@ END {
 			be = bk[b]
 			printf "\n%s%s, files remote over loopback, backend %s: us per call (median of %d runs)\n",
 				pin, pin == "pinned" ? " (taskset -c 0)" : "", be, reps
-			printf "%-13s %8s %9s %7s %6s %7s %10s | %8s %9s\n", "call", "native", "remote", "RT/iter",
+			printf "%-14s %8s %9s %7s %6s %7s %10s | %8s %9s\n", "call", "native", "remote", "RT/iter",
 				"req B", "reply B", "ping-pong", "rem/nat", "call/pp"
 			for (t = 1; t <= ntests; t++) {
 				test = tests[t]
 				calls = test == "open_close" ? 2 : 1
-				# A call that waits for no reply (getpid; with write-behind a
-				# write) is not a round trip: no ping-pong ratio.
-				pp = rt[pin, be, test] < 0.5 ? "(no RT)" : \
-					sprintf("%8.2fx", ratio(pin, "remote:" be, "pingpong:" be, test, calls))
-				printf "%-13s %8.3f %9.2f %7.2f %6d %7d %10.2f | %7.1fx %9s\n", label[test],
+				# A call that waits for no reply (getpid; a cached stat,
+				# read-ahead reads, write-behind writes) is not a round trip:
+				# no ping-pong.
+				if (req[pin, be, test] == "-") {
+					pp = "(no RT)"
+					sizes = sprintf("%6s %7s %10s", "-", "-", "-")
+				} else {
+					pp = sprintf("%8.2fx", ratio(pin, "remote:" be, "pingpong:" be, test, calls))
+					sizes = sprintf("%6d %7d %10.2f", req[pin, be, test], rep[pin, be, test],
+						median(all[pin, "pingpong:" be, test]) / 1000)
+				}
+				printf "%-14s %8.3f %9.2f %7.2f %s | %7.1fx %9s\n", label[test],
 					median(all[pin, "native", test]) / 1000, median(all[pin, "remote:" be, test]) / 1000,
-					rt[pin, be, test], req[pin, be, test], rep[pin, be, test],
-					median(all[pin, "pingpong:" be, test]) / 1000,
-					ratio(pin, "remote:" be, "native", test, 1), pp
+					rt[pin, be, test], sizes, ratio(pin, "remote:" be, "native", test, 1), pp
 			}
 		}
 	}
 	printf "\nRT/iter: round trips per iteration (open/close: two calls); req B, reply B: average frame sizes of\n"
-	printf "a round trip, and the ping-pong'"'"'s; call/pp: remote us per system call / ping-pong us (target <= 1.5;\n"
-	printf "none where a call waits for no reply, fewer than 0.5 round trips an iteration).\n"
+	printf "a round trip, and the ping-pong'"'"'s; call/pp: remote us per system call / ping-pong us (target <= 1.5),\n"
+	printf "only for calls that make round trips (at least 0.5 an iteration). stat, uncached: --attr-timeout=0.\n"
 }' "$meta" "$raw"
 echo "# took $(($(date +%s) - started)) s"
