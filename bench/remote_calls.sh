@@ -8,12 +8,15 @@
 # #5's target: a remote call costs at most 1.5x the ping-pong.
 #
 # The sizes, and the round trips a call makes, are measured first, per
-# test, backend and pinning: the program runs twice through bench/delay_proxy
-# with no delay (which counts bytes each way and turns, i.e. round trips of
-# a client that waits for its replies), with 1000 and 3000 calls; the
+# test, backend and pinning: the program runs twice under splitrun
+# --stats=json (its round_trips), through bench/delay_proxy with no delay
+# (which counts the bytes each way), with 1000 and 3000 calls; the
 # difference is 2020 calls' worth (the warm-up is 1% + 1), so its set-up
-# does not count. The ping-pong then uses the average request and reply of
-# a round trip (64 B each if the calls made none).
+# does not count. The ping-pong then uses the average bytes each way of a
+# round trip (what is sent and received per round trip, pipelined requests
+# such as a close that needs no reply included). Calls that make fewer
+# than half a round trip an iteration (a cached stat, readahead reads,
+# write-behind writes, getpid) get no ping-pong.
 #
 # Timed runs as in bench/syscalls.sh: each run of the program times one
 # test (BENCH_ITERATIONS calls, default 100000, or BENCH_CELL_SECONDS,
@@ -52,6 +55,7 @@ WAN_PREFIX=()
 trap 'wan_cleanup; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM HUP PIPE
 mkdir -p "$work/root/scratch"
+stats_opt=()
 # The program must be on a local path (the built-in policy sends /work and
 # the like home): a copy under /tmp.
 cp "$prog" "$work/syscall_cost"
@@ -75,10 +79,21 @@ splitrun_cmd() {
 		test=${c#*=}
 		opt=${test#*:} test=${test%%:*}
 	fi
-	cmd=("$splitrun" --shadow "$1")
+	cmd=("$splitrun" --shadow "$1" "${stats_opt[@]}")
 	[ "$2" = default ] || cmd+=(--backend="$2")
 	[ -z "$opt" ] || cmd+=("$opt")
 	cmd+=(-- "$prog" -d /scratch "$test")
+}
+
+# round_trips FILE: round_trips of the --stats=json line in FILE.
+round_trips() {
+	/usr/bin/python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    if line.startswith("{\"calls\""):
+        print(json.loads(line)["round_trips"]); break
+else:
+    sys.exit("no --stats=json line in " + sys.argv[1])' "$1"
 }
 
 # counters NAME: the proxy's counters as "up_bytes down_bytes turns".
@@ -103,22 +118,22 @@ for pin in pinned unpinned; do
 	wan_proxy_start "count-$pin" "$WAN_SHADOW" 0
 	for b in $backends; do
 		for c in "${tests[@]}"; do
+			stats_opt=(--stats=json)
 			splitrun_cmd "${WAN_PROXY_ADDR[count-$pin]}" "$b" "$c"
-			read -r u0 d0 t0 < <(counters "count-$pin")
-			"${WAN_PREFIX[@]}" "${cmd[@]}" -n 1000 -t 100 > /dev/null
-			read -r u1 d1 t1 < <(counters "count-$pin")
-			"${WAN_PREFIX[@]}" "${cmd[@]}" -n 3000 -t 100 > /dev/null
-			read -r u2 d2 t2 < <(counters "count-$pin")
+			stats_opt=()
+			read -r u0 d0 _ < <(counters "count-$pin")
+			"${WAN_PREFIX[@]}" "${cmd[@]}" -n 1000 -t 100 > /dev/null 2> "$work/stats1"
+			read -r u1 d1 _ < <(counters "count-$pin")
+			"${WAN_PREFIX[@]}" "${cmd[@]}" -n 3000 -t 100 > /dev/null 2> "$work/stats2"
+			read -r u2 d2 _ < <(counters "count-$pin")
 			# Each run made n + n/100 + 1 calls; the second 2020 more.
-			turns=$(((t2 - t1) - (t1 - t0)))
-			((turns >= 0)) || turns=0
+			rts=$(($(round_trips "$work/stats2") - $(round_trips "$work/stats1")))
+			((rts >= 0)) || rts=0
 			up=$(((u2 - u1) - (u1 - u0)))
 			down=$(((d2 - d1) - (d1 - d0)))
-			rt_per_call[$pin,$b,$case_name]=$(awk -v t="$turns" 'BEGIN { printf "%.3f", t / 2020 }')
-			# A ping-pong only for a call that makes round trips (half a
-			# round trip an iteration or more).
-			if [ "$turns" -ge 1010 ]; then
-				sizes[$pin,$b,$case_name]="$((up / turns)),$((down / turns))"
+			rt_per_call[$pin,$b,$case_name]=$(awk -v t="$rts" 'BEGIN { printf "%.3f", t / 2020 }')
+			if [ "$rts" -ge 1010 ]; then
+				sizes[$pin,$b,$case_name]="$((up / rts)),$((down / rts))"
 			else
 				sizes[$pin,$b,$case_name]=-
 			fi
@@ -226,8 +241,8 @@ END {
 			}
 		}
 	}
-	printf "\nRT/iter: round trips per iteration (open/close: two calls); req B, reply B: average frame sizes of\n"
-	printf "a round trip, and the ping-pong'"'"'s; call/pp: remote us per system call / ping-pong us (target <= 1.5),\n"
+	printf "\nRT/iter: round trips per iteration (splitrun --stats; open/close: two calls); req B, reply B: bytes sent\n"
+	printf "and received per round trip, and the ping-pong'"'"'s; call/pp: remote us per system call / ping-pong us (target <= 1.5),\n"
 	printf "only for calls that make round trips (at least 0.5 an iteration). stat, uncached: --attr-timeout=0.\n"
 }' "$meta" "$raw"
 echo "# took $(($(date +%s) - started)) s"
