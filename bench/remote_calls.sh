@@ -25,7 +25,7 @@
 # pinned (taskset -c 0 on the shadow, splitrun and the ping-pong) and
 # unpinned. A cell is the median over the repetitions, a ratio the median
 # of the ratios paired within a repetition. Raw samples:
-# $BENCH_RESULTS/remote_calls.raw (default bench/results). Takes about 4 min.
+# $BENCH_RESULTS/remote_calls.raw (default bench/results). Takes about 3.5 min.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bindir=${SPLITRUN_BINDIR:-$PWD/bin}

@@ -14,13 +14,13 @@
 #   rpc           rpc round trips against a TCP ping-pong (issue #3); 10 s
 #   policy        policy lookups against a getppid(2) (issue #4); 10 s
 #   remote_calls  the Figure 6 calls with the files at a shadow, against a
-#                 ping-pong (issue #5); 4 min
+#                 ping-pong (issue #5); 3.5 min
 #   roundtrips    round trips of real workloads, by splitrun --stats
 #                 (issue #5); 1 min
 #   workloads     macro workloads natively, under splitrun and on sshfs,
-#                 over loopback and a 10 ms link (issue #5); 12 min (WL_*
+#                 over loopback and a 10 ms link (issue #5); 11 min (WL_*
 #                 variables pick a subset: see bench/workloads.sh)
-# So all of make bench takes about 20 minutes. It is bounded: a part still
+# So all of make bench takes about 18 minutes (docs/performance.md). It is bounded: a part still
 # running after BENCH_PART_TIMEOUT seconds (default 2700) is stopped
 # (SIGTERM to its process group; the parts stop what they started and
 # remove their work directories), reported, and the next part runs. Each

@@ -52,8 +52,10 @@
 #                 sshfs's, not those of a disk that other work on a shared
 #                 machine also uses (a native cp -r of the tree took 1-4 s
 #                 on this VM's ext4, from openat(O_CREAT) alone).
-# Raw results: bench/results/workloads.raw. The run time is dominated by
-# the 10 ms runs of splitrun and sshfs: see docs/performance.md.
+# Raw results: $WL_RESULTS/workloads.raw. A full run takes about 11 min
+# here, nearly all of it the 10 ms runs of cp -r and tar (splitrun about
+# 45 and 20 s per backend, sshfs about 85 and 27 s, per pinning): see
+# docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
