@@ -11,8 +11,8 @@
 #
 # Parts, and about how long each takes on this 2-CPU VM:
 #   syscalls      per-call cost, the Bypass Figure 6 table (issue #2); 3 min
-#   rpc           rpc round trips against a TCP ping-pong (issue #3); 10 s
-#   policy        policy lookups against a getppid(2) (issue #4); 10 s
+#   rpc           rpc round trips against a TCP ping-pong (issue #3); 15 s
+#   policy        policy lookups against a getppid(2) (issue #4); 15 s
 #   remote_calls  the Figure 6 calls with the files at a shadow, against a
 #                 ping-pong (issue #5); 3.5 min
 #   roundtrips    round trips of real workloads, by splitrun --stats
