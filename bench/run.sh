@@ -16,14 +16,15 @@
 #   remote_calls  the Figure 6 calls with the files at a shadow, against a
 #                 ping-pong (issue #5); 3.5 min
 #   roundtrips    round trips of real workloads, by splitrun --stats
-#                 (issue #5); 1 min
+#                 (issue #5); 20 s
 #   workloads     macro workloads natively, under splitrun and on sshfs,
 #                 over loopback and a 10 ms link (issue #5); 11 min (WL_*
 #                 variables pick a subset: see bench/workloads.sh)
-# So all of make bench takes about 18 minutes (docs/performance.md). It is bounded: a part still
-# running after BENCH_PART_TIMEOUT seconds (default 2700) is stopped
-# (SIGTERM to its process group; the parts stop what they started and
-# remove their work directories), reported, and the next part runs. Each
+# So all of make bench takes about 18 minutes (docs/performance.md). It
+# is bounded: a part still running after BENCH_PART_TIMEOUT seconds
+# (default 2700) is stopped (SIGTERM to its process group; the parts stop
+# what they started and remove their work directories), reported, and the
+# next part runs. Each
 # part's time is printed at the end. Each part takes its binaries from
 # SPLITRUN_BINDIR (default bin/) and SPLITRUN_BENCHDIR (default
 # build/native/bench). bench/wan_env.bash is a library the parts source,
