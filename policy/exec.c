@@ -824,6 +824,9 @@ int exec_free(struct exec *x, struct exec_stats *final)
 {
 	if (!x)
 		return 0;
+	/* The guest stopped for a lost shadow: its one line says it all. */
+	x->stopped = exec_lost(x) != NULL;
+	x->ending = true;
 	/* Staged and held files still to go home need a session. */
 	if (x->remote.lost && x->on_lost == EXEC_LOST_RECONNECT && !x->stop_why && ex_lost_matters(x) &&
 	    !ex_lost(x) && x->stop_why)
@@ -842,9 +845,14 @@ int exec_free(struct exec *x, struct exec_stats *final)
 		exec_get_stats(x, final);
 	remote_free(&x->remote);
 	remove_stage_dir(x);
-	/* A shadow lost once the guest is done matters to the end only when
-	 * the guest was to be stopped for it, or lost data no call reported. */
-	int rc = (x->remote.lost && x->on_lost == EXEC_LOST_STOP) || x->stop_why || x->unreported ? -EIO : 0;
+	/* A shadow lost once the guest is done (the replies to its last
+	 * closes) matters only when data was lost with it that no call of the
+	 * guest's reported (every write-behind is answered before its file's
+	 * release is done), or when the guest was to be stopped for it. */
+	int rc = x->stopped || x->stop_why || x->unreported ? -EIO : 0;
+	if (x->remote.lost && !x->stopped && !x->lost_told && !x->stop_why)
+		fprintf(x->warn ? x->warn : stderr, "splitrun: %s%s\n", x->remote.lost,
+			rc < 0 ? "" : " (after the program's end: nothing it wrote was lost)");
 	free(x->rows);
 	free(x->warned);
 	free(x->iobuf);

@@ -431,7 +431,7 @@ static void release_failed(struct exec *x, const struct vft_object *o, int rc, c
 		x->unreported++;
 	}
 	/* A guest being stopped for a lost shadow: its one line says it all. */
-	if (!exec_lost(x))
+	if (!x->stopped && (x->ending || !exec_lost(x)))
 		fprintf(x->warn ? x->warn : stderr, "splitrun: %s: %s failed: %s\n", o->guest_path, what,
 			strerror(-rc));
 }

@@ -144,6 +144,9 @@ struct exec {
 	bool lost_told;                 /* that loss was told on the warning stream */
 	unsigned long broken;           /* objects that could not be opened again */
 	const char *stop_why;           /* the guest must be stopped (exec_lost), or NULL */
+	bool stopped;                   /* exec_free of a guest stopped for a lost shadow: its one
+					 * line was said, nothing more is */
+	bool ending;                    /* in exec_free */
 	char stop_buf[600];
 	char scratch[EX_SCRATCH_MAX];   /* strings placed in the guest for a rewritten call */
 	uint8_t *iobuf;                 /* RPC_MAX_BUF bytes of data on its way */

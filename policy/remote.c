@@ -633,7 +633,7 @@ void remote_resume(struct remote *r, struct rpc_conn *fresh)
 		s->ops[op] += old.ops[op];
 	s->round_trips += old.round_trips;
 	s->bytes_sent += old.bytes_sent;
-	s->bytes_received += old.bytes_received;
+	fresh->in.received += r->conn->in.received;   /* what rpc_get_stats reports received */
 	s->wait_ns += old.wait_ns;
 	rpc_close(r->conn);
 	*r->conn = *fresh;

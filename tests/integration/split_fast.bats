@@ -355,7 +355,7 @@ start_own_shadow() {
 	local i
 	ADDR=
 	for i in $(seq 200); do
-		ADDR=$(awk '/^splitrun --shadow / { print $3 }' "$BATS_TEST_TMPDIR/$name.out" 2>/dev/null)
+		ADDR=$(awk '/^splitrun --shadow / { print $3 }' "$BATS_TEST_TMPDIR/$name.out" 2>/dev/null || true)
 		[ -n "$ADDR" ] && return 0
 		sleep 0.05
 	done

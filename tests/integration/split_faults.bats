@@ -50,11 +50,13 @@ teardown() {
 start_shadow() {
 	local i try
 	for try in $(seq 40); do
+		rm -f "$BATS_TEST_TMPDIR/shadow.out"   # the last one's address is not this one's
 		"$SHADOW" --root "$ROOT" --listen "127.0.0.1:$PORT" "$@" > "$BATS_TEST_TMPDIR/shadow.out" \
 			2>> "$BATS_TEST_TMPDIR/shadow.log" 3>&- &
 		echo $! > "$BATS_TEST_TMPDIR/own-shadow.pid"
 		for i in $(seq 100); do
-			ADDR=$(awk '/^splitrun --shadow / { print $3 }' "$BATS_TEST_TMPDIR/shadow.out" 2>/dev/null)
+			# (the shell may not have made shadow.out yet: no file is no address)
+			ADDR=$(awk '/^splitrun --shadow / { print $3 }' "$BATS_TEST_TMPDIR/shadow.out" 2>/dev/null || true)
 			[ -n "$ADDR" ] && { PORT=${ADDR##*:}; return 0; }
 			kill -0 "$(cat "$BATS_TEST_TMPDIR/own-shadow.pid")" 2>/dev/null || break
 			sleep 0.02

@@ -5,21 +5,26 @@
  * session shows: version negotiation, replies to pipelined requests, the
  * data budget that keeps a COMPOUND's reply inside RPC_MAX_FRAME, the
  * statfs layout, and what closes a session. The client's side of the same
- * rules runs against a fake shadow whose bytes the test writes. */
+ * rules runs against a fake shadow whose bytes the test writes; its bounded
+ * dial (rpc_connect_within) against loopback listeners. */
 #include "rpc/canon.h"
 #include "rpc/client.h"
 #include "rpc/wire.h"
 #include "shadow/shadow.h"
 #include "tests/unit/check.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct shadow_root root;
@@ -776,6 +781,88 @@ static void remove_tree(void)
 		printf("# could not remove %s\n", dir);
 }
 
+/* A TCP listener on loopback (port in *PORT) that accepts only when asked. */
+static int listener(int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof a;
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 4) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
+		perror("listener");
+		exit(2);
+	}
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+struct server {
+	pthread_t thread;
+	int lfd;
+	volatile int stop;
+};
+
+/* Serves each connection in turn (the first may be one given up already)
+ * until told to stop. */
+static void *accept_and_serve(void *p)
+{
+	struct server *a = p;
+	while (!a->stop) {
+		struct pollfd pf = { .fd = a->lfd, .events = POLLIN };
+		if (poll(&pf, 1, 50) <= 0)
+			continue;
+		int fd = accept4(a->lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			shadow_session_run(&root, fd);
+	}
+	return NULL;
+}
+
+static int64_t ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* rpc_connect_within: the time limit covers the handshake (a listener that
+ * never answers), a closed port fails at once, and a shadow that answers
+ * gives a session. */
+static void test_connect_within(void)
+{
+	int port, lfd = listener(&port);
+	char addr[64];
+	snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+	struct rpc_conn c;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = rpc_connect_within(&c, addr, NULL, 300);
+	int64_t took = ms_since(&t0);
+	CHECK_EQ_INT(rc, -ETIMEDOUT, "connect_within: a listener that never answers the handshake");
+	CHECK(took >= 250 && took < 3000, "connect_within: given up after the 300 ms asked (took %lld ms)", (long long)took);
+	CHECK(strstr(c.why, "no answer to the handshake within 0.3 s") != NULL, "connect_within: why says so: %s", c.why);
+
+	struct server a = { .lfd = lfd };
+	pthread_create(&a.thread, NULL, accept_and_serve, &a);
+	rc = rpc_connect_within(&c, addr, NULL, 5000);
+	CHECK_EQ_INT(rc, 0, "connect_within: a shadow that answers gives a session");
+	struct rpc_reply r;
+	CHECK(rc == 0 && rpc_call(&c, RPC_OP_NULL, NULL, 0, &r) == 0 && r.result == 0, "connect_within: and it serves");
+	if (rc == 0) {
+		rpc_reply_free(&r);
+		rpc_close(&c);
+	}
+	a.stop = 1;
+	pthread_join(a.thread, NULL);
+	close(lfd);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = rpc_connect_within(&c, addr, NULL, 5000);
+	took = ms_since(&t0);
+	CHECK_EQ_INT(rc, -ECONNREFUSED, "connect_within: nobody listening");
+	CHECK(took < 1000, "connect_within: refused at once, not after the time asked (took %lld ms)", (long long)took);
+}
+
 int main(void)
 {
 	shadow_log_open(NULL);
@@ -791,6 +878,7 @@ int main(void)
 		test_refusals();
 		test_client_stats();
 		test_send_drains();
+		test_connect_within();
 	}
 	test_client_refusals();
 	remove_tree();
