@@ -48,7 +48,13 @@ teardown() {
 # start_shadow ARGS...: a shadow on $ROOT, on $PORT (0: a free one, then
 # kept in $PORT so that a restart takes the same); its address in $ADDR.
 start_shadow() {
-	local i try
+	local i try old
+	# One still running (a test's second shadow on another port) keeps a
+	# PID file of its own, for teardown.
+	old=$(cat "$BATS_TEST_TMPDIR/own-shadow.pid" 2>/dev/null || true)
+	if [ -n "$old" ] && kill -0 "$old" 2>/dev/null; then
+		mv "$BATS_TEST_TMPDIR/own-shadow.pid" "$BATS_TEST_TMPDIR/own-shadow-$old.pid"
+	fi
 	for try in $(seq 40); do
 		rm -f "$BATS_TEST_TMPDIR/shadow.out"   # the last one's address is not this one's
 		"$SHADOW" --root "$ROOT" --listen "127.0.0.1:$PORT" "$@" > "$BATS_TEST_TMPDIR/shadow.out" \
