@@ -4,12 +4,14 @@
 # only on the order of sends and waits, so it is what a slow link would
 # cost (round trips x latency), measured here in a second. The workloads
 # have their data only at home: cat of 32 MB, cp -r of 1000 files of 4 KB,
-# ls -l, du -a, find and tar c of that tree, rm -r of the copy, sqlite3
-# with 2000 inserts in one transaction then a query, a python3 script that
-# writes and re-reads 200 files of 16 KB. Run by bench/run.sh;
-# docs/performance.md ("Round trips") holds the figures of record.
+# ls -l, du -a, find, tar c and cat of that tree, rm -r of the copy,
+# sqlite3 with 2000 inserts in one transaction then a query, a python3
+# script that writes and re-reads 200 files of 16 KB; each under every trap
+# backend (ptrace, unotify). Run by bench/run.sh; docs/performance.md
+# ("Round trips") holds the figures of record.
 #
-# Environment: SPLITRUN_BINDIR (splitrun, splitrun-shadow; default bin/).
+# Environment: SPLITRUN_BINDIR (splitrun, splitrun-shadow; default bin/);
+# RT_BACKENDS (default: each of ptrace and unotify that runs here).
 # A splitrun without --stats=json (before issue #5) is read through its
 # --summary line, whose round trips were one per request.
 set -euo pipefail
@@ -78,15 +80,25 @@ done
 json=1
 "$splitrun" --stats=json --shadow "$addr" -C /w -- true 2> "$work/probe" || true
 grep -q '^{"calls"' "$work/probe" || json=0
+backends=${RT_BACKENDS:-}
+if [ -z "$backends" ]; then
+	for b in ptrace unotify; do
+		"$splitrun" --backend="$b" --shadow "$addr" -C /w -- true 2>/dev/null && backends+="${backends:+ }$b"
+	done
+	[ -n "$backends" ] || backends=default
+fi
+backend=default
 
 # run LABEL FILES CMD: runs sh -c CMD split in /w, prints a table row.
 run() {
 	local label=$1 files=$2 cmd=$3 t0 t1 rt req ops sent recv wait
 	t0=$(date +%s.%N)
+	local opts=()
+	[ "$backend" = default ] || opts+=(--backend="$backend")
 	if [ $json = 1 ]; then
-		"$splitrun" --stats=json --shadow "$addr" -C /w -- sh -c "$cmd" > /dev/null 2> "$work/err"
+		"$splitrun" "${opts[@]}" --stats=json --shadow "$addr" -C /w -- sh -c "$cmd" > /dev/null 2> "$work/err"
 	else
-		"$splitrun" --summary --shadow "$addr" -C /w -- sh -c "$cmd" > /dev/null 2> "$work/err"
+		"$splitrun" "${opts[@]}" --summary --shadow "$addr" -C /w -- sh -c "$cmd" > /dev/null 2> "$work/err"
 	fi
 	t1=$(date +%s.%N)
 	if [ $json = 1 ]; then
@@ -100,22 +112,25 @@ print(s["round_trips"], s["requests"], s["remote_ops"], s["bytes_sent"], s["byte
 	fi
 	local per=-
 	[ "$files" -gt 0 ] && per=$(python3 -c "print('%.2f' % ($rt / $files))")
-	printf '| %-34s | %7s | %6s | %8s | %8s | %10s | %11s | %7s | %6.2f |\n' "$label" "$rt" "$per" "$req" "$ops" \
+	printf '| %-8s | %-34s | %7s | %6s | %8s | %8s | %10s | %11s | %7s | %6.2f |\n' "$backend" "$label" "$rt" "$per" "$req" "$ops" \
 		"$sent" "$recv" "$wait" "$(python3 -c "print($t1 - $t0)")"
 }
 
 echo "-- splitrun $("$splitrun" --version | cut -d' ' -f2) at $bindir, shadow $addr (loopback), $(uname -r)"
 echo
-echo "| workload                           | round trips | per file | requests | remote ops | bytes sent | bytes received | wait s | wall s |"
-echo "|------------------------------------|------:|------:|------:|------:|------:|------:|------:|------:|"
-run "true (start-up only)" 0 "true"
-run "cat of 32 MB" 0 "cat big"
-run "cp -r of 1000 files of 4 KB" 1000 "cp -r tree copy"
-run "ls -l of 1000 files" 1000 "ls -l copy"
-run "du -a of 1000 files" 1000 "du -a copy"
-run "find of 1000 files" 1000 "find copy"
-run "tar c of 1000 files" 1000 "tar cf /dev/null copy"
-run "cat of 1000 files of 4 KB" 1000 "cat copy/*"
-run "rm -r of 1000 files" 1000 "rm -r copy"
-run "sqlite3: 2000 inserts, a query" 0 "sqlite3 db < inserts.sql && sqlite3 db 'SELECT count(*), sum(value) FROM t'"
-run "python3: write, re-read 200 x 16 KB" 200 "python3 files.py"
+echo "| backend  | workload                           | round trips | per file | requests | remote ops | bytes sent | bytes received | wait s | wall s |"
+echo "|----------|------------------------------------|------:|------:|------:|------:|------:|------:|------:|------:|"
+for backend in $backends; do
+	rm -rf "$root/w/copy" "$root/w/db" "$root/w/py"
+	run "true (start-up only)" 0 "true"
+	run "cat of 32 MB" 0 "cat big"
+	run "cp -r of 1000 files of 4 KB" 1000 "cp -r tree copy"
+	run "ls -l of 1000 files" 1000 "ls -l copy"
+	run "du -a of 1000 files" 1000 "du -a copy"
+	run "find of 1000 files" 1000 "find copy"
+	run "tar c of 1000 files" 1000 "tar cf - copy | cat"
+	run "cat of 1000 files of 4 KB" 1000 "cat copy/*"
+	run "rm -r of 1000 files" 1000 "rm -r copy"
+	run "sqlite3: 2000 inserts, a query" 0 "sqlite3 db < inserts.sql && sqlite3 db 'SELECT count(*), sum(value) FROM t'"
+	run "python3: write, re-read 200 x 16 KB" 200 "python3 files.py"
+done

@@ -745,6 +745,7 @@ struct exec *exec_new(const struct exec_config *cfg)
 	x->redial_ctx = cfg->redial_ctx;
 	if (x->on_lost == EXEC_LOST_RECONNECT && !x->redial)
 		x->on_lost = EXEC_LOST_STOP;
+	x->sync_close = cfg->sync_close;
 	if (remote_init(&x->remote, cfg->conn, cfg->warn, cfg->attr_ttl_ns) < 0) {
 		remote_free(&x->remote);
 		free(x);
@@ -841,6 +842,7 @@ int exec_free(struct exec *x, struct exec_stats *final)
 	}
 	ex_placeholders_check(x, true);
 	remote_fini(&x->remote);
+	ex_settle_closes(x);   /* told; none is left unless the shadow was lost */
 	if (final)
 		exec_get_stats(x, final);
 	remote_free(&x->remote);

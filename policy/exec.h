@@ -121,6 +121,7 @@ struct exec_config {
 	uint64_t reconnect_ns;          /* EXEC_LOST_RECONNECT: how long the shadow is dialed for */
 	exec_redial_fn *redial;         /* EXEC_LOST_RECONNECT: how */
 	void *redial_ctx;
+	bool sync_close;                /* a close of a written file waits for its data to be at home */
 };
 
 struct exec;

@@ -363,6 +363,9 @@ void ex_fsync(struct exec_call *c)
 		return;
 	}
 	bool data = c->row->param == SYNC_DATA || c->row->param == SYNC_RANGE;
+	/* Files closed with writes on their way are this file, or on its
+	 * file system: at home before the call returns. */
+	ex_settle_closes(c->x);
 	int64_t rc = ex_held_write_home(c->x, o);
 	if (rc < 0) {
 		ex_answer(c, -EIO);

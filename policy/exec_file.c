@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #include <unistd.h>
 
 #include "policy/exec_internal.h"
+
+#define CONTAINER_OF(p, type, field) ((type *)(void *)((char *)(p) - offsetof(type, field)))
 #include "rpc/canon.h"
 #include "rpc/wire.h"
 
@@ -213,12 +216,21 @@ int ex_fetch(struct exec *x, int64_t h, int fd, off_t size, struct remote_data *
 }
 
 /* A write-back (ex_push, a staged file's): the first failure, and the
- * holes home could not punch, which get zeros written instead. */
+ * holes home could not punch, which get zeros written instead. A staged
+ * file's is not waited for (exec.pushing) unless --sync-close: it then
+ * has its handle, times and path of its own. */
 struct push {
 	int err;
 	struct push_range { off_t off, len; } *zeros;
 	size_t nzeros, cap_zeros;
+	bool async, held, zeroed;
+	int64_t h;
+	struct timespec times[2];
+	char *guest_path;
+	struct push *next;
 };
+
+static void push_check(struct exec *x, struct push *p);
 
 static int reply_errno(const struct rpc_reply *rep)
 {
@@ -238,6 +250,8 @@ static void write_back_done(struct remote *r, void *owner, int64_t bytes, struct
 		e = -EIO;   /* a short write-back: the rest did not get home */
 	if (e && !p->err)
 		p->err = e;
+	if (p->async)
+		push_check(CONTAINER_OF(r, struct exec, remote), p);
 }
 
 /* A hole punched at home (ARG: its offset; its length is the next hole's
@@ -252,6 +266,8 @@ static void punch_done(struct remote *r, void *owner, int64_t idx, struct rpc_re
 		p->zeros[idx].len = -p->zeros[idx].len;   /* negative: to be zeroed */
 	else if (e && !p->err)
 		p->err = e;
+	if (p->async)
+		push_check(CONTAINER_OF(r, struct exec, remote), p);
 }
 
 /* Sends what makes the shadow's file H the SIZE bytes of local FD: a
@@ -369,18 +385,66 @@ static void staged_state(int fd, struct timespec *mtime, off_t *size)
 	}
 }
 
-/* Sends the staged copy's times to O's file at home (answers to P). */
-static void send_times(struct exec *x, const struct vft_object *o, struct push *p)
+/* Sends P's times (the staged copy's) to its file at home. */
+static void send_times(struct exec *x, struct push *p)
 {
-	struct stat st;
 	int64_t ns[2], cat;
-	if (!p->err && fstat(o->placeholder, &st) == 0 && !canon_utime_nsec_encode(st.st_atim.tv_nsec, &ns[0]) &&
-	    !canon_utime_nsec_encode(st.st_mtim.tv_nsec, &ns[1]) && !canon_at_flags_encode(AT_EMPTY_PATH, &cat)) {
+	if (!p->err && !canon_utime_nsec_encode(p->times[0].tv_nsec, &ns[0]) &&
+	    !canon_utime_nsec_encode(p->times[1].tv_nsec, &ns[1]) && !canon_at_flags_encode(AT_EMPTY_PATH, &cat)) {
 		struct rpc_val ua[] = {
-			rpc_int(o->handle), rpc_str(""), rpc_int(st.st_atim.tv_sec), rpc_int(ns[0]),
-			rpc_int(st.st_mtim.tv_sec), rpc_int(ns[1]), rpc_int(cat),
+			rpc_int(p->h), rpc_str(""), rpc_int(p->times[0].tv_sec), rpc_int(ns[0]),
+			rpc_int(p->times[1].tv_sec), rpc_int(ns[1]), rpc_int(cat),
 		};
 		remote_send_later(&x->remote, RPC_OP_UTIMENS, ua, 7, write_back_done, p, 0);
+	}
+}
+
+/* A write-back not waited for: once every request is answered (and zeros
+ * sent, then answered, where home could not punch), the handle is closed
+ * and a failure told. */
+static void push_check(struct exec *x, struct push *p)
+{
+	if (p->held || remote_owner_busy(&x->remote, p))
+		return;
+	if (!p->err && !p->zeroed && !x->remote.lost) {
+		p->zeroed = true;
+		p->held = true;
+		if (push_zeros(x, p->h, p))
+			send_times(x, p);
+		p->held = false;
+		if (remote_owner_busy(&x->remote, p))
+			return;
+	}
+	if (x->remote.lost && !p->err)
+		p->err = -EIO;
+	if (p->err) {
+		x->unreported++;
+		if (!exec_lost(x))
+			fprintf(x->warn ? x->warn : stderr, "splitrun: %s: writing the staged file back failed: %s\n",
+				p->guest_path ? p->guest_path : "a file", strerror(-p->err));
+	} else {
+		x->stats.written_back++;
+	}
+	remote_close(&x->remote, p->h, false);
+	for (struct push **q = &x->pushing; *q; q = &(*q)->next)
+		if (*q == p) {
+			*q = p->next;
+			break;
+		}
+	free(p->zeros);
+	free(p->guest_path);
+	free(p);
+}
+
+void ex_settle_closes(struct exec *x)
+{
+	ex_io_settle_closes(x);
+	while (x->pushing) {
+		struct push *p = x->pushing;
+		if (!remote_owner_busy(&x->remote, p))
+			push_check(x, p);   /* done: gone */
+		else if (remote_wait_owner(&x->remote, p) < 0)
+			break;
 	}
 }
 
@@ -398,15 +462,33 @@ static int write_back(struct exec *x, struct vft_object *o)
 		return 0;
 	if (o->handle < 0)
 		return -EIO;   /* its home file was lost with a session (exec_lost.c) */
-	struct push p = { 0 };
-	push_send(x, o->placeholder, o->handle, st.st_size, &p);
 	/* The copy's times go home too: the write-back would otherwise be
 	 * the file's last change, not what the guest did or set (and again
 	 * after zeros written where home could not punch a hole). */
-	send_times(x, o, &p);
+	if (!x->sync_close && !x->remote.lost) {
+		struct push *p = calloc(1, sizeof *p);
+		if (p && (p->guest_path = strdup(o->guest_path))) {
+			p->async = p->held = true;
+			p->h = o->handle;
+			p->times[0] = st.st_atim;
+			p->times[1] = st.st_mtim;
+			p->next = x->pushing;
+			x->pushing = p;
+			o->handle = -1;   /* the write-back's now */
+			push_send(x, o->placeholder, p->h, st.st_size, p);
+			send_times(x, p);
+			p->held = false;
+			push_check(x, p);
+			return 0;
+		}
+		free(p);
+	}
+	struct push p = { .h = o->handle, .times = { st.st_atim, st.st_mtim } };
+	push_send(x, o->placeholder, o->handle, st.st_size, &p);
+	send_times(x, &p);
 	int rc = push_wait(x, &p);
 	if (!rc && push_zeros(x, o->handle, &p)) {
-		send_times(x, o, &p);
+		send_times(x, &p);
 		rc = push_wait(x, &p);
 	}
 	push_free(x, &p);
@@ -452,18 +534,22 @@ void ex_release(void *ctx, struct vft_object *o)
 		if (rc < 0)
 			release_failed(x, o, rc, "writing the mapped file home");
 	}
-	/* A file written to waits, once, for an FSTAT sent after its writes
-	 * (their failure is the close's; the cache learns its new size and
-	 * times); the close itself is never waited for (a failure of it is
-	 * told when it comes), nor is anything of a file only read. */
+	/* A file written to is closed once its writes and an FSTAT after them
+	 * are answered (the cache learns its new size and times), without
+	 * waiting (ex_io_close_later); with --sync-close, or a failure known
+	 * already, the FSTAT is waited for and the failure is the close's.
+	 * The CLOSE itself is never waited for (a failure of it is told when
+	 * it comes), nor is anything of a file only read. */
 	bool wrote = o->io && ((struct ex_io *)o->io)->wrote;
-	if (wrote && o->handle >= 0)
-		remote_fstat_fresh(&x->remote, o->handle);
-	int rc = ex_io_settle(x, o);
-	if (o->handle >= 0)
-		remote_close(&x->remote, o->handle, false);
-	if (rc < 0)
-		release_failed(x, o, rc, "storing the data written at home");
+	if (!(wrote && o->handle >= 0 && ex_io_close_later(x, o))) {
+		if (wrote && o->handle >= 0)
+			remote_fstat_fresh(&x->remote, o->handle);
+		int rc = ex_io_settle(x, o);
+		if (o->handle >= 0)
+			remote_close(&x->remote, o->handle, false);
+		if (rc < 0)
+			release_failed(x, o, rc, "storing the data written at home");
+	}
 	ex_io_free(x, o);
 	if (o->shared)
 		ex_placeholder_detach(x, o);

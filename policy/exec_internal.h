@@ -104,7 +104,14 @@ struct ex_io {
 	uint64_t eof_ns;
 	/* write-behind */
 	int wb_error;                    /* -errno of a write-behind not yet reported */
-	bool wrote;                      /* written since opened: the close waits */
+	bool wrote;                      /* written since opened */
+	/* closed by the guest, its writes still on their way (exec.closing):
+	 * the handle is closed, and a failure told, once they are answered */
+	bool closing;
+	bool closing_held;               /* not freed yet, whatever is answered */
+	int64_t closing_h;
+	char *closing_path;              /* the guest path, for the message */
+	struct ex_io *next_closing;
 	/* a directory's entries fetched and not yet given to the guest */
 	struct remote_dirents dents;
 	size_t dent_next;
@@ -133,6 +140,9 @@ struct exec {
 	bool in_close;                  /* a release now is the guest's close: it reports the error */
 	unsigned long unreported;       /* failed releases no call could report (data lost) */
 	struct ex_io *ra_list;          /* objects holding readahead */
+	struct ex_io *closing;          /* files closed with writes on their way (exec_io.c) */
+	struct push *pushing;           /* staged files being written back (exec_file.c) */
+	bool sync_close;                /* --sync-close: a close waits for its writes */
 	size_t ra_bytes;                /* readahead held and in flight, all objects */
 	struct ex_io *live;             /* the state of every remote object (exec_lost.c) */
 	/* the shadow lost (exec_lost.c) */
@@ -296,6 +306,20 @@ int ex_io_settle(struct exec *x, struct vft_object *o);
 /* The write-behind failure of IO not yet reported (-errno, 0: none), now
  * reported by the caller. */
 int ex_io_take_error(struct ex_io *io);
+/* The release of O, a remote file written to: unless --sync-close, or a
+ * failure is known already (the close reports it), nothing is waited for.
+ * O's writes go out, then an FSTAT (the cache learns the file's new size
+ * and times); once all are answered, the handle is closed and a failure is
+ * told on the warning stream (splitrun then exits 122). Takes O's I/O
+ * state and handle (O->handle becomes -1) and returns true, or returns
+ * false: the caller settles and closes as usual. */
+bool ex_io_close_later(struct exec *x, struct vft_object *o);
+/* Waits until the writes of every file closed that way are at home. */
+void ex_io_settle_closes(struct exec *x);
+/* The same, and for staged files written back: before a call that could
+ * let someone else look (an fsync, a call on a local path, running a
+ * program). */
+void ex_settle_closes(struct exec *x);
 /* Frees O's I/O state (at its release). */
 void ex_io_free(struct exec *x, struct vft_object *o);
 /* O's file offset (asked of the shadow when it is not kept here, or

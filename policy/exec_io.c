@@ -223,9 +223,12 @@ void ex_io_set_pos(struct exec *x, struct vft_object *o, int64_t pos)
 	io->pos_at_shadow = false;
 }
 
+#define CONTAINER_OF(p, type, field) ((type *)(void *)((char *)(p) - offsetof(type, field)))
+
+static void closing_check(struct exec *x, struct ex_io *io);
+
 static void wb_done(struct remote *r, void *owner, int64_t bytes, struct rpc_reply *rep, int err)
 {
-	(void)r;
 	struct ex_io *io = owner;
 	if (err)
 		io->lost_writes = true;   /* the shadow was lost before it answered: stored or not, none can tell */
@@ -236,6 +239,84 @@ static void wb_done(struct remote *r, void *owner, int64_t bytes, struct rpc_rep
 	}
 	if (e && !io->wb_error)
 		io->wb_error = e;
+	if (io->closing)
+		closing_check(CONTAINER_OF(r, struct exec, remote), io);
+}
+
+/* ---- closes not waited for ---- */
+
+/* A file closed with writes on its way: once none is left, its handle is
+ * closed and a failure told. */
+static void closing_check(struct exec *x, struct ex_io *io)
+{
+	if (io->closing_held || remote_owner_busy(&x->remote, io))
+		return;
+	int e = io->wb_error ? io->wb_error : io->lost_writes ? -EIO : 0;
+	if (e) {
+		x->unreported++;
+		/* A guest being stopped for a lost shadow: its one line says it all. */
+		if (!exec_lost(x))
+			fprintf(x->warn ? x->warn : stderr, "splitrun: %s: storing the data written at home failed: %s\n",
+				io->closing_path ? io->closing_path : "a file", strerror(-e));
+	}
+	remote_close(&x->remote, io->closing_h, false);
+	for (struct ex_io **p = &x->closing; *p; p = &(*p)->next_closing)
+		if (*p == io) {
+			*p = io->next_closing;
+			break;
+		}
+	free(io->closing_path);
+	free(io);
+}
+
+static void closing_fstat_done(struct remote *r, void *owner, int64_t h, struct rpc_reply *rep, int err)
+{
+	struct ex_io *io = owner;
+	if (!err)
+		remote_fstat_reply(r, h, rep);
+	closing_check(CONTAINER_OF(r, struct exec, remote), io);
+}
+
+bool ex_io_close_later(struct exec *x, struct vft_object *o)
+{
+	struct ex_io *io = o->io;
+	if (x->sync_close || !io || !io->wrote || io->wb_error || io->lost_writes || io->broken || io->reopen_due ||
+	    !kept_here(o) || o->handle < 0 || x->remote.lost)
+		return false;
+	char *path = strdup(o->guest_path ? o->guest_path : "");
+	if (!path)
+		return false;
+	ra_drop(x, io);
+	remote_dirents_free(&io->dents);
+	ex_live_remove(x, io);   /* no object's any more: nothing to open again */
+	io->obj = NULL;
+	io->closing = true;
+	io->closing_h = o->handle;
+	io->closing_path = path;
+	io->next_closing = x->closing;
+	x->closing = io;
+	o->io = NULL;
+	o->handle = -1;
+	/* After the writes (the write-behind buffer goes out first). While
+	 * it is sent, replies (or the shadow lost) may answer every write:
+	 * IO stays until the send is done. */
+	struct rpc_val a[] = { rpc_int(io->closing_h) };
+	io->closing_held = true;
+	remote_send_later(&x->remote, RPC_OP_FSTAT, a, 1, closing_fstat_done, io, io->closing_h);
+	io->closing_held = false;
+	closing_check(x, io);
+	return true;
+}
+
+void ex_io_settle_closes(struct exec *x)
+{
+	while (x->closing) {
+		struct ex_io *io = x->closing;
+		if (!remote_owner_busy(&x->remote, io))
+			closing_check(x, io);   /* nothing left on its way: gone */
+		else if (remote_wait_owner(&x->remote, io) < 0)
+			break;   /* lost: every one has been told */
+	}
 }
 
 int ex_io_settle(struct exec *x, struct vft_object *o)
@@ -275,8 +356,6 @@ void ex_io_free(struct exec *x, struct vft_object *o)
 }
 
 /* ---- readahead ---- */
-
-#define CONTAINER_OF(p, type, field) ((type *)(void *)((char *)(p) - offsetof(type, field)))
 
 static void ra_done(struct remote *r, void *owner, int64_t off, struct rpc_reply *rep, int err)
 {

@@ -287,6 +287,10 @@ static size_t scratch_path(struct exec *x, size_t *len, const struct ex_path *p)
 
 void ex_run_local(struct exec_call *c, const struct ex_path *p1, const struct ex_path *p2)
 {
+	/* A call on a local path may tell someone else (a flag file, a program
+	 * run) that a file written and closed is ready: it is at home first. */
+	if (c->x->closing || c->x->pushing)
+		ex_settle_closes(c->x);
 	bool r1 = p1 && p1->rewrite && p1->path_arg >= 0;
 	bool r2 = p2 && p2->rewrite && p2->path_arg >= 0;
 	if (!r1 && !r2) {

@@ -13,9 +13,13 @@
  *     goes out before any other request, so the shadow sees every op in the
  *     guest's order;
  *   - attributes and names are cached with close-to-open consistency
- *     (policy/attr_cache.h): opens always ask the shadow, stat-like calls in
+ *     (policy/attr_cache.h): opens ask the shadow, stat-like calls in
  *     between may be answered here, and every change the agent makes
- *     forgets what it touched.
+ *     forgets what it touched (and replies sent before the change that
+ *     come after it do not bring it back);
+ *   - the opens of the next files of a directory listed are sent ahead of
+ *     a program that reads them one after the other, and an open of one
+ *     takes that answer (at most the attribute time old).
  * Each function returns the op's result (>= 0) or a negative native errno.
  * A transport error marks the connection lost (remote->lost says why):
  * every later request fails (their callbacks get -EIO, write-behind bytes
@@ -42,6 +46,9 @@
 struct flock;
 struct attr_cache;
 struct remote;
+struct remote_forget;
+struct remote_open_ahead;
+struct remote_listing;
 
 /* The reply to a later request (REP NULL and ERR -EIO when the shadow was
  * lost first). DONE may keep the reply: it then takes rep's frame and
@@ -76,6 +83,7 @@ struct remote {
 	char lost_buf[256];
 	FILE *warn;                /* where failures nobody waits for are told; NULL: stderr */
 	struct attr_cache *cache;  /* NULL: no caching */
+	uint64_t attr_ttl_ns;      /* how long what the shadow said is believed */
 	/* later requests in flight, by tag */
 	struct remote_later *later;
 	size_t nlater, cap_later;
@@ -95,6 +103,16 @@ struct remote {
 	unsigned long discarded;   /* later replies nobody wanted (readahead past its use) */
 	unsigned long changes_sent;  /* requests sent that may change something at home
 				      * (write-behind's writes are not counted) */
+	/* forgets that replies in flight may not undo (remote.c) */
+	struct remote_forget *forgets;
+	size_t nforgets;
+	/* opens sent ahead, and the listings they are guessed from */
+	struct remote_open_ahead **ahead;
+	size_t nahead;
+	struct remote_listing *listings;
+	size_t nlistings;
+	uint64_t listing_clock;
+	unsigned long ahead_sent, ahead_used;
 };
 
 /* Sets up R on CONN (WARN: NULL for stderr). ATTR_TTL_NS: how long an
@@ -183,6 +201,9 @@ int64_t remote_fstat(struct remote *r, int64_t h, struct stat *st);
  * H: once it is answered, they all have been (a v1 shadow answers in
  * order), and the cache holds the file's new attributes. */
 int64_t remote_fstat_fresh(struct remote *r, int64_t h);
+/* The reply REP to an FSTAT of H sent as a later request: the cache
+ * learns it, unless a change of the agent's made it stale meanwhile. */
+void remote_fstat_reply(struct remote *r, int64_t h, const struct rpc_reply *rep);
 int64_t remote_stat(struct remote *r, int64_t dirh, const char *path, int at_flags, struct stat *st);
 int64_t remote_statx(struct remote *r, int64_t dirh, const char *path, int at_flags, unsigned mask, struct statx *stx);
 int64_t remote_access(struct remote *r, int64_t dirh, const char *path, int mode, int at_flags);

@@ -44,8 +44,8 @@ static const char usage_text[] =
 	"                       (json: one line for scripts; splitrun(1) lists the\n"
 	"                       fields); also after the -c table. --summary: --stats\n"
 	"  --attr-timeout=SEC   believe attributes and names the shadow gave for SEC\n"
-	"                       seconds (default 3; 0: ask every time); opens always\n"
-	"                       ask (close-to-open consistency)\n"
+	"                       seconds (default 3; 0: ask every time); opens ask,\n"
+	"                       or take an answer sent ahead at most SEC old\n"
 	"  --on-disconnect=WHAT  when the shadow is lost while PROGRAM runs: stop\n"
 	"                       (default: PROGRAM is killed, exit status 122), eio\n"
 	"                       (PROGRAM goes on; its calls that need the shadow\n"
@@ -54,6 +54,10 @@ static const char usage_text[] =
 	"                       nothing was lost, the others fail with EIO; then\n"
 	"                       stop)\n"
 	"  --reconnect-timeout=SEC  how long reconnect dials (default 60)\n"
+	"  --sync-close         a close of a file written to waits until its data is\n"
+	"                       at home (and returns a failure to store it); by\n"
+	"                       default it does not, and a failure is told on\n"
+	"                       stderr with exit status 122\n"
 	"  --trace              trace mode: print each trapped call like strace\n"
 	"                       (implied by -f, -o, -e, -s, -c, -y, -k)\n"
 	"  -f                   show children and threads too, with [pid N]\n"
@@ -119,13 +123,14 @@ struct settings {
 	bool on_disconnect_given;
 	double reconnect_timeout;
 	bool reconnect_timeout_given;
+	bool sync_close;
 	enum split_backend backend;
 	const char *backend_name;
 	enum unotify_placement placement;
 };
 
 enum { OPT_TRACE = 256, OPT_BACKEND, OPT_CHECK_POLICY, OPT_SHADOW, OPT_POLICY, OPT_SUMMARY, OPT_KEY, OPT_PLACEMENT, OPT_STATS,
-       OPT_ATTR_TIMEOUT, OPT_ON_DISCONNECT, OPT_RECONNECT_TIMEOUT };
+       OPT_ATTR_TIMEOUT, OPT_ON_DISCONNECT, OPT_RECONNECT_TIMEOUT, OPT_SYNC_CLOSE };
 
 /* --backend=NAME (or $SPLITRUN_BACKEND): false for an unknown name. */
 static bool set_backend(struct settings *s, const char *name)
@@ -158,6 +163,7 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		{ "attr-timeout", required_argument, NULL, OPT_ATTR_TIMEOUT },
 		{ "on-disconnect", required_argument, NULL, OPT_ON_DISCONNECT },
 		{ "reconnect-timeout", required_argument, NULL, OPT_RECONNECT_TIMEOUT },
+		{ "sync-close", no_argument, NULL, OPT_SYNC_CLOSE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -245,6 +251,9 @@ static int parse_options(int argc, char **argv, struct settings *s)
 			s->reconnect_timeout_given = true;
 			break;
 		}
+		case OPT_SYNC_CLOSE:
+			s->sync_close = true;
+			break;
 		case 'f':
 			s->trace = s->topts.follow_forks = true;
 			break;
@@ -312,6 +321,8 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		usage_error("--on-disconnect needs --shadow%s", "");
 	if (s->reconnect_timeout_given && s->on_disconnect != SPLIT_DISCONNECT_RECONNECT)
 		usage_error("--reconnect-timeout needs --on-disconnect=reconnect%s", "");
+	if (s->sync_close && !s->shadow)
+		usage_error("--sync-close needs --shadow%s", "");
 	if (s->key && !s->shadow)
 		usage_error("--key needs --shadow (it authenticates to a shadow)%s", "");
 	if (!s->key && s->shadow) {
@@ -429,6 +440,7 @@ static int run_split(const struct settings *s, char **argv)
 		.on_disconnect = s->on_disconnect,
 		.reconnect_ns = (uint64_t)((s->reconnect_timeout_given ? s->reconnect_timeout
 								: SPLIT_RECONNECT_TIMEOUT) * 1e9),
+		.sync_close = s->sync_close,
 		.follow_forks = s->topts.follow_forks,
 		.argv = argv,
 	};

@@ -414,6 +414,7 @@ int split_run(const struct split_opts *o)
 		.reconnect_ns = o->reconnect_ns,
 		.redial = redial_shadow,
 		.redial_ctx = &dial,
+		.sync_close = o->sync_close,
 	};
 	struct exec *exec = exec_new(&cfg);
 	if (!exec)

@@ -54,6 +54,7 @@ struct split_opts {
 	uint64_t attr_ttl_ns;            /* --attr-timeout */
 	enum split_on_disconnect on_disconnect;
 	uint64_t reconnect_ns;           /* --reconnect-timeout */
+	bool sync_close;                 /* --sync-close */
 	struct trace_printer *printer;   /* where calls are shown (stderr without -o) */
 	bool trace;                      /* --trace: show the selected calls, not only logged ones */
 	const bool *selected;            /* the calls --trace shows; NULL: all */
