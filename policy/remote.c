@@ -643,6 +643,8 @@ struct remote_forget {
 
 static void forgets_drop(struct remote *r, size_t from, size_t to)
 {
+	if (from == to)
+		return;
 	for (size_t i = from; i < to; i++)
 		free(r->forgets[i].path);
 	memmove(&r->forgets[from], &r->forgets[to], (r->nforgets - to) * sizeof *r->forgets);
@@ -672,6 +674,15 @@ static void log_forget(struct remote *r, enum forget_kind kind, const char *path
 	}
 	if (!r->forgets && !(r->forgets = calloc(FORGETS_MAX, sizeof *r->forgets)))
 		return;
+	/* The same forget again (a file written to, write after write) only
+	 * moves to the end, with the newer tag. */
+	for (size_t i = 0; i < r->nforgets && kind != FORGET_ALL; i++) {
+		const struct remote_forget *o = &r->forgets[i];
+		if (o->kind == kind && (kind == FORGET_FILE ? same_file(&o->st, st) : strcmp(o->path, path) == 0)) {
+			forgets_drop(r, i, i + 1);
+			break;
+		}
+	}
 	struct remote_forget f = { .tag = r->conn->next_tag, .kind = kind };
 	if (st)
 		f.st = *st;
