@@ -849,8 +849,8 @@ int exec_free(struct exec *x, struct exec_stats *final)
 	remove_stage_dir(x);
 	/* A shadow lost once the guest is done (the replies to its last
 	 * closes) matters only when data was lost with it that no call of the
-	 * guest's reported (every write-behind is answered before its file's
-	 * release is done), or when the guest was to be stopped for it. */
+	 * guest's reported (a write of a file closed without waiting that got
+	 * no answer counts), or when the guest was to be stopped for it. */
 	int rc = x->stopped || x->stop_why || x->unreported ? -EIO : 0;
 	if (x->remote.lost && !x->stopped && !x->lost_told && !x->stop_why)
 		fprintf(x->warn ? x->warn : stderr, "splitrun: %s%s\n", x->remote.lost,

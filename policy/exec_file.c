@@ -419,7 +419,7 @@ static void push_check(struct exec *x, struct push *p)
 		p->err = -EIO;
 	if (p->err) {
 		x->unreported++;
-		if (!exec_lost(x))
+		if (ex_tell_losses(x))
 			fprintf(x->warn ? x->warn : stderr, "splitrun: %s: writing the staged file back failed: %s\n",
 				p->guest_path ? p->guest_path : "a file", strerror(-p->err));
 	} else {
@@ -512,10 +512,15 @@ static void release_failed(struct exec *x, const struct vft_object *o, int rc, c
 	} else {
 		x->unreported++;
 	}
-	/* A guest being stopped for a lost shadow: its one line says it all. */
-	if (!x->stopped && (x->ending || !exec_lost(x)))
+	if (ex_tell_losses(x))
 		fprintf(x->warn ? x->warn : stderr, "splitrun: %s: %s failed: %s\n", o->guest_path, what,
 			strerror(-rc));
+}
+
+bool ex_tell_losses(const struct exec *x)
+{
+	/* A guest being stopped for a lost shadow: its one line says it all. */
+	return !x->stopped && (x->ending || !exec_lost(x));
 }
 
 void ex_release(void *ctx, struct vft_object *o)

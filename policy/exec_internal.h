@@ -336,6 +336,10 @@ void ex_io_file_changed(struct exec *x, struct vft_object *o);
 int64_t ex_dir_seek(struct exec *x, struct vft_object *o, int64_t off, int whence);
 
 /* ---- objects (exec_file.c) ---- */
+/* Whether data that did not reach home is named on the warning stream now
+ * (not while a guest is stopped for a lost shadow: its one line says it
+ * all; at the end, always). */
+bool ex_tell_losses(const struct exec *x);
 /* The release callback of the VFT: closes the handle, writes back a staged
  * file, closes the placeholder. */
 void ex_release(void *ctx, struct vft_object *o);

@@ -254,8 +254,7 @@ static void closing_check(struct exec *x, struct ex_io *io)
 	int e = io->wb_error ? io->wb_error : io->lost_writes ? -EIO : 0;
 	if (e) {
 		x->unreported++;
-		/* A guest being stopped for a lost shadow: its one line says it all. */
-		if (!exec_lost(x))
+		if (ex_tell_losses(x))
 			fprintf(x->warn ? x->warn : stderr, "splitrun: %s: storing the data written at home failed: %s\n",
 				io->closing_path ? io->closing_path : "a file", strerror(-e));
 	}
