@@ -467,10 +467,19 @@ void ex_hint(struct exec_call *c)
 	struct vft_object *o = file_obj(c);
 	if (!o)
 		return;
-	if (o->method != VFT_REMOTE)
+	if (o->method != VFT_REMOTE) {
 		ex_run(c);
-	else
-		ex_answer(c, o->is_dir || (o->flags & O_PATH) ? -EBADF : 0);
+		return;
+	}
+	if (o->is_dir || (o->flags & O_PATH)) {
+		ex_answer(c, -EBADF);
+		return;
+	}
+	/* fadvise64(fd, offset, len, advice): a reader that says it reads on
+	 * gets the widest readahead at once (cat, cp say so). */
+	if (strcmp(c->desc->name, "readahead") != 0 && (int)c->arg[3] == POSIX_FADV_SEQUENTIAL)
+		ex_io_sequential(c->x, o);
+	ex_answer(c, 0);
 }
 
 /* The xattr calls on remote paths and fds: the shadow has no such ops, so

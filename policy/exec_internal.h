@@ -61,7 +61,7 @@ struct exec_thread {
 
 /* Readahead: chunks of a file kept from PREAD replies, and PREADs in
  * flight (exec_io.c). */
-#define EX_RA_SLOTS 16
+#define EX_RA_SLOTS 24
 struct ex_ra_pending {
 	int64_t tag, off;
 	size_t len;
@@ -326,6 +326,9 @@ void ex_io_free(struct exec *x, struct vft_object *o);
  * after appending writes), and setting it. */
 int64_t ex_io_pos(struct exec *x, struct vft_object *o);
 void ex_io_set_pos(struct exec *x, struct vft_object *o, int64_t pos);
+/* The program says it reads O sequentially (POSIX_FADV_SEQUENTIAL): its
+ * readahead starts wide. */
+void ex_io_sequential(struct exec *x, struct vft_object *o);
 /* Keeps the data of the open's first read as O's first readahead. */
 void ex_io_opened(struct exec *x, struct vft_object *o, const struct stat *st, struct remote_data *first);
 /* The file of O changed some other way (truncate, fallocate): readahead

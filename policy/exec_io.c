@@ -43,7 +43,7 @@
 
 #define RA_FIRST_SIZE (128u * 1024)   /* the first readahead PREAD */
 #define RA_MAX_SIZE RPC_MAX_BUF
-#define RA_MAX_WINDOW 8               /* PREADs in flight for one file */
+#define RA_MAX_WINDOW 16              /* PREADs in flight for one file */
 #define RA_TOTAL_MAX (32u << 20)      /* readahead held and in flight, every file */
 
 struct guest_iovec {
@@ -356,6 +356,17 @@ void ex_io_free(struct exec *x, struct vft_object *o)
 
 /* ---- readahead ---- */
 
+void ex_io_sequential(struct exec *x, struct vft_object *o)
+{
+	(void)x;
+	if (!kept_here(o))
+		return;
+	struct ex_io *io = o->io;
+	if (io->ra_window < RA_MAX_WINDOW / 2)
+		io->ra_window = RA_MAX_WINDOW / 2;
+	io->ra_size = RA_MAX_SIZE;
+}
+
 static void ra_done(struct remote *r, void *owner, int64_t off, struct rpc_reply *rep, int err)
 {
 	struct exec *x = CONTAINER_OF(r, struct exec, remote);
@@ -555,10 +566,8 @@ static int64_t io_read(struct exec *x, struct vft_object *o, uint64_t count, int
 		 * not by when replies came, so that round trips are counted
 		 * the same on any link). */
 		chunks_consumed(x, io, io->last_end);
-		if (io->ra_window < RA_MAX_WINDOW)
-			io->ra_window *= 2;
-		if (io->ra_size < RA_MAX_SIZE)
-			io->ra_size *= 2;
+		io->ra_window = io->ra_window * 4 < RA_MAX_WINDOW ? io->ra_window * 4 : RA_MAX_WINDOW;
+		io->ra_size = io->ra_size * 4 < RA_MAX_SIZE ? io->ra_size * 4 : RA_MAX_SIZE;
 		ra_top_up(x, o, io, io->last_end);
 	}
 	return done ? (int64_t)done : err;

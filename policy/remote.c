@@ -1027,8 +1027,17 @@ static void ahead_done(struct remote *r, void *owner, int64_t arg, struct rpc_re
 		struct canon_stat cst;
 		bool have = ahead_file(oa, &cst);
 		/* a change of ours sent after it: it says how things were */
-		if (stale(r, oa->tag, oa->path, have ? &cst : NULL))
+		if (stale(r, oa->tag, oa->path, have ? &cst : NULL)) {
 			oa->invalid = true;
+		} else if (have && r->cache && (cst.mode & CANON_S_IFMT) == CANON_S_IFREG) {
+			/* Fresher than the listing's prefetch, which a slow walk
+			 * outlives: the program's stat of the file comes before
+			 * its open. Opened without following, the name is no
+			 * symlink: lstat says the same. */
+			attr_cache_put(r->cache, oa->path, true, &cst, oa->tag);
+			if (oa->flags & O_NOFOLLOW)
+				attr_cache_put(r->cache, oa->path, false, &cst, oa->tag);
+		}
 	}
 	if (oa->abandoned)
 		ahead_free(r, oa);
