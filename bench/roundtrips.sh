@@ -89,11 +89,13 @@ if [ -z "$backends" ]; then
 fi
 backend=default
 
-# run LABEL FILES CMD: runs sh -c CMD split in /w, prints a table row.
+# run LABEL FILES CMD [OPTION...]: runs sh -c CMD split in /w with splitrun's
+# OPTIONs, prints a table row.
 run() {
 	local label=$1 files=$2 cmd=$3 t0 t1 rt req ops sent recv wait
+	shift 3
 	t0=$(date +%s.%N)
-	local opts=()
+	local opts=("$@")
 	[ "$backend" = default ] || opts+=(--backend="$backend")
 	if [ $json = 1 ]; then
 		"$splitrun" "${opts[@]}" --stats=json --shadow "$addr" -C /w -- sh -c "$cmd" > /dev/null 2> "$work/err"
@@ -112,18 +114,20 @@ print(s["round_trips"], s["requests"], s["remote_ops"], s["bytes_sent"], s["byte
 	fi
 	local per=-
 	[ "$files" -gt 0 ] && per=$(python3 -c "print('%.2f' % ($rt / $files))")
-	printf '| %-8s | %-34s | %7s | %6s | %8s | %8s | %10s | %11s | %7s | %6.2f |\n' "$backend" "$label" "$rt" "$per" "$req" "$ops" \
+	printf '| %-8s | %-44s | %7s | %6s | %8s | %8s | %10s | %11s | %7s | %6.2f |\n' "$backend" "$label" "$rt" "$per" "$req" "$ops" \
 		"$sent" "$recv" "$wait" "$(python3 -c "print($t1 - $t0)")"
 }
 
 echo "-- splitrun $("$splitrun" --version | cut -d' ' -f2) at $bindir, shadow $addr (loopback), $(uname -r)"
 echo
-echo "| backend  | workload                           | round trips | per file | requests | remote ops | bytes sent | bytes received | wait s | wall s |"
+echo "| backend  | workload                                     | round trips | per file | requests | remote ops | bytes sent | bytes received | wait s | wall s |"
 echo "|----------|------------------------------------|------:|------:|------:|------:|------:|------:|------:|------:|"
 for backend in $backends; do
 	rm -rf "$root/w/copy" "$root/w/db" "$root/w/py"
 	run "true (start-up only)" 0 "true"
 	run "cat of 32 MB" 0 "cat big"
+	run "cp -r of 1000 files of 4 KB, --async-close" 1000 "cp -r tree copy" --async-close
+	rm -rf "$root/w/copy"
 	run "cp -r of 1000 files of 4 KB" 1000 "cp -r tree copy"
 	run "ls -l of 1000 files" 1000 "ls -l copy"
 	run "du -a of 1000 files" 1000 "du -a copy"

@@ -54,10 +54,11 @@ static const char usage_text[] =
 	"                       nothing was lost, the others fail with EIO; then\n"
 	"                       stop)\n"
 	"  --reconnect-timeout=SEC  how long reconnect dials (default 60)\n"
-	"  --sync-close         a close of a file written to waits until its data is\n"
-	"                       at home (and returns a failure to store it); by\n"
-	"                       default it does not, and a failure is told on\n"
-	"                       stderr with exit status 122\n"
+	"  --async-close        a close of a file written to does not wait until its\n"
+	"                       data is at home (one round trip less a file); a\n"
+	"                       failure to store it is then told on stderr with\n"
+	"                       exit status 122, not by the close. By default\n"
+	"                       (--sync-close) the close waits and returns it\n"
 	"  --trace              trace mode: print each trapped call like strace\n"
 	"                       (implied by -f, -o, -e, -s, -c, -y, -k)\n"
 	"  -f                   show children and threads too, with [pid N]\n"
@@ -124,13 +125,15 @@ struct settings {
 	double reconnect_timeout;
 	bool reconnect_timeout_given;
 	bool sync_close;
+	bool async_close;
 	enum split_backend backend;
 	const char *backend_name;
 	enum unotify_placement placement;
 };
 
 enum { OPT_TRACE = 256, OPT_BACKEND, OPT_CHECK_POLICY, OPT_SHADOW, OPT_POLICY, OPT_SUMMARY, OPT_KEY, OPT_PLACEMENT, OPT_STATS,
-       OPT_ATTR_TIMEOUT, OPT_ON_DISCONNECT, OPT_RECONNECT_TIMEOUT, OPT_SYNC_CLOSE };
+       OPT_ATTR_TIMEOUT, OPT_ON_DISCONNECT, OPT_RECONNECT_TIMEOUT, OPT_SYNC_CLOSE,
+       OPT_ASYNC_CLOSE };
 
 /* --backend=NAME (or $SPLITRUN_BACKEND): false for an unknown name. */
 static bool set_backend(struct settings *s, const char *name)
@@ -164,6 +167,7 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		{ "on-disconnect", required_argument, NULL, OPT_ON_DISCONNECT },
 		{ "reconnect-timeout", required_argument, NULL, OPT_RECONNECT_TIMEOUT },
 		{ "sync-close", no_argument, NULL, OPT_SYNC_CLOSE },
+		{ "async-close", no_argument, NULL, OPT_ASYNC_CLOSE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -254,6 +258,9 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		case OPT_SYNC_CLOSE:
 			s->sync_close = true;
 			break;
+		case OPT_ASYNC_CLOSE:
+			s->async_close = true;
+			break;
 		case 'f':
 			s->trace = s->topts.follow_forks = true;
 			break;
@@ -321,8 +328,10 @@ static int parse_options(int argc, char **argv, struct settings *s)
 		usage_error("--on-disconnect needs --shadow%s", "");
 	if (s->reconnect_timeout_given && s->on_disconnect != SPLIT_DISCONNECT_RECONNECT)
 		usage_error("--reconnect-timeout needs --on-disconnect=reconnect%s", "");
-	if (s->sync_close && !s->shadow)
-		usage_error("--sync-close needs --shadow%s", "");
+	if ((s->sync_close || s->async_close) && !s->shadow)
+		usage_error("%s needs --shadow", s->async_close ? "--async-close" : "--sync-close");
+	if (s->sync_close && s->async_close)
+		usage_error("--sync-close and --async-close: choose one%s", "");
 	if (s->key && !s->shadow)
 		usage_error("--key needs --shadow (it authenticates to a shadow)%s", "");
 	if (!s->key && s->shadow) {
@@ -440,7 +449,9 @@ static int run_split(const struct settings *s, char **argv)
 		.on_disconnect = s->on_disconnect,
 		.reconnect_ns = (uint64_t)((s->reconnect_timeout_given ? s->reconnect_timeout
 								: SPLIT_RECONNECT_TIMEOUT) * 1e9),
-		.sync_close = s->sync_close,
+		/* A close that returned 0 must not be followed by news that its
+		 * data was lost: closes wait unless asked not to. */
+		.sync_close = !s->async_close,
 		.follow_forks = s->topts.follow_forks,
 		.argv = argv,
 	};

@@ -123,10 +123,10 @@ assert s["bytes_received"] > 23 and s["bytes_sent"] > 0 and s["wait_seconds"] >=
 	! grep -q 'calls trapped' "$BATS_TEST_TMPDIR/split.err"
 }
 
-@test "round trips: cp -r of 1000 files of 4 KB costs under 1.2 a file (sources opened ahead, closes not waited for), not 9" {
+@test "round trips: cp -r of 1000 files of 4 KB costs under 1.2 a file with --async-close (sources opened ahead, closes not waited for), not 9" {
 	many s1000 1000 4096
 	local r
-	r=$(round_trips "cp -r s1000 d1000")
+	r=$(round_trips "cp -r s1000 d1000" --async-close)
 	diff -r "$SPLIT_ROOT/$T/s1000" "$SPLIT_ROOT/$T/d1000"
 	echo "cp -r of 1000 files of 4 KB: $r round trips; $(json_field ops.OPEN) opens" >&2
 	# Each copy's create is one; each source's open (with its data) was
@@ -206,22 +206,26 @@ assert s["bytes_received"] > 23 and s["bytes_sent"] > 0 and s["wait_seconds"] >=
 	cmp "$BATS_TEST_TMPDIR/split.out" "$SPLIT_ROOT/$T/big32"
 }
 
-@test "round trips: the close of a file written to is not waited for (one a file to write 100), but with --sync-close" {
+@test "round trips: the close of a file written to is waited for (two a file to write 100), but not with --async-close" {
 	mkdir -p "$SPLIT_ROOT/$T/w" "$SPLIT_NATIVE/$T/w"
 	local write='python3 -c "
 for i in range(100):
     with open(\"w/f%d\" % i, \"w\") as f:
         f.write(\"x\" * 5000)"'
 	local r rs
-	r=$(round_trips "$write")
-	rs=$(round_trips "$write" --sync-close)
-	echo "100 files written: $r round trips, $rs with --sync-close" >&2
-	# each file's create is one; with --sync-close each close waits too
+	r=$(round_trips "$write" --async-close)
+	rs=$(round_trips "$write")
+	echo "100 files written: $r round trips with --async-close, $rs by default" >&2
+	# each file's create is one; by default (--sync-close) each close waits too
 	[ "$r" -le 115 ] && [ $((rs - r)) -ge 95 ] ||
-		{ echo "100 files written: $r round trips, $rs with --sync-close" >&2; return 1; }
+		{ echo "100 files written: $r round trips with --async-close, $rs by default" >&2; return 1; }
 	[ "$(cat "$SPLIT_ROOT/$T/w/f99")" = "$(printf 'x%.0s' $(seq 5000))" ]
-	run "$SPLITRUN" --sync-close -- true
-	[ "$status" = 2 ] && [[ "$output" == *"--sync-close needs --shadow"* ]]
+	rs=$(round_trips "$write" --sync-close)
+	[ "$rs" -ge $((r + 95)) ] || { echo "--sync-close: $rs round trips" >&2; return 1; }
+	run "$SPLITRUN" --async-close -- true
+	[ "$status" = 2 ] && [[ "$output" == *"--async-close needs --shadow"* ]]
+	run "$SPLITRUN" --shadow 127.0.0.1:1 --sync-close --async-close -- true
+	[ "$status" = 2 ] && [[ "$output" == *"choose one"* ]]
 }
 
 @test "a reply sent before the agent's own change does not fill the cache after it (a slow link)" {
@@ -502,7 +506,7 @@ sync_close_reports() {
 	sync_close_reports 27
 }
 
-@test "a staged file's write-back that fails at home (ENOSPC) is told with 122, or returned by the close with --sync-close" {
+@test "a staged file's write-back that fails at home (ENOSPC) is returned by the close, or told with 122 with --async-close" {
 	local root=$BATS_TEST_TMPDIR/small
 	mkdir -p "$root"
 	start_own_shadow small unshare -m sh -c 'mount -t tmpfs -o size=256k tmpfs "$1" && exec "$2" --root "$1" "$3" "$4"' \
@@ -517,16 +521,16 @@ try:
 except OSError as e:
     print("close: errno %d" % e.errno)'
 	local status=0
-	(cd "$BATS_TEST_TMPDIR" && timeout -k 5 60 "${SPLIT_ENV[@]}" "$SPLITRUN" --shadow "$ADDR" --policy "$pol" -C / -- \
-		python3 -c "$write" out1.bin) > "$BATS_TEST_TMPDIR/split.out" 2> "$BATS_TEST_TMPDIR/split.err" || status=$?
+	(cd "$BATS_TEST_TMPDIR" && timeout -k 5 60 "${SPLIT_ENV[@]}" "$SPLITRUN" --shadow "$ADDR" --policy "$pol" --async-close \
+		-C / -- python3 -c "$write" out1.bin) > "$BATS_TEST_TMPDIR/split.out" 2> "$BATS_TEST_TMPDIR/split.err" || status=$?
 	[ "$status" = 122 ] && grep -q '^splitrun: /out1.bin: writing the staged file back failed: No space left on device$' \
 		"$BATS_TEST_TMPDIR/split.err" || { echo "status $status:"; cat "$BATS_TEST_TMPDIR/split.out" "$BATS_TEST_TMPDIR/split.err"; return 1; } >&2
 	under_unotify && return 0
 	status=0
-	(cd "$BATS_TEST_TMPDIR" && timeout -k 5 60 "${SPLIT_ENV[@]}" "$SPLITRUN" --shadow "$ADDR" --policy "$pol" --sync-close \
+	(cd "$BATS_TEST_TMPDIR" && timeout -k 5 60 "${SPLIT_ENV[@]}" "$SPLITRUN" --shadow "$ADDR" --policy "$pol" \
 		-C / -- python3 -c "$write" out2.bin) > "$BATS_TEST_TMPDIR/split.out" 2> "$BATS_TEST_TMPDIR/split.err" || status=$?
 	[ "$(cat "$BATS_TEST_TMPDIR/split.out")" = "close: errno 28" ] ||
-		{ echo "--sync-close: status $status:"; cat "$BATS_TEST_TMPDIR/split.out" "$BATS_TEST_TMPDIR/split.err"; return 1; } >&2
+		{ echo "a waiting close: status $status:"; cat "$BATS_TEST_TMPDIR/split.out" "$BATS_TEST_TMPDIR/split.err"; return 1; } >&2
 }
 
 @test "a shadow lost with data in write-behind: 122 at the close, the fsync or the exit, never success" {
@@ -556,9 +560,9 @@ os._exit(0)") > "$BATS_TEST_TMPDIR/lost.out" 2> "$BATS_TEST_TMPDIR/lost.err" 3>&
 		touch "$sync/go"
 		wait "$guest" || status=$?
 		[ "$status" = 122 ] || { echo "$how: status $status, want 122"; cat "$BATS_TEST_TMPDIR/lost.out" "$BATS_TEST_TMPDIR/lost.err"; return 1; } >&2
-		# A close is not waited for (without --sync-close): it may have said
-		# ok; an fsync never does.
-		! grep -Eq '^fsync ok$' "$BATS_TEST_TMPDIR/lost.out" ||
+		# A close is waited for (unless --async-close) and an fsync always:
+		# neither said ok.
+		! grep -Eq '^(fsync|close) ok$' "$BATS_TEST_TMPDIR/lost.out" ||
 			{ echo "$how: the guest was told its data was stored:"; cat "$BATS_TEST_TMPDIR/lost.out"; return 1; } >&2
 		grep -q 'lost\|did not all reach home' "$BATS_TEST_TMPDIR/lost.err" ||
 			{ echo "$how: no word of the loss:"; cat "$BATS_TEST_TMPDIR/lost.err"; return 1; } >&2
