@@ -140,7 +140,7 @@ assert s["bytes_received"] > 23 and s["bytes_sent"] > 0 and s["wait_seconds"] >=
 	# prefetch has expired when cp gets to the last files, but each file's
 	# open sent ahead brought its attributes, fresh, before cp's lstat.
 	rm -rf "$SPLIT_ROOT/$T/d1000"
-	split_run -C "/$T" --attr-timeout=0.3 --stats=json -- sh -c "cp -r s1000 d1000"
+	split_run -C "/$T" --attr-timeout=0.3 --async-close --stats=json -- sh -c "cp -r s1000 d1000"
 	[ "$split_status" = 0 ] || { cat "$BATS_TEST_TMPDIR/split.err" >&2; return 1; }
 	r=$(json_field round_trips)
 	echo "cp -r with --attr-timeout=0.3: $r round trips, $(json_field ops.FSTATAT) FSTATATs" >&2
