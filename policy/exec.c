@@ -345,9 +345,11 @@ static void discover_fds(struct exec *x, struct vft_task *t)
 		if (n <= 0)
 			continue;
 		target[n] = 0;
+		/* Staged files live in the staging directory itself; its
+		 * subdirectories hold programs, which are no remote files. */
 		size_t sl = strlen(x->stage_dir);
 		if (strncmp(target, "/memfd:splitrun:", 16) != 0 &&
-		    !(sl && strncmp(target, x->stage_dir, sl) == 0 && target[sl] == '/'))
+		    !(sl && strncmp(target, x->stage_dir, sl) == 0 && target[sl] == '/' && !strchr(target + sl + 1, '/')))
 			continue;
 		struct discover_ctx dc = { x, t->tid, fd, NULL };
 		vft_task_each(x->vft, discover_task, &dc);
@@ -442,6 +444,7 @@ void exec_task_gone(struct exec *x, pid_t tid)
 	thread_free(x, t);
 	vft_task_gone(x->vft, tid);
 	remote_flush_writes(&x->remote);   /* a process's exit sends what it wrote */
+	ex_prog_task_event(x, tid, true);
 	/* Its maps are gone: held files no one maps any more go home. */
 	ex_placeholders_check(x, false);
 }
@@ -468,6 +471,11 @@ void exec_task_exec(struct exec *x, pid_t tid, pid_t former_tid)
 				"splitrun: process %d: cannot hide the vDSO (%s): its clock stays this machine's\n",
 				(int)tid, strerror(-rc));
 	}
+}
+
+const char *exec_kernel_cwd(const struct exec *x)
+{
+	return x->run_dir[0] ? x->run_dir : NULL;
 }
 
 const char *exec_lost(const struct exec *x)
@@ -561,7 +569,9 @@ static void run_call(struct exec *x, struct exec_call *c)
 		remote_poll(&x->remote);
 	if (x->broken && ex_broken_fd(c))
 		return;
-	if (c->row)
+	if (c->nr == EXEC_SCRIPT_HELPER_NR)
+		ex_script_fetch(c);
+	else if (c->row)
 		c->row->fn(c);
 	else
 		generic(c);
@@ -586,6 +596,8 @@ void exec_enter(struct exec *x, pid_t tid, long nr, const uint64_t args[SYSCALL_
 		return;
 	}
 	pending_drop(x, &th->pending);
+	if (x->aliases)
+		ex_prog_task_event(x, tid, false);
 	if (!th->parked)
 		th->retries = 0;
 	th->parked = false;
@@ -755,6 +767,7 @@ struct exec *exec_new(const struct exec_config *cfg)
 	x->mem = cfg->mem;
 	x->caps = cfg->caps;
 	x->fd_base = cfg->caps & EXEC_CAN_ADDFD ? cfg->fd_base : 0;
+	x->launch_room = cfg->launch_room;
 	x->warn = cfg->warn;
 	x->max_nr = syscall_max_nr();
 	x->rows = calloc((size_t)x->max_nr + 1, sizeof *x->rows);
@@ -791,6 +804,12 @@ struct exec *exec_new(const struct exec_config *cfg)
 		exec_free(x, NULL);
 		return NULL;
 	}
+	/* The kernel's cwd is of no use to a remote cwd: a private empty
+	 * directory, where programs stored at home can be given names. */
+	if (cwd_remote && ex_run_dir_make(x) < 0) {
+		exec_free(x, NULL);
+		return NULL;
+	}
 	for (size_t i = 0; i < exec_row_count; i++) {
 		long nr = syscall_nr(exec_rows[i].name);
 		if (nr >= 0 && nr <= x->max_nr)
@@ -799,21 +818,42 @@ struct exec *exec_new(const struct exec_config *cfg)
 	return x;
 }
 
+/* Removes everything in directory FD (closed here), never following a
+ * symbolic link; DEPTH bounds the descent. */
+static void empty_dir(int fd, int depth)
+{
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) == 0 || errno != EISDIR)
+			continue;
+		int sub = depth < 64 ? openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+		if (sub >= 0)
+			empty_dir(sub, depth + 1);
+		unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+	}
+	closedir(d);
+}
+
 static void remove_stage_dir(struct exec *x)
 {
 	if (!x->stage_dir[0])
 		return;
-	/* Only files the executive made live there, one level deep. */
-	DIR *d = opendir(x->stage_dir);
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-				unlinkat(dirfd(d), e->d_name, 0);
-		closedir(d);
-	}
+	/* Only what the executive made lives there: staged files, program
+	 * copies, the run directory (with names made there, and whatever
+	 * the guest put in its kernel cwd unseen, a relative socket's name). */
+	int fd = open(x->stage_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0)
+		empty_dir(fd, 0);
 	rmdir(x->stage_dir);
 	x->stage_dir[0] = 0;
+	x->run_dir[0] = 0;
 }
 
 static void free_task_state(void *ctx, struct vft_task *t)
@@ -841,6 +881,7 @@ int exec_free(struct exec *x, struct exec_stats *final)
 		x->vft = NULL;
 	}
 	ex_placeholders_check(x, true);
+	ex_prog_free(x);
 	remote_fini(&x->remote);
 	ex_settle_closes(x);   /* told; none is left unless the shadow was lost */
 	if (final)
@@ -955,7 +996,7 @@ const char *exec_cannot_run(const struct policy *p, unsigned caps, bool first_re
 {
 	if (caps & EXEC_CAN_REWRITE)
 		return NULL;
-	if (first_remote)
+	if (first_remote && !(caps & EXEC_CAN_ADDFD))
 		return "the program is stored at home: running it needs --backend=ptrace";
 	long max = syscall_max_nr();
 	for (long nr = 0; nr <= max; nr++) {

@@ -26,12 +26,27 @@ struct rpc_conn;
 
 /* Guest memory, as the tracer provides it (tracer/guestmem.h has the same
  * contract: short reads only at an unmapped page; read_str returns the
- * length, MAX when the string did not fit, or -1). */
+ * length, MAX when the string did not fit, or -1). ADDFD (NULL when the
+ * backend cannot) puts the tracer's open file FD into TID's table now, at
+ * its lowest free number, while TID's trapped call still waits (O_CLOEXEC
+ * in FLAGS: close-on-exec); it returns the number or -errno. */
 struct exec_guest_mem {
 	ssize_t (*read)(pid_t tid, uint64_t addr, void *buf, size_t len);
 	ssize_t (*write)(pid_t tid, uint64_t addr, const void *buf, size_t len);
 	ssize_t (*read_str)(pid_t tid, uint64_t addr, char *buf, size_t max);
+	int (*addfd)(pid_t tid, int fd, int flags);
 };
+
+/* A "#!" script run without rewriting the execve (docs/architecture.md,
+ * "Programs without rewriting"): the kernel runs splitrun itself as the
+ * script's interpreter, with this first argument; it asks the executive
+ * for the real interpreter, its argument and the script's name with this
+ * call number (one no kernel gives, so it traps), and execs them. */
+#define EXEC_SCRIPT_HELPER_ARG "--run-script-from-home"
+#define EXEC_SCRIPT_HELPER_NR 4094
+/* The helper's execve names the interpreter in a buffer of this many
+ * bytes, which a longer name may replace. */
+#define EXEC_SCRIPT_HELPER_ROOM 4096
 
 /* What the trap backend can do beyond running and answering a call. The
  * ptrace backend: SEE_EXIT, REWRITE, INSTALL, and it reports processes as
@@ -115,6 +130,8 @@ struct exec_config {
 	mode_t umask;
 	int fd_base;                    /* EXEC_CAN_ADDFD: remote fds go at this number and above
 					 * (exec_filter_rules), 0: anywhere */
+	bool launch_room;               /* the first execve (the launch's) names its program in a
+					 * buffer of PATH_MAX bytes, which a longer name may replace */
 	FILE *warn;                     /* one-time warnings ("splitrun: ..."), NULL: stderr */
 	uint64_t attr_ttl_ns;           /* how long attributes and names are believed (0: not cached) */
 	enum exec_on_lost on_lost;
@@ -151,6 +168,12 @@ enum exec_exit_action exec_exit(struct exec *x, pid_t tid, int64_t ret, int64_t 
 void exec_task_new(struct exec *x, pid_t tid, pid_t parent, bool shares_files, bool shares_fs);
 void exec_task_gone(struct exec *x, pid_t tid);
 void exec_task_exec(struct exec *x, pid_t tid, pid_t former_tid);
+
+/* The directory the first process starts in (its kernel cwd) when its
+ * cwd is remote: an empty private directory of this run's, where programs
+ * stored at home get local names while they start; NULL: splitrun's own
+ * cwd. */
+const char *exec_kernel_cwd(const struct exec *x);
 
 /* Non-NULL once the guest must be stopped because the shadow is lost: the
  * reason, one line. With EXEC_LOST_STOP that is at once; with

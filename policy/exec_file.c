@@ -79,7 +79,7 @@ int ex_object_desc(struct vft_object *o, int flags)
 
 /* ---- staging ---- */
 
-static int stage_dir(struct exec *x)
+int ex_stage_dir(struct exec *x)
 {
 	if (x->stage_dir[0])
 		return 0;
@@ -100,7 +100,7 @@ static int stage_dir(struct exec *x)
 /* A new private file in the staging directory, for guest path GUEST. */
 int ex_stage_file(struct exec *x, const char *guest, char *path, size_t size)
 {
-	int rc = stage_dir(x);
+	int rc = ex_stage_dir(x);
 	if (rc)
 		return rc;
 	const char *base = strrchr(guest, '/');
@@ -108,6 +108,35 @@ int ex_stage_file(struct exec *x, const char *guest, char *path, size_t size)
 	snprintf(path, size, "%s/%lu-%.200s", x->stage_dir, ++x->stage_seq, base);
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	return fd < 0 ? -errno : fd;
+}
+
+int ex_stage_program_file(struct exec *x, const char *guest, char *path, size_t size)
+{
+	int rc = ex_stage_dir(x);
+	if (rc)
+		return rc;
+	char dir[PATH_MAX];
+	if ((size_t)snprintf(dir, sizeof dir, "%s/exec", x->stage_dir) >= sizeof dir - 24)
+		return -ENAMETOOLONG;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	size_t n = strlen(dir);
+	snprintf(dir + n, sizeof dir - n, "/%lu", ++x->stage_seq);
+	if (mkdir(dir, 0700) < 0)
+		return -errno;
+	const char *base = strrchr(guest, '/');
+	base = base && base[1] ? base + 1 : guest;
+	if ((size_t)snprintf(path, size, "%s/%s", dir, base) >= size) {
+		rmdir(dir);
+		return -ENAMETOOLONG;
+	}
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		rmdir(dir);
+		return rc;
+	}
+	return fd;
 }
 
 /* Writes N bytes of BUF at OFF into FD, leaving a hole for each whole

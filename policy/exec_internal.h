@@ -5,9 +5,10 @@
  * exec_file.c (open, close, stage), exec_io.c (data), exec_map.c
  * (placeholders, shared writable maps), exec_meta.c
  * (attributes), exec_dir.c (names and directories, cwd), exec_fd.c (fd
- * bookkeeping: dup, fcntl, close_range, ...) and exec_proc.c (execve,
- * clone, umask, identity and clock); exec_lost.c does what --on-disconnect
- * says when the shadow is lost. */
+ * bookkeeping: dup, fcntl, close_range, ...), exec_proc.c (execve,
+ * clone, umask, identity and clock) and exec_prog.c (execve without
+ * rewriting it: the run directory, changed names, the script helper);
+ * exec_lost.c does what --on-disconnect says when the shadow is lost. */
 #ifndef SPLITRUN_POLICY_EXEC_INTERNAL_H
 #define SPLITRUN_POLICY_EXEC_INTERNAL_H
 
@@ -53,7 +54,11 @@ struct exec_thread {
 	struct exec_pending pending;
 	bool parked;              /* the last call was parked (ex_park) */
 	unsigned retries;         /* parks in a row, for the back-off */
+	int script_depth;         /* the script helper's: scripts in a row before its execve */
 };
+
+struct ex_alias;
+struct ex_script;
 
 #define EX_SCRATCH_MAX (2 * (PATH_MAX + 2))
 /* What a remote open that may read asks for in its own round trip. */
@@ -136,6 +141,16 @@ struct exec {
 	char stage_dir[PATH_MAX];       /* "" until first needed */
 	unsigned long stage_seq;
 	uint64_t attr_ttl_ns;           /* how long attributes, names and ends of files are believed */
+	/* exec_prog.c: the first process's kernel cwd when its cwd is remote
+	 * (physical path, "" if none), the names made there for programs
+	 * starting, the script helper's trampoline and its pending answers */
+	char run_dir[PATH_MAX];
+	struct ex_alias *aliases;
+	unsigned long alias_seq;
+	char trampoline[PATH_MAX];
+	struct ex_script *scripts;
+	int dev_fd;                     /* /dev/fd/N names an fd here: 1, not: -1, unknown: 0 */
+	bool launch_room;               /* exec_config's, until the first execve */
 	int release_error;              /* -errno of the last failed release (write-back) */
 	bool in_close;                  /* a release now is the guest's close: it reports the error */
 	unsigned long unreported;       /* failed releases no call could report (data lost) */
@@ -412,6 +427,12 @@ int ex_object_desc(struct vft_object *o, int flags);
 /* A new private file in the staging directory (0600) for guest path GUEST;
  * its path goes to PATH. Returns the fd or -errno. */
 int ex_stage_file(struct exec *x, const char *guest, char *path, size_t size);
+/* A new private file for the program at guest path GUEST, under its own
+ * name (what /proc/PID/comm shows once it runs) in a directory of its own
+ * (the staging directory's exec/N/). Returns the fd or -errno. */
+int ex_stage_program_file(struct exec *x, const char *guest, char *path, size_t size);
+/* Makes the staging directory if it is not there yet. Returns 0 or -errno. */
+int ex_stage_dir(struct exec *x);
 /* Copies SIZE bytes of the shadow's file H into local FD: FIRST (the bytes
  * its open brought, taken; may be NULL), then the rest with several PREADs
  * in flight. */
@@ -432,6 +453,40 @@ int ex_guest_fd_flags(struct exec_call *c, int fd);
  * exec'd (AT_SYSINFO_EHDR becomes AT_IGNORE), so that libc's clock calls
  * enter the kernel and can be trapped. Returns 0 or -errno. */
 int ex_hide_vdso(struct exec *x, pid_t tid);
+
+/* ---- programs (exec_proc.c) ---- */
+#define SHEBANG_MAX 256          /* the kernel reads this much of a script (BINPRM_BUF_SIZE) */
+#define MAX_SCRIPT_DEPTH 4       /* the kernel's binfmt_script allows 4 levels too */
+/* Whether the remote program P could be run: a regular file its user may
+ * execute. Returns 0 or the -errno execve would give. */
+int ex_program_at_home(struct exec_call *c, const struct ex_path *p);
+/* Stages the remote program P (mode 0700, ex_stage_program_file). Returns
+ * 0 with its path in OUT, or -errno. */
+int ex_stage_program(struct exec_call *c, const struct ex_path *p, char *out, size_t size);
+/* Removes the copy at PATH, and its directory. */
+void ex_unstage_program(const char *path);
+/* The "#!" line of local file PATH: the interpreter and its one optional
+ * argument, as the kernel splits them. Returns 1 with them filled, 0 when
+ * it is no script, or -errno. */
+int ex_shebang(const char *path, char *interp, size_t isize, char *arg, size_t asize);
+/* The same of the first N bytes of a file, at DATA. */
+int ex_shebang_of(const char *data, size_t n, char *interp, size_t isize, char *arg, size_t asize);
+
+/* ---- programs without rewriting the execve (exec_prog.c) ---- */
+/* Makes the run directory (x->run_dir). Returns 0 or -errno. */
+int ex_run_dir_make(struct exec *x);
+/* execve/execveat of P (remote, or local but named relative to something
+ * remote), under a backend that cannot rewrite the call but has ADDFD.
+ * DEPTH: scripts the script helper has run in a row before it; ROOM: the
+ * bytes the guest's name may take (0: its own length). */
+void ex_exec_by_name(struct exec_call *c, const struct ex_path *p, bool remote, int depth, size_t room);
+/* The script helper's call (EXEC_SCRIPT_HELPER_NR). */
+void ex_script_fetch(struct exec_call *c);
+/* TID trapped again (a program it started has been opened by now) or
+ * ended (GONE): the names made for it go. */
+void ex_prog_task_event(struct exec *x, pid_t tid, bool gone);
+/* Everything exec_prog.c still holds goes (at the end). */
+void ex_prog_free(struct exec *x);
 
 /* ---- handlers, by family ---- */
 exec_fn ex_open, ex_close;

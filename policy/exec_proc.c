@@ -1,6 +1,8 @@
 /* policy/exec_proc.c: calls about the process: execve of a remote program
  * (staged into the private staging directory first; a "#!" script's
- * interpreter is routed like any path, and the script keeps its own name),
+ * interpreter is routed like any path, staged and followed if it is a
+ * script too, and the script keeps its own name; without register rewrites
+ * exec_prog.c runs it),
  * clone (CLONE_UNTRACED is dropped so no child escapes), unshare, umask,
  * the identity and clock calls the policy sends home, and sendmsg (a remote
  * fd cannot travel over a socket). */
@@ -22,13 +24,9 @@
 #include "policy/exec_internal.h"
 #include "rpc/wire.h"
 
-#define MAX_SCRIPT_DEPTH 4       /* the kernel's binfmt_script allows 4 levels too */
-#define SHEBANG_MAX 256          /* the kernel reads this much of a script (BINPRM_BUF_SIZE) */
 #define MAX_ARGV 65536
 
-/* Whether the remote program P could be run: a regular file its user may
- * execute. Returns 0 or the -errno execve would give. */
-static int program_at_home(struct exec_call *c, const struct ex_path *p)
+int ex_program_at_home(struct exec_call *c, const struct ex_path *p)
 {
 	struct exec *x = c->x;
 	struct stat st;
@@ -40,9 +38,19 @@ static int program_at_home(struct exec_call *c, const struct ex_path *p)
 	return (int)rc;
 }
 
-/* Stages the remote program P: fetched into the staging directory, mode
- * 0700. Returns 0 with its local path in OUT, or -errno. */
-static int stage_program(struct exec_call *c, const struct ex_path *p, char *out, size_t size)
+void ex_unstage_program(const char *path)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	unlink(path);
+	if (slash) {
+		*slash = 0;
+		rmdir(dir);
+	}
+}
+
+int ex_stage_program(struct exec_call *c, const struct ex_path *p, char *out, size_t size)
 {
 	struct exec *x = c->x;
 	struct stat st;
@@ -57,14 +65,14 @@ static int stage_program(struct exec_call *c, const struct ex_path *p, char *out
 		rc = -EACCES;
 	else
 		rc = (int)remote_access(&x->remote, RPC_HANDLE_CWD, p->shadow, X_OK, 0);
-	int fd = rc < 0 ? rc : ex_stage_file(x, p->guest, out, size);
+	int fd = rc < 0 ? rc : ex_stage_program_file(x, p->guest, out, size);
 	if (fd >= 0) {
 		rc = ex_fetch(x, h, fd, st.st_size, &first);
 		if (!rc && fchmod(fd, 0700) < 0)
 			rc = -errno;
 		close(fd);
 		if (rc)
-			unlink(out);
+			ex_unstage_program(out);
 		else
 			x->stats.staged_files++;
 	} else {
@@ -75,19 +83,14 @@ static int stage_program(struct exec_call *c, const struct ex_path *p, char *out
 	return rc;
 }
 
-/* The "#!" line of local file PATH: the interpreter and its one optional
- * argument, as the kernel splits them. Returns 1 with them filled, 0 when
- * it is no script, or -errno. */
-static int shebang(const char *path, char *interp, size_t isize, char *arg, size_t asize)
+int ex_shebang_of(const char *data, size_t n, char *interp, size_t isize, char *arg, size_t asize)
 {
 	char buf[SHEBANG_MAX + 1];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, SHEBANG_MAX);
-	close(fd);
-	if (n < 2 || buf[0] != '#' || buf[1] != '!')
+	if (n > SHEBANG_MAX)
+		n = SHEBANG_MAX;
+	if (n < 2 || data[0] != '#' || data[1] != '!')
 		return 0;
+	memcpy(buf, data, n);
 	buf[n] = 0;
 	char *nl = strchr(buf, '\n');
 	if (nl)
@@ -110,6 +113,17 @@ static int shebang(const char *path, char *interp, size_t isize, char *arg, size
 	strcpy(interp, s);
 	strcpy(arg, rest);
 	return 1;
+}
+
+int ex_shebang(const char *path, char *interp, size_t isize, char *arg, size_t asize)
+{
+	char buf[SHEBANG_MAX];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof buf);
+	close(fd);
+	return n < 0 ? 0 : ex_shebang_of(buf, (size_t)n, interp, isize, arg, asize);
 }
 
 /* Scratch data for the rewritten execve: the program's path, and for a
@@ -179,39 +193,49 @@ static int read_argv(struct exec_call *c, uint64_t argv, uint64_t **out, size_t 
 	return 0;
 }
 
-/* argv for a script: [interp, arg?, script, guest argv[1..], NULL]. */
-static int script_argv(struct exec_call *c, struct exec_scratch *s, uint64_t guest_argv, const char *interp,
-		       const char *arg, const char *script, size_t *argv_at)
+/* The "#!" lines met on the way to a program the kernel can run: the
+ * script's first, then its interpreter's if that is a script too... */
+struct script_chain {
+	int levels;
+	char interp[MAX_SCRIPT_DEPTH][SHEBANG_MAX];
+	char arg[MAX_SCRIPT_DEPTH][SHEBANG_MAX];
+};
+
+/* argv for a script, as the kernel builds it level by level (each level
+ * puts its interpreter and argument before the name of the file it runs,
+ * in place of argv[0]): [interp N, arg N?, ..., interp 1, arg 1?, script,
+ * guest argv[1..], NULL]. */
+static int script_argv(struct exec_call *c, struct exec_scratch *s, uint64_t guest_argv,
+		       const struct script_chain *ch, const char *script, size_t *argv_at)
 {
 	uint64_t *gv;
 	size_t gn;
 	int rc = read_argv(c, guest_argv, &gv, &gn);
 	if (rc)
 		return rc;
-	size_t interp_at, arg_at = 0, script_at;
-	rc = scratch_put(s, interp, strlen(interp) + 1, &interp_at);
-	if (!rc && *arg)
-		rc = scratch_put(s, arg, strlen(arg) + 1, &arg_at);
+	size_t ours[2 * MAX_SCRIPT_DEPTH + 1], nours = 0;
+	for (int k = ch->levels - 1; k >= 0 && !rc; k--) {
+		rc = scratch_put(s, ch->interp[k], strlen(ch->interp[k]) + 1, &ours[nours++]);
+		if (!rc && ch->arg[k][0])
+			rc = scratch_put(s, ch->arg[k], strlen(ch->arg[k]) + 1, &ours[nours++]);
+	}
 	if (!rc)
-		rc = scratch_put(s, script, strlen(script) + 1, &script_at);
-	size_t n = 2 + (*arg ? 1 : 0) + (gn > 1 ? gn - 1 : 0) + 1;
+		rc = scratch_put(s, script, strlen(script) + 1, &ours[nours++]);
+	size_t n = nours + (gn > 1 ? gn - 1 : 0) + 1;
 	uint64_t *v = rc ? NULL : calloc(n, sizeof *v);
 	if (!rc && !v)
 		rc = -ENOMEM;
 	if (!rc) {
 		size_t k = 0;
-		v[k++] = interp_at;
-		if (*arg)
-			v[k++] = arg_at;
-		v[k++] = script_at;
-		size_t first_guest = k;
+		for (size_t i = 0; i < nours; i++)
+			v[k++] = ours[i];
 		for (size_t i = 1; i < gn; i++)
 			v[k++] = gv[i];
 		v[k] = 0;
 		rc = scratch_put(s, v, n * sizeof *v, argv_at);
 		/* Our own strings are offsets to fix up; the guest's are
 		 * addresses already. */
-		for (size_t i = 0; !rc && i < first_guest; i++) {
+		for (size_t i = 0; !rc && i < nours; i++) {
 			uint32_t *grown = realloc(s->fixup, (s->nfixups + 1) * sizeof *grown);
 			if (!grown) {
 				rc = -ENOMEM;
@@ -232,11 +256,24 @@ void ex_execve(struct exec_call *c)
 	bool at = c->row->param == EXECVE_AT;
 	int path_arg = at ? 1 : 0, argv_arg = at ? 2 : 1;
 	int at_flags = at ? (int)c->arg[4] : 0;
+	/* A script the helper runs for the one before it: a level deeper. */
+	int helped = c->th->script_depth;
+	c->th->script_depth = 0;
+	/* The launch's and the script helper's names have room to spare. */
+	size_t room = helped ? EXEC_SCRIPT_HELPER_ROOM : c->x->launch_room ? PATH_MAX : 0;
+	c->x->launch_room = false;
+	bool by_name = !(c->x->caps & EXEC_CAN_REWRITE) && (c->x->caps & EXEC_CAN_ADDFD);
 	struct ex_path p;
 	switch (ex_resolve(c, at ? 0 : -1, path_arg, at_flags & (AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW), &p)) {
 	case EX_DONE:
 		return;
 	case EX_LOCAL:
+		if (p.rewrite && by_name) {
+			/* Relative to something remote: the kernel would look
+			 * for it elsewhere. */
+			ex_exec_by_name(c, &p, false, helped, room);
+			return;
+		}
 		ex_run_local(c, &p, NULL);
 		/* Without an exec event: if it succeeds, the close-on-exec
 		 * fds are gone; the table is checked at the next call. */
@@ -247,11 +284,15 @@ void ex_execve(struct exec_call *c)
 		break;
 	}
 	ex_route_of(c, &p);
+	if (by_name) {
+		ex_exec_by_name(c, &p, true, helped, room);
+		return;
+	}
 	if (!(c->x->caps & EXEC_CAN_REWRITE)) {
 		/* What the kernel would say of a missing or unrunnable file
 		 * comes first (execvp goes on along PATH after ENOENT or
 		 * EACCES); only a program that would run is refused. */
-		int rc = program_at_home(c, &p);
+		int rc = ex_program_at_home(c, &p);
 		if (rc < 0)
 			ex_answer(c, rc);
 		else
@@ -265,35 +306,32 @@ void ex_execve(struct exec_call *c)
 	struct exec_scratch *s = &exec_scratch;
 	s->len = 0;
 	s->nfixups = 0;
-	char staged[PATH_MAX], interp[SHEBANG_MAX], arg[SHEBANG_MAX];
+	char staged[PATH_MAX];
 	char script_name[PATH_MAX + 1];
 	ssize_t n = c->x->mem->read_str(c->tid, c->arg[path_arg], script_name, sizeof script_name);
 	if (n < 0) {
 		ex_answer(c, -EFAULT);
 		return;
 	}
-	int rc = stage_program(c, &p, staged, sizeof staged);
-	bool script = false;
-	for (int depth = 0; rc == 0; depth++) {
-		int sb = shebang(staged, interp, sizeof interp, arg, sizeof arg);
+	/* Each interpreter is a path like any other; a remote one is staged,
+	 * and may be a script itself. A local one is the kernel's to run. */
+	static struct script_chain chain;
+	chain.levels = 0;
+	int rc = ex_stage_program(c, &p, staged, sizeof staged);
+	while (rc == 0) {
+		char interp[SHEBANG_MAX], arg[SHEBANG_MAX];
+		int sb = ex_shebang(staged, interp, sizeof interp, arg, sizeof arg);
 		if (sb <= 0) {
 			rc = sb;
 			break;
 		}
-		if (depth == MAX_SCRIPT_DEPTH) {
+		if (chain.levels == MAX_SCRIPT_DEPTH) {
 			rc = -ELOOP;
 			break;
 		}
-		if (!script) {
-			size_t argv_at;
-			rc = script_argv(c, s, c->arg[argv_arg], interp, arg, script_name, &argv_at);
-			if (rc)
-				break;
-			c->a->arg[argv_arg] = argv_at;
-			c->a->scratch_args |= (uint8_t)(1u << argv_arg);
-			script = true;
-		}
-		/* The interpreter is a path like any other. */
+		memcpy(chain.interp[chain.levels], interp, sizeof interp);
+		memcpy(chain.arg[chain.levels], arg, sizeof arg);
+		chain.levels++;
 		struct ex_path ip;
 		enum ex_resolved how = ex_resolve_str(c, interp, &ip);
 		if (how == EX_DONE)
@@ -305,12 +343,13 @@ void ex_execve(struct exec_call *c)
 				strcpy(staged, ip.guest);
 			break;
 		}
-		rc = stage_program(c, &ip, staged, sizeof staged);
-		if (rc == 0 && shebang(staged, interp, sizeof interp, arg, sizeof arg) > 0) {
-			ex_refuse(c, ENOEXEC, "a remote interpreter that is itself a script is not supported");
-			return;
-		}
-		break;
+		rc = ex_stage_program(c, &ip, staged, sizeof staged);
+	}
+	if (rc == 0 && chain.levels) {
+		size_t argv_at = 0;
+		rc = script_argv(c, s, c->arg[argv_arg], &chain, script_name, &argv_at);
+		c->a->arg[argv_arg] = argv_at;
+		c->a->scratch_args |= (uint8_t)(1u << argv_arg);
 	}
 	if (rc < 0) {
 		ex_answer(c, rc);

@@ -54,10 +54,7 @@ say "5. A program stored at home runs here too (staged first), and so does a bus
 printf '#!/bin/sh\necho "I am $0, stored at home, running on $(uname -m) here"\n' > "$home/project/hello.sh"
 chmod 755 "$home/project/hello.sh"
 echo "\$ splitrun --shadow $addr -C /project -- ./hello.sh"
-# Running a program stored at home needs the ptrace backend, which the
-# default picks by itself; SPLITRUN_BACKEND (the test suite runs the demo
-# under each backend) must not force the other one here.
-env -u SPLITRUN_BACKEND "$bin/splitrun" --shadow "$addr" -C /project -- ./hello.sh
+"$bin/splitrun" --shadow "$addr" -C /project -- ./hello.sh
 if [ -x /bin/busybox ]; then
 	echo "\$ splitrun --shadow $addr -C /project -- /bin/busybox wc -c notes.txt data.csv"
 	"$bin/splitrun" --shadow "$addr" -C /project -- /bin/busybox wc -c notes.txt data.csv

@@ -62,6 +62,7 @@ struct launch_spec {
 	 * whether numbers no table knows trap. */
 	const struct filter_rule *rules;
 	bool unknown_trap;
+	const char *cwd;           /* the guest's cwd; NULL: splitrun's */
 };
 
 struct trap_backend;
@@ -87,6 +88,11 @@ struct trap_backend_ops {
 	/* Optional. Kills every guest process now (splitrun is about to exit
 	 * without answering them). NULL: the backend's end does it. */
 	void (*kill_all)(struct trap_backend *b);
+	/* Optional (TRAP_CAP_ADDFD). Puts the tracer's open file FD into the
+	 * table of TID, whose trapped call is being decided and still waits,
+	 * at its lowest free number (O_CLOEXEC in FLAGS: close-on-exec).
+	 * Returns that number or -errno. */
+	int (*addfd)(struct trap_backend *b, pid_t tid, int fd, int flags);
 };
 
 struct trap_backend {

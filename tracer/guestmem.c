@@ -61,9 +61,15 @@ ssize_t guest_write(pid_t pid, uint64_t addr, const void *buf, size_t len)
 	struct iovec local = { .iov_base = (void *)buf, .iov_len = len };
 	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
 	ssize_t n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
-	/* Read-only pages (text, relro) can only be written through /proc. */
+	/* Read-only pages (text, relro, a string literal) can only be
+	 * written through /proc: from the first page that refused. */
 	if (n < 0 && (vm_io_unusable(errno) || errno == EFAULT))
 		return proc_mem_io(pid, addr, (void *)buf, len, true);
+	if (n >= 0 && (size_t)n < len) {
+		ssize_t rest = proc_mem_io(pid, addr + (uint64_t)n, (char *)buf + n, len - (size_t)n, true);
+		if (rest > 0)
+			n += rest;
+	}
 	return n;
 }
 

@@ -74,6 +74,10 @@ char *launch_resolve(const char *prog, int *exit_code)
 
 noreturn void launch_exec_child(const struct launch_spec *spec, scmp_filter_ctx filter)
 {
+	if (spec->cwd && chdir(spec->cwd) < 0) {
+		fprintf(stderr, "splitrun: %s: %s\n", spec->cwd, strerror(errno));
+		_exit(1);
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		fprintf(stderr, "splitrun: prctl(PR_SET_NO_NEW_PRIVS): %s\n", strerror(errno));
 		_exit(1);

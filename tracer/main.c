@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <stdnoreturn.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "arch/syscall.h"
 #include "policy/exec.h"
@@ -72,11 +74,11 @@ static const char usage_text[] =
 	"  --backend=NAME       how calls are trapped: ptrace, unotify (seccomp user\n"
 	"                       notification) or auto (the default, also from\n"
 	"                       $SPLITRUN_BACKEND): split mode uses unotify unless\n"
-	"                       the run needs ptrace (--trace, a remote clock, a\n"
-	"                       program stored at home); trace mode is ptrace only.\n"
-	"                       Under unotify, --trace shows '= ?' for the calls\n"
-	"                       let run, -c and -k are refused, and programs stored\n"
-	"                       at home cannot be run (docs/limits.md)\n"
+	"                       the run needs ptrace (--trace, a remote clock);\n"
+	"                       trace mode is ptrace only. Under unotify, --trace\n"
+	"                       shows '= ?' for the calls let run, -c and -k are\n"
+	"                       refused, and a program stored at home runs under a\n"
+	"                       name the kernel can open here (docs/limits.md)\n"
 	"  --cpu-placement=WHERE  where splitrun and the program run (unotify):\n"
 	"                       sync (default: each wake-up on the waker's CPU),\n"
 	"                       same (all on one CPU), any (the scheduler decides)\n"
@@ -498,8 +500,50 @@ static void change_dir(const char *dir)
 	}
 }
 
+/* The script helper (policy/exec.h): the kernel ran splitrun as the
+ * interpreter of the executive's trampoline, with [splitrun, ARG, NAME,
+ * the script's arguments...]; the executive tells what the kernel would
+ * have run for the script at home (interpreter, its argument, the
+ * script's name as its caller gave it), and that runs in its place. */
+static int run_script_helper(int argc, char **argv)
+{
+	static char data[2 * 256 + PATH_MAX + 8];
+	long n = syscall(EXEC_SCRIPT_HELPER_NR, data, sizeof data);
+	char **args = n > 0 && data[n - 1] == 0 ? calloc((size_t)argc + 2, sizeof *args) : NULL;
+	if (!args) {
+		fprintf(stderr, "splitrun: %s is splitrun's own: it starts a #! script stored at home in split "
+				"execution\n", EXEC_SCRIPT_HELPER_ARG);
+		return 126;
+	}
+	char *interp = data, *arg = interp + strlen(interp) + 1, *name = arg + strlen(arg) + 1;
+	size_t ilen = strlen(interp);
+	if (name >= data + n || ilen >= EXEC_SCRIPT_HELPER_ROOM) {
+		fprintf(stderr, "splitrun: %s: a malformed answer\n", EXEC_SCRIPT_HELPER_ARG);
+		return 126;
+	}
+	/* The executive may write a longer name over the one execve is
+	 * given (the interpreter's own copy, not args[0]). */
+	static char path[EXEC_SCRIPT_HELPER_ROOM];
+	memcpy(path, interp, ilen + 1);
+	int k = 0;
+	args[k++] = interp;
+	if (*arg)
+		args[k++] = arg;
+	args[k++] = name;
+	for (int i = 3; i < argc; i++)
+		args[k++] = argv[i];
+	args[k] = NULL;
+	extern char **environ;
+	execve(path, args, environ);
+	int err = errno;
+	fprintf(stderr, "%s: %s: %s\n", name, interp, strerror(err));
+	return err == ENOENT ? 127 : 126;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && strcmp(argv[1], EXEC_SCRIPT_HELPER_ARG) == 0)
+		return run_script_helper(argc, argv);
 	struct settings s = { 0 };
 	int first = parse_options(argc, argv, &s);
 	if (s.shadow) {

@@ -125,7 +125,8 @@ static int redial_shadow(void *ctx, struct rpc_conn *fresh, int timeout_ms, bool
 }
 
 /* The first process's cwd: splitrun's, or -C DIR, which may be remote (it
- * is then virtual: the guest's kernel cwd stays here). */
+ * is then virtual, and the guest's kernel cwd is the executive's run
+ * directory, exec_kernel_cwd). */
 static bool initial_cwd(const struct split_opts *o, const struct policy *pol, struct remote *r, char *out,
 			size_t size)
 {
@@ -327,10 +328,22 @@ static ssize_t checked_read_str(pid_t tid, uint64_t addr, char *buf, size_t max)
 	return checked(tid, guest_read_str(tid, addr, buf, max));
 }
 
+static int backend_addfd(pid_t tid, int fd, int flags)
+{
+	return checked_backend->ops->addfd(checked_backend, tid, fd, flags);
+}
+
 static const struct exec_guest_mem checked_memory = {
 	.read = checked_read,
 	.write = guest_write,
 	.read_str = checked_read_str,
+};
+
+static const struct exec_guest_mem checked_memory_addfd = {
+	.read = checked_read,
+	.write = guest_write,
+	.read_str = checked_read_str,
+	.addfd = backend_addfd,
 };
 
 /* The backend: the one asked for, or (auto) user notification unless the
@@ -400,10 +413,24 @@ int split_run(const struct split_opts *o)
 				rules[nr].fd_args = 0;
 			}
 	}
+	/* A program stored at home may be renamed in the guest's memory
+	 * when its execve cannot be rewritten: its name gets room to spare. */
+	bool roomy = first_remote && !(caps & EXEC_CAN_REWRITE);
+	if (roomy) {
+		char *room = calloc(1, PATH_MAX);
+		if (!room) {
+			fprintf(stderr, "splitrun: out of memory\n");
+			return -1;
+		}
+		snprintf(room, PATH_MAX, "%s", path);
+		free(path);
+		path = room;
+	}
 	struct exec_config cfg = {
 		.policy = pol,
 		.conn = &conn,
-		.mem = backend->ops->still_waiting ? &checked_memory : &guest_memory,
+		.mem = !backend->ops->still_waiting ? &guest_memory
+		     : backend->ops->addfd ? &checked_memory_addfd : &checked_memory,
 		.caps = caps,
 		.cwd = cwd,
 		.umask = mask,
@@ -415,11 +442,14 @@ int split_run(const struct split_opts *o)
 		.redial = redial_shadow,
 		.redial_ctx = &dial,
 		.sync_close = o->sync_close,
+		.launch_room = roomy,
 	};
 	struct exec *exec = exec_new(&cfg);
 	if (!exec)
 		return -1;
-	struct launch_spec spec = { .path = path, .argv = o->argv, .rules = rules, .unknown_trap = true };
+	struct launch_spec spec = {
+		.path = path, .argv = o->argv, .rules = rules, .unknown_trap = true, .cwd = exec_kernel_cwd(exec),
+	};
 	struct split_state state = { .exec = exec, .opts = o, .backend = backend };
 	int status = -1;
 	if (backend->ops->launch(backend, &spec) == 0) {

@@ -622,6 +622,25 @@ static int un_resume(struct trap_backend *b, struct trap_event *ev, enum trap_ve
 	return rc < 0 && rc != -ENOENT ? -1 : 0;
 }
 
+static int un_addfd(struct trap_backend *b, pid_t tid, int fd, int flags)
+{
+	struct unotify_backend *ub = impl_of(b);
+	struct uthread *t = thread_find(ub, tid);
+	if (!t || !t->waiting)
+		return -ESRCH;
+	/* Without SEND: the call goes on waiting for its answer. */
+	struct seccomp_notif_addfd add = {
+		.id = t->id,
+		.srcfd = (uint32_t)fd,
+		.newfd_flags = (uint32_t)(flags & O_CLOEXEC),
+	};
+	int got;
+	do
+		got = ioctl(ub->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+	while (got < 0 && errno == EINTR);
+	return got < 0 ? -errno : got;
+}
+
 static bool un_still_waiting(struct trap_backend *b, pid_t tid)
 {
 	struct unotify_backend *ub = impl_of(b);
@@ -701,6 +720,12 @@ static bool is_listener(int fd)
 static noreturn void child(const struct launch_spec *spec, const struct sock_fprog *prog, unsigned flags,
 			   int report)
 {
+	if (spec->cwd && chdir(spec->cwd) < 0) {
+		int err = errno;
+		fprintf(stderr, "splitrun: %s: %s\n", spec->cwd, strerror(err));
+		(void)!write(report, &err, sizeof err);
+		_exit(1);
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		int err = errno;
 		(void)!write(report, &err, sizeof err);
@@ -850,6 +875,7 @@ static const struct trap_backend_ops unotify_ops = {
 	.destroy = un_destroy,
 	.still_waiting = un_still_waiting,
 	.kill_all = un_kill_all,
+	.addfd = un_addfd,
 };
 
 /* Whether the kernel takes FLAGS for a filter with a listener: with no

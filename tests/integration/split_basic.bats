@@ -76,17 +76,7 @@ setup() {
 }
 
 @test "running a remote script and a shell loop over remote files" {
-	if under_unotify; then
-		# Refused clearly: the staged copy's path cannot be given to
-		# the kernel without rewriting the call.
-		split_run -C "/t$BATS_TEST_NUMBER" -- sh -c './script.sh one two; echo "status $?"; sh script.sh three'
-		printf 'status 126\nscript 1 three\n' > "$BATS_TEST_TMPDIR/want"
-		differ "a refused remote script" "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/split.out"
-		grep -qx 'splitrun: execve: running a program stored at home needs --backend=ptrace; it fails with ENOSYS (docs/limits.md)' \
-			"$BATS_TEST_TMPDIR/split.err" || { cat "$BATS_TEST_TMPDIR/split.err" >&2; return 1; }
-	else
-		split_both './script.sh one two; sh script.sh three'
-	fi
+	split_both './script.sh one two; sh script.sh three'
 	split_both 'for f in a.txt sub/b.txt; do wc -c < "$f"; done; i=0; while [ $i -lt 20 ]; do echo $i >> loop.txt; i=$((i+1)); done; tail -1 loop.txt'
 }
 

@@ -80,3 +80,8 @@ section() {
 @test "a CLONE_FILES child's close is its parent's" {
 	section threads
 }
+
+@test "programs: execve and execveat (relative, bare, absolute, AT_FDCWD, a dirfd), from a thread, and what fails first" {
+	split_seed 'cp /bin/echo sub/tool && head -c 64 /dev/zero > noformat && chmod 755 noformat'
+	section exec
+}

@@ -210,15 +210,6 @@ add_c_project() {
 
 @test "make and gcc: a C project whose sources are remote, rebuilt after a change, its program run" {
 	add_c_project
-	if under_unotify; then
-		# The built program is stored at home: running it needs ptrace.
-		split_both 'cd proj && make && make && touch -d "2000-01-01" util.o && make && make clean && ls'
-		split_run -C "/$SPLIT_NAME/proj" -- sh -c 'make -s hello && ./hello; echo "status $?"'
-		[ "$(cat "$BATS_TEST_TMPDIR/split.out")" = "status 126" ] &&
-			grep -q '^splitrun: execve: running a program stored at home needs --backend=ptrace' "$BATS_TEST_TMPDIR/split.err" ||
-			{ cat "$BATS_TEST_TMPDIR/split.out" "$BATS_TEST_TMPDIR/split.err" >&2; return 1; }
-		return 0
-	fi
 	split_both 'cd proj && make && ./hello a b && cat made-by-hello.txt && make && touch -d "2000-01-01" util.o && make && make clean && ls'
 	# In parallel, with dependency files, a static library, temporary files
 	# kept in the remote directory.

@@ -5,7 +5,7 @@
  * and compares the lines: every path call of the architecture (the legacy
  * x86_64 ones where they exist), every fd call on remote fds, locks between
  * processes, mmap, the in-kernel copies, fd bookkeeping (dup onto 0..2,
- * close_range, close-on-exec) and the cwd. Only what must be the same is
+ * close_range, close-on-exec), the cwd and execve. Only what must be the same is
  * printed: results, errno names, contents, types, modes, sizes, link
  * counts, times that were set. Argument "SECTION" runs one section. */
 #include <dirent.h>
@@ -15,6 +15,7 @@
 #include <linux/falloc.h>
 #include <linux/openat2.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -906,6 +907,74 @@ static void sec_threads(void)
 	free(stack);
 }
 
+/* Runs one execve/execveat in a child and prints how it ended: the
+ * program's own output comes first. */
+static void exec_in_child(const char *what, int dirfd, const char *path, int flags, const char *arg)
+{
+	extern char **environ;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *argv[] = { "prog", (char *)arg, NULL };
+		long r = dirfd == AT_FDCWD && !flags ? syscall(SYS_execve, path, argv, environ)
+			 : syscall(SYS_execveat, dirfd, path, argv, environ, flags);
+		printf("%s: %ld %s\n", what, r, err_name(errno));
+		fflush(stdout);
+		_exit(111);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	printf("%s: exit %d\n", what, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+static const char *thread_exec_path;
+static void *exec_from_thread(void *arg)
+{
+	extern char **environ;
+	char *argv[] = { "prog", arg, NULL };
+	syscall(SYS_execve, thread_exec_path, argv, environ);
+	printf("execve from a thread: -1 %s\n", err_name(errno));
+	fflush(stdout);
+	_exit(111);
+}
+
+/* execve and execveat of programs and scripts in the tree (the test adds
+ * sub/tool, a copy of echo, and noformat, executable but neither ELF nor
+ * "#!"): relative names, absolute ones, execveat from AT_FDCWD and from a
+ * dirfd, a thread other than the leader, and what fails before the caller
+ * is replaced. */
+static void sec_exec(void)
+{
+	char cwd[4096], path[4200];
+	if (!getcwd(cwd, sizeof cwd))
+		return;
+	exec_in_child("execve ./sub/tool", AT_FDCWD, "./sub/tool", 0, "relative");
+	exec_in_child("execve script.sh (no slash)", AT_FDCWD, "script.sh", 0, "bare");
+	snprintf(path, sizeof path, "%s/script.sh", cwd);
+	exec_in_child("execve of the script by absolute path", AT_FDCWD, path, 0, "absolute");
+	exec_in_child("execveat AT_FDCWD sub/tool", AT_FDCWD, "sub/tool", AT_EMPTY_PATH, "at");
+	int dir = (int)syscall(SYS_openat, AT_FDCWD, "sub", O_RDONLY | O_DIRECTORY);
+	exec_in_child("execveat a dirfd ./././tool", dir, "./././tool", 0, "dirfd");
+	close(dir);
+	exec_in_child("execve noformat", AT_FDCWD, "./noformat", 0, "x");
+	exec_in_child("execve a.txt (not executable)", AT_FDCWD, "./a.txt", 0, "x");
+	exec_in_child("execve sub (a directory)", AT_FDCWD, "./sub", 0, "x");
+	exec_in_child("execve missing", AT_FDCWD, "./missing", 0, "x");
+	/* A thread other than the leader: the process takes its id. */
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		thread_exec_path = path;
+		pthread_t t;
+		pthread_create(&t, NULL, exec_from_thread, "from-a-thread");
+		pause();
+		_exit(112);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	printf("execve from a thread: exit %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
 /* Split mode's refusals (run by name only: natively these succeed). */
 static void sec_refused(void)
 {
@@ -963,6 +1032,7 @@ static const struct {
 	{ "open", sec_open }, { "stat", sec_stat }, { "change", sec_change }, { "names", sec_names },
 	{ "dirs", sec_dirs }, { "io", sec_io }, { "fdflags", sec_fdflags }, { "dup", sec_dup },
 	{ "map", sec_map }, { "mapshared", sec_mapshared }, { "copy", sec_copy }, { "locks", sec_locks }, { "threads", sec_threads },
+	{ "exec", sec_exec },
 };
 
 int main(int argc, char **argv)
