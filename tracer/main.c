@@ -519,6 +519,7 @@ static int run_script_helper(int argc, char **argv)
 	size_t ilen = strlen(interp);
 	if (name >= data + n || ilen >= EXEC_SCRIPT_HELPER_ROOM) {
 		fprintf(stderr, "splitrun: %s: a malformed answer\n", EXEC_SCRIPT_HELPER_ARG);
+		free(args);
 		return 126;
 	}
 	/* The executive may write a longer name over the one execve is
@@ -537,6 +538,7 @@ static int run_script_helper(int argc, char **argv)
 	execve(path, args, environ);
 	int err = errno;
 	fprintf(stderr, "%s: %s: %s\n", name, interp, strerror(err));
+	free(args);
 	return err == ENOENT ? 127 : 126;
 }
 

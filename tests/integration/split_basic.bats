@@ -269,7 +269,8 @@ c, _ = s.accept(); c.recv(4096); c.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n" +
 ' > "$BATS_TEST_TMPDIR/port" &
 	local i port=
 	for i in $(seq 100); do
-		port=$(cat "$BATS_TEST_TMPDIR/port" 2>/dev/null)
+		# (the file may not be there yet: the background job makes it)
+		port=$(cat "$BATS_TEST_TMPDIR/port" 2>/dev/null || true)
 		[ -n "$port" ] && break
 		sleep 0.05
 	done
