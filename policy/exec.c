@@ -596,7 +596,7 @@ void exec_enter(struct exec *x, pid_t tid, long nr, const uint64_t args[SYSCALL_
 		return;
 	}
 	pending_drop(x, &th->pending);
-	if (x->aliases)
+	if (x->aliases || x->restores)
 		ex_prog_task_event(x, tid, false);
 	if (!th->parked)
 		th->retries = 0;

@@ -26,14 +26,17 @@ struct rpc_conn;
 
 /* Guest memory, as the tracer provides it (tracer/guestmem.h has the same
  * contract: short reads only at an unmapped page; read_str returns the
- * length, MAX when the string did not fit, or -1). ADDFD (NULL when the
- * backend cannot) puts the tracer's open file FD into TID's table now, at
- * its lowest free number, while TID's trapped call still waits (O_CLOEXEC
- * in FLAGS: close-on-exec); it returns the number or -errno. */
+ * length, MAX when the string did not fit, or -1). READ may refuse a
+ * thread that no longer waits in its trapped call; PEEK reads any process
+ * (for bytes the executive wrote itself and compares). ADDFD (NULL when
+ * the backend cannot) puts the tracer's open file FD into TID's table now,
+ * at its lowest free number, while TID's trapped call still waits
+ * (O_CLOEXEC in FLAGS: close-on-exec); it returns the number or -errno. */
 struct exec_guest_mem {
 	ssize_t (*read)(pid_t tid, uint64_t addr, void *buf, size_t len);
 	ssize_t (*write)(pid_t tid, uint64_t addr, const void *buf, size_t len);
 	ssize_t (*read_str)(pid_t tid, uint64_t addr, char *buf, size_t max);
+	ssize_t (*peek)(pid_t pid, uint64_t addr, void *buf, size_t len);
 	int (*addfd)(pid_t tid, int fd, int flags);
 };
 

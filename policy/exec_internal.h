@@ -59,6 +59,7 @@ struct exec_thread {
 
 struct ex_alias;
 struct ex_script;
+struct ex_restore;
 
 #define EX_SCRATCH_MAX (2 * (PATH_MAX + 2))
 /* What a remote open that may read asks for in its own round trip. */
@@ -149,6 +150,7 @@ struct exec {
 	unsigned long alias_seq;
 	char trampoline[PATH_MAX];
 	struct ex_script *scripts;
+	struct ex_restore *restores;
 	int dev_fd;                     /* /dev/fd/N names an fd here: 1, not: -1, unknown: 0 */
 	bool launch_room;               /* exec_config's, until the first execve */
 	int release_error;              /* -errno of the last failed release (write-back) */
@@ -483,7 +485,9 @@ void ex_exec_by_name(struct exec_call *c, const struct ex_path *p, bool remote, 
 /* The script helper's call (EXEC_SCRIPT_HELPER_NR). */
 void ex_script_fetch(struct exec_call *c);
 /* TID trapped again (a program it started has been opened by now) or
- * ended (GONE): the names made for it go. */
+ * ended (GONE): the names made for it go, and the names written over its
+ * own are put back where that memory still exists (a failed execve, a
+ * vfork's parent). */
 void ex_prog_task_event(struct exec *x, pid_t tid, bool gone);
 /* Everything exec_prog.c still holds goes (at the end). */
 void ex_prog_free(struct exec *x);

@@ -30,6 +30,9 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kcmp.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +48,20 @@ struct ex_alias {
 	struct ex_alias *next;
 	pid_t tid;
 	char name[];             /* relative to run_dir */
+};
+
+/* A name written over the guest's own, put back once the execve that read
+ * it is done: in the thread's memory if the call failed, and in that of the
+ * process it shares its memory with (vfork's parent), which would
+ * otherwise find the changed name in its own string. */
+struct ex_restore {
+	struct ex_restore *next;
+	pid_t tid;
+	pid_t owner;             /* the process sharing TID's memory, 0: none */
+	int owner_fd;            /* a pidfd: OWNER is still that process */
+	uint64_t addr;
+	size_t len;              /* of WROTE, its NUL included */
+	char *orig, *wrote;      /* LEN bytes each */
 };
 
 /* What the script helper of TID (or of TGID, when a thread other than the
@@ -188,8 +205,99 @@ static int alias_add(struct exec *x, pid_t tid, const char *name)
 	return 0;
 }
 
+static bool same_memory(pid_t a, pid_t b)
+{
+	return syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0) == 0;
+}
+
+/* Whether R's owner is still the process it was. */
+static bool owner_alive(const struct ex_restore *r)
+{
+	struct pollfd p = { .fd = r->owner_fd, .events = POLLIN };
+	return r->owner && r->owner_fd >= 0 && poll(&p, 1, 0) == 0;
+}
+
+/* Puts R's name back in PID's memory, if the bytes there are still the
+ * ones written (else the memory is another program's now, or reused). */
+static void put_back(struct exec *x, pid_t pid, const struct ex_restore *r)
+{
+	char now[PATH_MAX + 1];
+	if (!x->mem->peek || x->mem->peek(pid, r->addr, now, r->len) != (ssize_t)r->len ||
+	    memcmp(now, r->wrote, r->len) != 0)
+		return;
+	(void)x->mem->write(pid, r->addr, r->orig, r->len);
+}
+
+static void restore_free(struct ex_restore *r)
+{
+	if (r->owner_fd >= 0)
+		close(r->owner_fd);
+	free(r->orig);
+	free(r->wrote);
+	free(r);
+}
+
+/* Remembers that LEN bytes of NAME were written at N's address for C's
+ * thread. */
+static void restore_add(struct exec_call *c, const struct exec_name *n, const char *name)
+{
+	size_t len = strlen(name) + 1;
+	if (len > n->len + 1)
+		return;   /* a buffer with room of splitrun's own (the launch, the helper) */
+	struct ex_restore *r = calloc(1, sizeof *r);
+	if (!r || !(r->orig = malloc(len)) || !(r->wrote = malloc(len))) {
+		if (r)
+			free(r->orig);
+		free(r);
+		return;
+	}
+	r->tid = c->tid;
+	r->addr = n->addr;
+	r->len = len;
+	memcpy(r->orig, n->raw, len);   /* n->raw holds at least LEN bytes: its own and its NUL */
+	memcpy(r->wrote, name, len);
+	r->owner_fd = -1;
+	char path[64], line[128];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)c->tid);
+	FILE *f = fopen(path, "re");
+	pid_t ppid = 0;
+	while (f && fgets(line, sizeof line, f))
+		if (strncmp(line, "PPid:", 5) == 0) {
+			ppid = (pid_t)atoi(line + 5);
+			break;
+		}
+	if (f)
+		fclose(f);
+	if (ppid > 0 && same_memory(c->tid, ppid)) {
+		r->owner = ppid;
+		r->owner_fd = (int)syscall(SYS_pidfd_open, ppid, 0);
+	}
+	r->next = c->x->restores;
+	c->x->restores = r;
+}
+
 void ex_prog_task_event(struct exec *x, pid_t tid, bool gone)
 {
+	for (struct ex_restore **pr = &x->restores; *pr;) {
+		struct ex_restore *r = *pr;
+		bool mine = r->tid == tid;
+		/* A thread of the memory's owner traps: the name can go back
+		 * once the execve is done with it (the thread has a new
+		 * memory, or is gone). */
+		bool owners = !gone && !mine && owner_alive(r) && (tid == r->owner || same_memory(tid, r->owner)) &&
+			      !same_memory(r->tid, r->owner);
+		if (!mine && !owners) {
+			pr = &r->next;
+			continue;
+		}
+		if (mine && !gone)
+			put_back(x, tid, r);   /* a failed execve: the same memory */
+		if (owner_alive(r))
+			put_back(x, r->owner, r);
+		*pr = r->next;
+		restore_free(r);
+	}
+
 	for (struct ex_alias **pa = &x->aliases; *pa;) {
 		struct ex_alias *a = *pa;
 		if (a->tid != tid) {
@@ -217,6 +325,11 @@ void ex_prog_task_event(struct exec *x, pid_t tid, bool gone)
 
 void ex_prog_free(struct exec *x)
 {
+	while (x->restores) {
+		struct ex_restore *r = x->restores;
+		x->restores = r->next;
+		restore_free(r);
+	}
 	while (x->aliases) {
 		struct ex_alias *a = x->aliases;
 		x->aliases = a->next;
@@ -353,6 +466,7 @@ static void run_renamed(struct exec_call *c, struct prog *pr, const struct exec_
 				ex_refuse(c, ENOSYS, "running a program stored at home: its name cannot be changed in the program's memory");
 				return;
 			}
+			restore_add(c, n, name);
 			let_run(c);
 			return;
 		}
@@ -381,6 +495,7 @@ static void run_renamed(struct exec_call *c, struct prog *pr, const struct exec_
 				ex_refuse(c, ENOSYS, "running a program stored at home: its name cannot be changed in the program's memory");
 				return;
 			}
+			restore_add(c, n, name);
 			let_run(c);
 			return;
 		}

@@ -301,6 +301,7 @@ static const struct exec_guest_mem guest_memory = {
 	.read = guest_read,
 	.write = guest_write,
 	.read_str = guest_read_str,
+	.peek = guest_read,
 };
 
 /* Under a backend whose threads can vanish while their call is handled
@@ -337,6 +338,7 @@ static const struct exec_guest_mem checked_memory = {
 	.read = checked_read,
 	.write = guest_write,
 	.read_str = checked_read_str,
+	.peek = guest_read,
 };
 
 static const struct exec_guest_mem checked_memory_addfd = {
@@ -344,6 +346,7 @@ static const struct exec_guest_mem checked_memory_addfd = {
 	.write = guest_write,
 	.read_str = checked_read_str,
 	.addfd = backend_addfd,
+	.peek = guest_read,
 };
 
 /* The backend: the one asked for, or (auto) user notification unless the

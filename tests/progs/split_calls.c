@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -960,6 +961,47 @@ static void sec_exec(void)
 	exec_in_child("execve a.txt (not executable)", AT_FDCWD, "./a.txt", 0, "x");
 	exec_in_child("execve sub (a directory)", AT_FDCWD, "./sub", 0, "x");
 	exec_in_child("execve missing", AT_FDCWD, "./missing", 0, "x");
+	/* posix_spawn twice of one name (its vfork child shares the
+	 * caller's memory, the name's too). */
+	extern char **environ;
+	static char spawn_path[4200];
+	snprintf(spawn_path, sizeof spawn_path, "%s/sub/tool", cwd);
+	for (int i = 0; i < 2; i++) {
+		pid_t sp;
+		char *sargv[] = { "tool", "spawned", NULL };
+		fflush(stdout);
+		int rc = posix_spawn(&sp, spawn_path, NULL, NULL, sargv, environ);
+		int st = 0;
+		if (rc == 0)
+			waitpid(sp, &st, 0);
+		printf("posix_spawn %d: %d exit %d\n", i, rc, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	}
+	/* An execve that fails once the program has been found (arguments
+	 * over the limit): the caller's name is its own again afterwards. */
+	fflush(stdout);
+	pid_t big = fork();
+	if (big == 0) {
+		static char big_path[4200];
+		snprintf(big_path, sizeof big_path, "%s/sub/tool", cwd);
+		char *bargv[34];
+		for (int i = 0; i < 33; i++) {
+			bargv[i] = malloc(120000);
+			memset(bargv[i], 'x', 119999);
+			bargv[i][119999] = 0;
+		}
+		bargv[33] = NULL;
+		long r = syscall(SYS_execve, big_path, bargv, environ);
+		int e = errno;
+		char here[4096], want[4200];
+		syscall(SYS_getcwd, here, sizeof here);   /* any call that traps */
+		snprintf(want, sizeof want, "%s/sub/tool", cwd);
+		printf("execve with arguments too big: %ld %s, its name %s\n", r, err_name(e),
+		       strcmp(big_path, want) == 0 ? "kept" : big_path);
+		fflush(stdout);
+		_exit(0);
+	}
+	int bst;
+	waitpid(big, &bst, 0);
 	/* A thread other than the leader: the process takes its id. */
 	fflush(stdout);
 	pid_t pid = fork();
