@@ -466,7 +466,7 @@ static int attach_until(struct rpc_conn *c, int fd, const struct rpc_identity *i
 	if (!rc)
 		rc = rpc_recv(c, 0, &r);
 	if (rc == -ETIMEDOUT)
-		return why(c, rc, "no answer to the handshake within %.3g s", (double)limit_ms / 1000);
+		return why(c, rc, "no answer to the handshake within %.2g s", (double)limit_ms / 1000);
 	if (rc)
 		return rc;
 	if (r.op != RPC_OP_HELLO) {
@@ -489,7 +489,7 @@ static int attach_until(struct rpc_conn *c, int fd, const struct rpc_identity *i
 	rpc_reply_free(&r);
 	rpc_wipe(auth, sizeof auth);
 	if (rc == -ETIMEDOUT)
-		why(c, rc, "no answer to the handshake within %.3g s", (double)limit_ms / 1000);
+		why(c, rc, "no answer to the handshake within %.2g s", (double)limit_ms / 1000);
 	c->in.deadline_ms = 0;
 	return rc;
 }
