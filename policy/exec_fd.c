@@ -366,7 +366,7 @@ void ex_fsync(struct exec_call *c)
 	/* Files closed with writes on their way are this file, or on its
 	 * file system: at home before the call returns. */
 	ex_settle_closes(c->x);
-	int64_t rc = ex_held_write_home(c->x, o);
+	int64_t rc = ex_held_write_home(c->x, o, true);
 	if (rc < 0) {
 		ex_answer(c, -EIO);
 		return;

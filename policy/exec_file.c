@@ -254,8 +254,12 @@ struct push {
 	size_t nzeros, cap_zeros;
 	bool async, held, zeroed;
 	int64_t h;
+	bool close_h;             /* H is the push's to close once it is done */
+	bool times_set;           /* TIMES go home too (a staged copy's) */
 	struct timespec times[2];
 	char *guest_path;
+	const char *what;         /* "writing the staged file back", ... */
+	struct push **slot;       /* the owner's pointer to it, cleared when it is done */
 	struct push *next;
 };
 
@@ -418,7 +422,7 @@ static void staged_state(int fd, struct timespec *mtime, off_t *size)
 static void send_times(struct exec *x, struct push *p)
 {
 	int64_t ns[2], cat;
-	if (!p->err && !canon_utime_nsec_encode(p->times[0].tv_nsec, &ns[0]) &&
+	if (p->times_set && !p->err && !canon_utime_nsec_encode(p->times[0].tv_nsec, &ns[0]) &&
 	    !canon_utime_nsec_encode(p->times[1].tv_nsec, &ns[1]) && !canon_at_flags_encode(AT_EMPTY_PATH, &cat)) {
 		struct rpc_val ua[] = {
 			rpc_int(p->h), rpc_str(""), rpc_int(p->times[0].tv_sec), rpc_int(ns[0]),
@@ -449,12 +453,15 @@ static void push_check(struct exec *x, struct push *p)
 	if (p->err) {
 		x->unreported++;
 		if (ex_tell_losses(x))
-			fprintf(x->warn ? x->warn : stderr, "splitrun: %s: writing the staged file back failed: %s\n",
-				p->guest_path ? p->guest_path : "a file", strerror(-p->err));
+			fprintf(x->warn ? x->warn : stderr, "splitrun: %s: %s failed: %s\n",
+				p->guest_path ? p->guest_path : "a file", p->what, strerror(-p->err));
 	} else {
 		x->stats.written_back++;
 	}
-	remote_close(&x->remote, p->h, false);
+	if (p->close_h)
+		remote_close(&x->remote, p->h, false);
+	if (p->slot)
+		*p->slot = NULL;
 	for (struct push **q = &x->pushing; *q; q = &(*q)->next)
 		if (*q == p) {
 			*q = p->next;
@@ -463,6 +470,42 @@ static void push_check(struct exec *x, struct push *p)
 	free(p->zeros);
 	free(p->guest_path);
 	free(p);
+}
+
+bool ex_push_later(struct exec *x, int fd, int64_t h, off_t size, const char *guest_path, const char *what,
+		   const struct timespec *times, bool close_h, struct push **slot)
+{
+	struct push *p = calloc(1, sizeof *p);
+	if (!p || !(p->guest_path = strdup(guest_path ? guest_path : ""))) {
+		free(p);
+		return false;
+	}
+	p->async = p->held = true;
+	p->h = h;
+	p->close_h = close_h;
+	p->what = what;
+	if (times) {
+		p->times_set = true;
+		p->times[0] = times[0];
+		p->times[1] = times[1];
+	}
+	p->next = x->pushing;
+	x->pushing = p;
+	if (slot) {
+		*slot = p;
+		p->slot = slot;
+	}
+	push_send(x, fd, h, size, p);
+	send_times(x, p);
+	p->held = false;
+	push_check(x, p);
+	return true;
+}
+
+void ex_push_hand_over(struct push *p)
+{
+	p->close_h = true;
+	p->slot = NULL;
 }
 
 void ex_settle_closes(struct exec *x)
@@ -494,25 +537,15 @@ static int write_back(struct exec *x, struct vft_object *o)
 	/* The copy's times go home too: the write-back would otherwise be
 	 * the file's last change, not what the guest did or set (and again
 	 * after zeros written where home could not punch a hole). */
+	struct timespec times[2] = { st.st_atim, st.st_mtim };
 	if (!x->sync_close && !x->remote.lost) {
-		struct push *p = calloc(1, sizeof *p);
-		if (p && (p->guest_path = strdup(o->guest_path))) {
-			p->async = p->held = true;
-			p->h = o->handle;
-			p->times[0] = st.st_atim;
-			p->times[1] = st.st_mtim;
-			p->next = x->pushing;
-			x->pushing = p;
+		if (ex_push_later(x, o->placeholder, o->handle, st.st_size, o->guest_path,
+				  "writing the staged file back", times, true, NULL)) {
 			o->handle = -1;   /* the write-back's now */
-			push_send(x, o->placeholder, p->h, st.st_size, p);
-			send_times(x, p);
-			p->held = false;
-			push_check(x, p);
 			return 0;
 		}
-		free(p);
 	}
-	struct push p = { .h = o->handle, .times = { st.st_atim, st.st_mtim } };
+	struct push p = { .h = o->handle, .times_set = true, .times = { st.st_atim, st.st_mtim } };
 	push_send(x, o->placeholder, o->handle, st.st_size, &p);
 	send_times(x, &p);
 	int rc = push_wait(x, &p);
@@ -564,7 +597,7 @@ void ex_release(void *ctx, struct vft_object *o)
 	}
 	if (o->method == VFT_HELD && (o->flags & O_ACCMODE) != O_RDONLY) {
 		/* What the guest wrote through it (or a map) goes home now. */
-		int rc = ex_held_write_home(x, o);
+		int rc = ex_held_write_home(x, o, false);
 		if (rc < 0)
 			release_failed(x, o, rc, "writing the mapped file home");
 	}
@@ -584,9 +617,10 @@ void ex_release(void *ctx, struct vft_object *o)
 		if (rc < 0)
 			release_failed(x, o, rc, "storing the data written at home");
 	}
+	bool locked = o->io && ((struct ex_io *)o->io)->locked;
 	ex_io_free(x, o);
 	if (o->shared)
-		ex_placeholder_detach(x, o);
+		ex_placeholder_detach(x, o, locked);
 	else if (o->placeholder >= 0)
 		close(o->placeholder);
 	if (o->desc >= 0)

@@ -343,6 +343,9 @@ void ex_io_free(struct exec *x, struct vft_object *o);
  * after appending writes), and setting it. */
 int64_t ex_io_pos(struct exec *x, struct vft_object *o);
 void ex_io_set_pos(struct exec *x, struct vft_object *o, int64_t pos);
+/* Whether O's file is known to be empty (as its open saw it, within the
+ * attribute time, and not written since). */
+bool ex_io_known_empty(struct exec *x, struct vft_object *o);
 /* The program says it reads O sequentially (POSIX_FADV_SEQUENTIAL): its
  * readahead starts wide. */
 void ex_io_sequential(struct exec *x, struct vft_object *o);
@@ -393,8 +396,9 @@ bool ex_lost_matters(const struct exec *x);
  * O a VFT_HELD object. Returns 0 or -errno. */
 int ex_placeholder_attach(struct exec *x, struct vft_object *o, const struct stat *st);
 /* O lets go of its placeholder (the last one frees it, once no process
- * maps it if it is held). */
-void ex_placeholder_detach(struct exec *x, struct vft_object *o);
+ * maps it if it is held). LOCKED: a lock was taken through O at the shadow
+ * (a held file's handle that shares O's open file lets go of them). */
+void ex_placeholder_detach(struct exec *x, struct vft_object *o, bool locked);
 bool ex_placeholder_held(const struct vft_object *o);
 /* A shared writable map was made of O's held file: its writes may not
  * change the memfd's time, so it always goes home. */
@@ -418,8 +422,11 @@ int ex_hold_desc(struct exec *x, struct vft_object *o);
 /* A stat (ST) or statx (STX) the shadow gave of a file a map holds here:
  * its size, blocks and modification time become the placeholder's. */
 void ex_held_stat(struct exec *x, struct stat *st, struct statx *stx);
-/* Writes the held file of O home (0 if O is not held). Returns 0 or -errno. */
-int ex_held_write_home(struct exec *x, struct vft_object *o);
+/* Writes the held file of O home (0 if O is not held). Returns 0 or -errno.
+ * Without WAIT (O's release) it is not waited for unless --sync-close, and
+ * goes through O's own handle when that can write (O->handle becomes -1:
+ * the write closes it), so that nothing is waited for before. */
+int ex_held_write_home(struct exec *x, struct vft_object *o, bool wait);
 /* Held files no open is left of: written home and let go once no process
  * maps them (AT_END: now). */
 void ex_placeholders_check(struct exec *x, bool at_end);
@@ -443,6 +450,17 @@ int ex_fetch(struct exec *x, int64_t h, int fd, off_t size, struct remote_data *
  * (truncated, then written, all sent before the answers are awaited).
  * Returns 0 or -errno. */
 int ex_push(struct exec *x, int fd, int64_t h, off_t size);
+/* The same not waited for (as a close is not: --sync-close says otherwise):
+ * everything is sent now (FD may go), and once all is answered a failure is
+ * told as WHAT ("writing the mapped file home") of GUEST_PATH with 122,
+ * TIMES (may be NULL) having gone home after the bytes, and H closed when
+ * CLOSE_H. SLOT (may be NULL) holds the push until it is done. Returns
+ * false when it could not start (no memory): call ex_push. */
+bool ex_push_later(struct exec *x, int fd, int64_t h, off_t size, const char *guest_path, const char *what,
+		   const struct timespec *times, bool close_h, struct push **slot);
+/* A push of H still to be done, its H no longer the caller's to close: the
+ * push closes it when done. */
+void ex_push_hand_over(struct push *p);
 /* The guest's local fd FD, opened anew by the tracer through /proc (a
  * new open file description: it has its own offset). Returns fd or -errno. */
 int ex_open_guest_fd(struct exec_call *c, int fd, int flags);

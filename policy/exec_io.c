@@ -407,6 +407,12 @@ static bool eof_fresh(const struct exec *x, const struct ex_io *io)
 	return io->eof >= 0 && now_ns() - io->eof_ns <= x->attr_ttl_ns;
 }
 
+bool ex_io_known_empty(struct exec *x, struct vft_object *o)
+{
+	struct ex_io *io = o->io;
+	return kept_here(o) && !io->wrote && io->eof == 0 && eof_fresh(x, io);
+}
+
 static struct remote_data *chunk_at(struct ex_io *io, int64_t p)
 {
 	for (size_t k = 0; k < io->nchunks; k++)

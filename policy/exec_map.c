@@ -45,6 +45,8 @@ struct ex_placeholder {
 	off_t pushed_size;        /* held: the memfd as it was fetched or last written home */
 	struct timespec pushed_mtime;
 	int64_t handle;           /* held: the shadow handle written back through */
+	struct held_dup *dup;     /* the DUP that gives HANDLE, on its way, or NULL */
+	struct push *push;        /* a write home on its way (exec_file.c), or NULL */
 	struct vft_object *dup_of; /* the object whose handle HANDLE is a DUP of (its open
 				   * file's locks are let go when that object goes) */
 	char *guest_path;         /* for messages */
@@ -101,8 +103,50 @@ void ex_placeholder_mapped(struct vft_object *o)
 		o->shared->mapped_ever = true;
 }
 
+/* A DUP for a held file's handle, not waited for. */
+struct held_dup {
+	struct ex_placeholder *ph;   /* NULL: the placeholder went first (the new handle is closed) */
+	int64_t from;                /* the handle it DUPs */
+	int64_t tag;
+};
+
+/* PH's handle, once the DUP that gives it is answered. */
+static int64_t ph_handle(struct exec *x, struct ex_placeholder *ph)
+{
+	if (ph->dup)
+		remote_wait_tag(&x->remote, ph->dup->tag);
+	return ph->handle;
+}
+
+static void dup_done(struct remote *r, void *owner, int64_t arg, struct rpc_reply *rep, int err)
+{
+	(void)arg;
+	struct held_dup *d = owner;
+	bool ok = !err && rep->result >= 0;
+	if (d->ph) {
+		d->ph->dup = NULL;
+		if (ok) {
+			d->ph->handle = rep->result;
+			remote_dup_reply(r, d->from, rep);
+		}
+	} else if (ok) {
+		remote_close(r, rep->result, false);
+	}
+	free(d);
+}
+
 static void placeholder_free(struct exec *x, struct ex_placeholder *ph)
 {
+	if (ph->dup) {
+		ph->dup->ph = NULL;   /* its answer closes what it opened */
+		ph->dup = NULL;
+	}
+	if (ph->push) {
+		/* Its write home is still on its way through the handle. */
+		ex_push_hand_over(ph->push);
+		ph->push = NULL;
+		ph->handle = -1;
+	}
 	for (struct ex_placeholder **pp = &x->placeholders; *pp; pp = &(*pp)->next)
 		if (*pp == ph) {
 			*pp = ph->next;
@@ -188,7 +232,7 @@ static void note_pushed(struct ex_placeholder *ph)
 
 static bool mapped_anywhere(struct exec *x, const struct ex_placeholder *ph);
 
-static int write_home(struct exec *x, struct ex_placeholder *ph)
+static int write_home(struct exec *x, struct ex_placeholder *ph, bool wait, struct vft_object *via)
 {
 	if (!ph->writable)
 		return 0;   /* held for reads only (a low fd, exec.c): nothing changed */
@@ -203,8 +247,26 @@ static int write_home(struct exec *x, struct ex_placeholder *ph)
 	if (!ph->mapped_ever && st.st_size == ph->pushed_size && st.st_mtim.tv_sec == ph->pushed_mtime.tv_sec &&
 	    st.st_mtim.tv_nsec == ph->pushed_mtime.tv_nsec)
 		return 0;
+	/* Not waited for: through VIA's own handle, which it is going to
+	 * close, if that can write at any offset (no DUP to wait for), else
+	 * through PH's. */
+	if (!wait && !x->sync_close && via && via->handle >= 0 && !via->shadow_append &&
+	    (via->flags & O_ACCMODE) != O_RDONLY && !(via->flags & O_PATH) &&
+	    ex_push_later(x, ph->fd, via->handle, st.st_size, ph->guest_path, "writing the mapped file home", NULL,
+			  true, NULL)) {
+		via->handle = -1;   /* the push's to close */
+		note_pushed(ph);    /* sent; a failure is told when it comes */
+		return 0;
+	}
 	/* Its handle was lost with a session (exec_lost.c). */
-	int rc = ph->handle >= 0 ? ex_push(x, ph->fd, ph->handle, st.st_size) : -EIO;
+	int64_t h = ph_handle(x, ph);
+	if (h >= 0 && !wait && !x->sync_close &&
+	    ex_push_later(x, ph->fd, h, st.st_size, ph->guest_path, "writing the mapped file home", NULL, false,
+			  &ph->push)) {
+		note_pushed(ph);
+		return 0;
+	}
+	int rc = h >= 0 ? ex_push(x, ph->fd, h, st.st_size) : -EIO;
 	if (rc == 0)
 		note_pushed(ph);
 	if (rc == 0)
@@ -223,9 +285,9 @@ void ex_placeholders_lost(struct exec *x)
 	}
 }
 
-int ex_held_write_home(struct exec *x, struct vft_object *o)
+int ex_held_write_home(struct exec *x, struct vft_object *o, bool wait)
 {
-	return o->shared && o->shared->held ? write_home(x, o->shared) : 0;
+	return o->shared && o->shared->held ? write_home(x, o->shared, wait, wait ? NULL : o) : 0;
 }
 
 /* Whether a guest process maps PH's memfd shared (what it writes there
@@ -270,19 +332,20 @@ static bool mapped_anywhere(struct exec *x, const struct ex_placeholder *ph)
 	return m.found;
 }
 
-void ex_placeholder_detach(struct exec *x, struct vft_object *o)
+void ex_placeholder_detach(struct exec *x, struct vft_object *o, bool locked)
 {
 	struct ex_placeholder *ph = o->shared;
 	if (!ph)
 		return;
 	o->shared = NULL;
 	o->placeholder = -1;
-	if (ph->dup_of == o) {
+	if (ph->dup_of == o && locked) {
 		/* The guest closed the open whose open file the placeholder's
-		 * handle shares: its locks go, as they would at home. */
+		 * handle shares: its locks go, as they would at home (none, if
+		 * none was taken through it: no round trip then). */
 		struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET };
-		remote_lock(&x->remote, ph->handle, F_OFD_SETLK, &fl);
-		remote_flock(&x->remote, ph->handle, LOCK_UN);
+		remote_lock(&x->remote, ph_handle(x, ph), F_OFD_SETLK, &fl);
+		remote_flock(&x->remote, ph_handle(x, ph), LOCK_UN);
 		ph->dup_of = NULL;
 	}
 	if (--ph->users > 0)
@@ -292,7 +355,7 @@ void ex_placeholder_detach(struct exec *x, struct vft_object *o)
 	if (ph->held && x->vft && mapped_anywhere(x, ph))
 		return;
 	if (ph->held)
-		write_home(x, ph);
+		write_home(x, ph, false, NULL);
 	placeholder_free(x, ph);
 }
 
@@ -304,7 +367,7 @@ void ex_placeholders_check(struct exec *x, bool at_end)
 		next = ph->next;
 		if (ph->users > 0 || !ph->held || (!at_end && mapped_anywhere(x, ph)))
 			continue;
-		if (write_home(x, ph) < 0)
+		if (write_home(x, ph, false, NULL) < 0)
 			x->unreported++;   /* told by write_home; splitrun's status says it */
 		placeholder_free(x, ph);
 	}
@@ -443,7 +506,14 @@ int ex_hold(struct exec_call *c, struct vft_object *o, int fd)
 	 * exec.c) has a handle that cannot read, or would append the whole
 	 * file at each write home: the held file gets an open of its own. */
 	bool own = (o->flags & O_ACCMODE) == O_WRONLY || o->shadow_append;
-	int64_t h = own ? remote_open(&x->remote, o->shadow_path, O_RDWR, 0, 0, &st, NULL, 0) : remote_dup(&x->remote, o->handle);
+	/* A write-only open of a file known empty (a shell's '>') has nothing
+	 * to read: a DUP of its handle writes home as well. A DUP is not
+	 * waited for (nothing needs it before the file goes home); the file
+	 * is read through O's handle meanwhile. */
+	bool empty = own && !o->shadow_append && ex_io_known_empty(x, o);
+	if (empty)
+		own = false;
+	int64_t h = own ? remote_open(&x->remote, o->shadow_path, O_RDWR, 0, 0, &st, NULL, 0) : o->handle;
 	if (h < 0)
 		return (int)h;
 	struct users_ctx uc = { .ph = ph };
@@ -467,7 +537,9 @@ int ex_hold(struct exec_call *c, struct vft_object *o, int fd)
 		if (uc.u[i].pos < 0)
 			rc = (int)uc.u[i].pos;
 	}
-	if (rc == 0)
+	if (rc == 0 && empty)
+		rc = (int)remote_fstat(&x->remote, h, &st);
+	else if (rc == 0)
 		rc = fetch_into(x, h, ph->fd, &st);
 	if (rc == 0 && fchmod(ph->fd, st.st_mode & 07777) < 0)
 		rc = -errno;
@@ -488,13 +560,31 @@ int ex_hold(struct exec_call *c, struct vft_object *o, int fd)
 				close(d);
 		}
 	}
+	struct held_dup *dup = NULL;
+	if (rc == 0 && !own && ph->handle < 0 && !ph->dup) {
+		if (!(dup = calloc(1, sizeof *dup))) {
+			rc = -ENOMEM;
+		} else {
+			struct rpc_val a[] = { rpc_int(o->handle) };
+			dup->ph = ph;
+			dup->from = o->handle;
+			ph->dup = dup;   /* before the send: its answer may come during it */
+			int64_t tag = remote_send_later(&x->remote, RPC_OP_DUP, a, 1, dup_done, dup, 0);
+			if (tag < 0)
+				rc = (int)tag;   /* the shadow lost: dup_done has run */
+			else if (ph->dup == dup)
+				dup->tag = tag;
+		}
+	}
 	if (rc < 0) {
 		free(uc.u);
-		remote_close(&x->remote, h, false);
+		if (own)
+			remote_close(&x->remote, h, false);
 		return rc;
 	}
 	ph->held = true;
-	ph->handle = h;
+	if (own)
+		ph->handle = h;
 	ph->dup_of = own ? NULL : o;
 	x->held_count++;
 	for (int i = 0; i < uc.n; i++) {
@@ -553,7 +643,7 @@ void ex_msync(struct exec_call *c)
 	}
 	c->a->route = ROUTE_REMOTE;
 	for (int i = 0; i < sc.n; i++)
-		if (write_home(x, sc.hit[i]) < 0) {
+		if (write_home(x, sc.hit[i], true, NULL) < 0) {
 			ex_answer(c, -EIO);
 			return;
 		}

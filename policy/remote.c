@@ -1494,6 +1494,15 @@ int64_t remote_close(struct remote *r, int64_t h, bool wait)
 	return tag < 0 ? tag : 0;
 }
 
+void remote_dup_reply(struct remote *r, int64_t h, const struct rpc_reply *rep)
+{
+	struct remote_handle *e = handle_of(r, h);
+	if (rep->result >= 0 && e) {
+		struct remote_handle copy = *e;
+		handle_opened(r, rep->result, copy.path, copy.have_st ? &copy.st : NULL);
+	}
+}
+
 int64_t remote_dup(struct remote *r, int64_t h)
 {
 	struct rpc_val a[] = { rpc_int(h) };

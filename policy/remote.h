@@ -187,6 +187,9 @@ int64_t remote_open(struct remote *r, const char *path, int flags, mode_t mode, 
 int64_t remote_close(struct remote *r, int64_t h, bool wait);
 /* DUP: a second handle on H's open file (its offset, flags and locks). */
 int64_t remote_dup(struct remote *r, int64_t h);
+/* The reply REP to a DUP of H sent as a later request: what is known of H
+ * holds for the new handle. */
+void remote_dup_reply(struct remote *r, int64_t h, const struct rpc_reply *rep);
 /* READ (OFF < 0) or PREAD of at most N bytes (N <= RPC_MAX_BUF). */
 int64_t remote_read(struct remote *r, int64_t h, void *buf, size_t n, int64_t off);
 /* PREAD into DATA (kept without a copy). */
