@@ -422,10 +422,10 @@ int ex_hold_desc(struct exec *x, struct vft_object *o);
 /* A stat (ST) or statx (STX) the shadow gave of a file a map holds here:
  * its size, blocks and modification time become the placeholder's. */
 void ex_held_stat(struct exec *x, struct stat *st, struct statx *stx);
-/* Writes the held file of O home (0 if O is not held). Returns 0 or -errno.
- * Without WAIT (O's release) it is not waited for unless --sync-close, and
- * goes through O's own handle when that can write (O->handle becomes -1:
- * the write closes it), so that nothing is waited for before. */
+/* Writes the held file of O home (0 if O is not held), through O's own
+ * handle when that can write (no DUP to wait for). Returns 0 or -errno.
+ * Without WAIT (O's release) and with --async-close it is not waited for
+ * (O->handle becomes -1: the write closes it). */
 int ex_held_write_home(struct exec *x, struct vft_object *o, bool wait);
 /* Held files no open is left of: written home and let go once no process
  * maps them (AT_END: now). */

@@ -247,23 +247,19 @@ static int write_home(struct exec *x, struct ex_placeholder *ph, bool wait, stru
 	if (!ph->mapped_ever && st.st_size == ph->pushed_size && st.st_mtim.tv_sec == ph->pushed_mtime.tv_sec &&
 	    st.st_mtim.tv_nsec == ph->pushed_mtime.tv_nsec)
 		return 0;
-	/* Not waited for: through VIA's own handle, which it is going to
-	 * close, if that can write at any offset (no DUP to wait for), else
-	 * through PH's. */
-	if (!wait && !x->sync_close && via && via->handle >= 0 && !via->shadow_append &&
-	    (via->flags & O_ACCMODE) != O_RDONLY && !(via->flags & O_PATH) &&
-	    ex_push_later(x, ph->fd, via->handle, st.st_size, ph->guest_path, "writing the mapped file home", NULL,
-			  true, NULL)) {
-		via->handle = -1;   /* the push's to close */
-		note_pushed(ph);    /* sent; a failure is told when it comes */
-		return 0;
-	}
-	/* Its handle was lost with a session (exec_lost.c). */
-	int64_t h = ph_handle(x, ph);
+	/* Through VIA's own handle when that can write at any offset (no DUP
+	 * to wait for), else through PH's (-1: lost with a session,
+	 * exec_lost.c). Not waited for (!WAIT, --async-close): VIA is closing,
+	 * its handle goes with the write. */
+	bool via_ok = via && via->handle >= 0 && !via->shadow_append && (via->flags & O_ACCMODE) != O_RDONLY &&
+		      !(via->flags & O_PATH);
+	int64_t h = via_ok ? via->handle : ph_handle(x, ph);
 	if (h >= 0 && !wait && !x->sync_close &&
-	    ex_push_later(x, ph->fd, h, st.st_size, ph->guest_path, "writing the mapped file home", NULL, false,
-			  &ph->push)) {
-		note_pushed(ph);
+	    ex_push_later(x, ph->fd, h, st.st_size, ph->guest_path, "writing the mapped file home", NULL, via_ok,
+			  via_ok ? NULL : &ph->push)) {
+		if (via_ok)
+			via->handle = -1;   /* the push's to close */
+		note_pushed(ph);            /* sent; a failure is told when it comes */
 		return 0;
 	}
 	int rc = h >= 0 ? ex_push(x, ph->fd, h, st.st_size) : -EIO;
@@ -287,7 +283,7 @@ void ex_placeholders_lost(struct exec *x)
 
 int ex_held_write_home(struct exec *x, struct vft_object *o, bool wait)
 {
-	return o->shared && o->shared->held ? write_home(x, o->shared, wait, wait ? NULL : o) : 0;
+	return o->shared && o->shared->held ? write_home(x, o->shared, wait, o) : 0;
 }
 
 /* Whether a guest process maps PH's memfd shared (what it writes there
