@@ -88,6 +88,7 @@ if [ -z "$backends" ]; then
 	[ -n "$backends" ] || backends=default
 fi
 backend=default
+clean_env=(env -i PATH=/usr/local/bin:/usr/bin:/bin LC_ALL=C HOME=/nonexistent)
 
 # run LABEL FILES CMD [OPTION...]: runs sh -c CMD split in /w with splitrun's
 # OPTIONs, prints a table row.
@@ -97,10 +98,14 @@ run() {
 	t0=$(date +%s.%N)
 	local opts=("$@")
 	[ "$backend" = default ] || opts+=(--backend="$backend")
+	# A plain environment: a PATH with directories of the home tree's
+	# name (remote under the built-in policy) would add lookups.
 	if [ $json = 1 ]; then
-		"$splitrun" "${opts[@]}" --stats=json --shadow "$addr" -C /w -- sh -c "$cmd" > /dev/null 2> "$work/err"
+		"${clean_env[@]}" "$splitrun" "${opts[@]}" --stats=json --shadow "$addr" -C /w -- sh -c "$cmd" > /dev/null \
+			2> "$work/err"
 	else
-		"$splitrun" "${opts[@]}" --summary --shadow "$addr" -C /w -- sh -c "$cmd" > /dev/null 2> "$work/err"
+		"${clean_env[@]}" "$splitrun" "${opts[@]}" --summary --shadow "$addr" -C /w -- sh -c "$cmd" > /dev/null \
+			2> "$work/err"
 	fi
 	t1=$(date +%s.%N)
 	if [ $json = 1 ]; then
@@ -137,4 +142,7 @@ for backend in $backends; do
 	run "rm -r of 1000 files" 1000 "rm -r copy"
 	run "sqlite3: 2000 inserts, a query" 0 "sqlite3 db < inserts.sql && sqlite3 db 'SELECT count(*), sum(value) FROM t'"
 	run "python3: write, re-read 200 x 16 KB" 200 "python3 files.py"
+	run "sh: 200 x '> file'" 200 'mkdir -p sh && for i in $(seq 200); do echo $i > sh/f$i; done'
+	run "sh: 200 x '> file', --async-close" 200 'for i in $(seq 200); do echo $i > sh/g$i; done' --async-close
+	rm -rf "$root/w/sh"
 done
