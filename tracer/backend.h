@@ -106,15 +106,12 @@ struct trap_backend {
 /* tracer/ptrace_backend.c */
 struct trap_backend *ptrace_backend_new(void);
 
-/* tracer/unotify_backend.c. CPU placement of the tracer against the
- * guest's threads (docs/performance.md, "CPU placement"). */
-enum unotify_placement {
-	UNOTIFY_PLACE_SYNC,   /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP: each wake-up on the waker's CPU */
-	UNOTIFY_PLACE_ANY,    /* no hint: the scheduler decides */
-	UNOTIFY_PLACE_SAME,   /* tracer and guest pinned to one CPU */
-};
+/* tracer/unotify_backend.c. SYNC_WAKE_UP: set
+ * SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP on the listener where the kernel has
+ * it, so that each hand-off wakes its side on the CPU of the side that
+ * woke it (tracer/placement.h decides). */
 /* NULL after printing why (no user notification in this kernel...). */
-struct trap_backend *unotify_backend_new(enum unotify_placement placement);
+struct trap_backend *unotify_backend_new(bool sync_wake_up);
 /* Whether this kernel can run the user-notification backend. */
 bool unotify_available(void);
 

@@ -15,6 +15,7 @@
 #include "policy/exec.h"
 #include "policy/policy.h"
 #include "tracer/backend.h"
+#include "tracer/placement.h"
 #include "tracer/launch.h"
 #include "tracer/loop.h"
 #include "tracer/split_run.h"
@@ -79,9 +80,14 @@ static const char usage_text[] =
 	"                       shows '= ?' for the calls let run, -c and -k are\n"
 	"                       refused, and a program stored at home runs under a\n"
 	"                       name the kernel can open here (docs/limits.md)\n"
-	"  --cpu-placement=WHERE  where splitrun and the program run (unotify):\n"
-	"                       sync (default: each wake-up on the waker's CPU),\n"
-	"                       same (all on one CPU), any (the scheduler decides)\n"
+	"  --cpu-placement=WHERE  where splitrun and the program run: auto (the\n"
+	"                       default: sync under unotify, any under ptrace),\n"
+	"                       sync (unotify wakes each side on the CPU of the\n"
+	"                       side that woke it), same (splitrun and the program,\n"
+	"                       with all it starts, on the CPU splitrun starts on),\n"
+	"                       any (the scheduler decides), or a CPU list such as\n"
+	"                       0 or 0,2-3 (all on those CPUs); also\n"
+	"                       $SPLITRUN_CPU_PLACEMENT\n"
 	"  --check-policy FILE  check a policy file (splitrun-policy(5)): print its\n"
 	"                       effective rules, or its errors; '-' checks the\n"
 	"                       built-in policy. Exit 0 if valid, 1 if not\n"
@@ -130,7 +136,7 @@ struct settings {
 	bool async_close;
 	enum split_backend backend;
 	const char *backend_name;
-	enum unotify_placement placement;
+	struct cpu_placement placement;
 };
 
 enum { OPT_TRACE = 256, OPT_BACKEND, OPT_CHECK_POLICY, OPT_SHADOW, OPT_POLICY, OPT_SUMMARY, OPT_KEY, OPT_PLACEMENT, OPT_STATS,
@@ -150,6 +156,16 @@ static bool set_backend(struct settings *s, const char *name)
 		return false;
 	s->backend_name = name;
 	return true;
+}
+
+/* --cpu-placement=WHERE (or $SPLITRUN_CPU_PLACEMENT, named by WHO). */
+static void set_placement(struct settings *s, const char *who, const char *where)
+{
+	char err[512], msg[600];
+	if (cpu_placement_parse(where, &s->placement, err, sizeof err) < 0) {
+		snprintf(msg, sizeof msg, "%s: %s", who, err);
+		usage_error("%s", msg);
+	}
 }
 
 static int parse_options(int argc, char **argv, struct settings *s)
@@ -178,6 +194,9 @@ static int parse_options(int argc, char **argv, struct settings *s)
 	const char *env_backend = getenv("SPLITRUN_BACKEND");
 	if (env_backend && *env_backend && !set_backend(s, env_backend))
 		usage_error("SPLITRUN_BACKEND: unknown backend '%s' (ptrace, unotify or auto)", env_backend);
+	const char *env_placement = getenv("SPLITRUN_CPU_PLACEMENT");
+	if (env_placement && *env_placement)
+		set_placement(s, "SPLITRUN_CPU_PLACEMENT", env_placement);
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "+:fo:e:s:cykhVC:", longopts, NULL)) != -1) {
@@ -190,14 +209,7 @@ static int parse_options(int argc, char **argv, struct settings *s)
 				usage_error("--backend: unknown backend '%s' (ptrace, unotify or auto)", optarg);
 			break;
 		case OPT_PLACEMENT:
-			if (strcmp(optarg, "sync") == 0)
-				s->placement = UNOTIFY_PLACE_SYNC;
-			else if (strcmp(optarg, "same") == 0)
-				s->placement = UNOTIFY_PLACE_SAME;
-			else if (strcmp(optarg, "any") == 0)
-				s->placement = UNOTIFY_PLACE_ANY;
-			else
-				usage_error("--cpu-placement: unknown placement '%s' (sync, same or any)", optarg);
+			set_placement(s, "--cpu-placement", optarg);
 			break;
 		case OPT_CHECK_POLICY:
 			s->check_policy = optarg;
@@ -420,6 +432,7 @@ static int run_traced(const struct settings *s, struct launch_spec *spec)
 		return -1;
 	}
 	spec->traced = trapped;
+	(void)cpu_placement_pin(&s->placement, cpu_placement_resolve(s->placement.where, false));
 	int status = -1;
 	if (backend->ops->launch(backend, spec) == 0) {
 		struct trace_mode mode = {
@@ -560,7 +573,16 @@ int main(int argc, char **argv)
 	if (!path)
 		return exit_code;
 	struct launch_spec spec = { .path = path, .argv = &argv[first] };
-	int status = s.trace ? run_traced(&s, &spec) : launch_untraced(&spec);
+	int status;
+	if (s.trace) {
+		status = run_traced(&s, &spec);
+	} else {
+		/* Nothing traps, so there is no hand-off to place: only a
+		 * placement asked for by name applies. */
+		if (s.placement.where != CPU_WHERE_AUTO)
+			(void)cpu_placement_pin(&s.placement, s.placement.where);
+		status = launch_untraced(&spec);
+	}
 	free(path);
 	if (status < 0)
 		return 1;

@@ -361,7 +361,7 @@ static struct trap_backend *pick_backend(const struct split_opts *o, const struc
 	case SPLIT_BACKEND_UNOTIFY:
 		if (why)
 			bad_input("--backend=unotify: %s%s", why, "");
-		return unotify_backend_new(o->placement);
+		return unotify_backend_new(cpu_placement_sync_wake_up(cpu_placement_resolve(o->placement.where, true)));
 	case SPLIT_BACKEND_AUTO:
 		break;
 	}
@@ -369,7 +369,7 @@ static struct trap_backend *pick_backend(const struct split_opts *o, const struc
 	 * tell of the calls it lets run. */
 	if (why || o->trace || !unotify_available())
 		return ptrace_backend_new();
-	return unotify_backend_new(o->placement);
+	return unotify_backend_new(cpu_placement_sync_wake_up(cpu_placement_resolve(o->placement.where, true)));
 }
 
 int split_run(const struct split_opts *o)
@@ -400,6 +400,8 @@ int split_run(const struct split_opts *o)
 	struct trap_backend *backend = pick_backend(o, pol, first_remote);
 	if (!backend)
 		return -1;
+	bool unotify = strcmp(backend->ops->name, "unotify") == 0;
+	(void)cpu_placement_pin(&o->placement, cpu_placement_resolve(o->placement.where, unotify));
 	unsigned caps = split_exec_caps(backend->caps);
 	int fd_base = caps & EXEC_CAN_ADDFD ? remote_fd_base() : 0;
 	struct filter_rule *rules = filter_rules(pol, caps, fd_base, o->trace ? o->selected : NULL);

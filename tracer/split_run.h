@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "tracer/backend.h"
+#include "tracer/placement.h"
 #include "tracer/trace.h"
 
 /* Exit statuses of split mode (splitrun(1), EXIT STATUS). */
@@ -42,7 +43,7 @@ struct exec_stats;
 
 struct split_opts {
 	enum split_backend backend;
-	enum unotify_placement placement;
+	struct cpu_placement placement;  /* --cpu-placement */
 	const char *shadow;              /* HOST:PORT */
 	const char *policy_file;         /* NULL: the built-in policy */
 	const char *cwd;                 /* -C DIR, NULL: splitrun's own */

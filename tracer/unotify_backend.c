@@ -33,7 +33,20 @@
  * fail with ENOENT) leaves the answer with nobody to take it; without
  * WAIT_KILLABLE_RECV the kernel restarts such a call after the signal, and
  * the very same call of that thread (number and arguments) is then given
- * the answer already worked out instead of being done twice. */
+ * the answer already worked out instead of being done twice.
+ *
+ * With sync_wake_up the listener gets SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+ * (Linux 6.6): the notification wakes splitrun, and the answer the guest
+ * thread, on the CPU of the side that did the waking, so a hand-off does
+ * not cross CPUs (tracer/placement.h chooses). The first half only works
+ * for a waiter in NOTIF_RECV itself: epoll passes the wake-up on as an
+ * ordinary synchronous one, after which the scheduler prefers an idle CPU
+ * (measured: in some runs half of the hand-offs still crossed CPUs;
+ * docs/performance.md, "CPU placement"). So while no call is held for
+ * later, splitrun waits in NOTIF_RECV, and after each notification looks
+ * at the epoll set (thread ends, hang-up) without waiting, before the
+ * notification is handled; NOTIF_RECV returns ENOENT once no process uses
+ * the filter. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +54,6 @@
 #include <linux/kcmp.h>
 #include <linux/seccomp.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +113,10 @@ struct uthread {
 
 struct unotify_backend {
 	struct trap_backend base;
-	enum unotify_placement placement;
+	bool sync_wake_up;         /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP asked for */
+	/* The kernel has it: splitrun waits in NOTIF_RECV itself when it can
+	 * (a wait in epoll gets the wake-up as an ordinary one). */
+	bool wait_in_recv;
 	int listener;
 	int epfd;
 	bool hung_up;
@@ -399,33 +414,29 @@ static void fill_call(struct uthread *t, const struct seccomp_notif *req)
 	t->waiting = true;
 }
 
-/* One notification off the listener: queues its events. Returns false
- * when there was none to take. */
-static bool receive_one(struct unotify_backend *ub)
+/* The notification in ub->req, just received: queues its events. */
+static void take(struct unotify_backend *ub)
 {
-	memset(ub->req, 0, ub->req_size);
-	if (ioctl(ub->listener, SECCOMP_IOCTL_NOTIF_RECV, ub->req) < 0)
-		return false;   /* ENOENT: its thread was interrupted before we took it */
 	pid_t tid = (pid_t)ub->req->pid;
 	struct uthread *t = thread_find(ub, tid);
 	if (!t) {
 		t = discover(ub, tid, 0);
 		if (!t) {
 			(void)send_resp(ub, ub->req->id, -ESRCH, false);
-			return true;
+			return;
 		}
 	}
 	if (ub->req->data.nr == HANDSHAKE_NR && tid == ub->base.guest && !ub->handshaken) {
 		ub->handshaken = true;
 		(void)send_resp(ub, ub->req->id, -ENOSYS, false);
-		return true;
+		return;
 	}
 	if (t->replay) {
 		t->replay = false;
 		if (ub->req->data.nr == t->replay_nr &&
 		    memcmp(ub->req->data.args, t->replay_args, sizeof t->replay_args) == 0) {
 			(void)send_resp(ub, ub->req->id, t->replay_ret, false);
-			return true;
+			return;
 		}
 	}
 	fill_call(t, ub->req);
@@ -434,13 +445,26 @@ static bool receive_one(struct unotify_backend *ub)
 	ev->tid = tid;
 	ev->call = &t->call;
 	ev->stop = t;
-	return true;
 }
 
-/* Takes every notification waiting on the listener. */
-static void receive(struct unotify_backend *ub)
+/* One notification off the listener into ub->req, waiting until there is
+ * one (a caller that must not wait polls first). False when there was none
+ * to take: ENOENT (its thread was interrupted before we took it, or no
+ * process uses the filter any more), EINTR (a signal to splitrun). */
+static bool recv_one(struct unotify_backend *ub)
 {
-	for (int n = 0; n < 64 && ub->qlen + 2 < QUEUE_MAX && receive_one(ub); n++) {
+	memset(ub->req, 0, ub->req_size);
+	return ioctl(ub->listener, SECCOMP_IOCTL_NOTIF_RECV, ub->req) == 0;
+}
+
+/* Takes every notification waiting on the listener; TAKEN: one is in
+ * ub->req already. */
+static void receive(struct unotify_backend *ub, bool taken)
+{
+	for (int n = 0; n < 64 && ub->qlen + 2 < QUEUE_MAX; n++) {
+		if ((n > 0 || !taken) && !recv_one(ub))
+			break;
+		take(ub);
 		struct pollfd more = { .fd = ub->listener, .events = POLLIN };
 		if (poll(&more, 1, 0) <= 0 || !(more.revents & POLLIN))
 			break;
@@ -486,6 +510,8 @@ static int offer_deferred(struct unotify_backend *ub)
 	return next > INT_MAX ? INT_MAX : (int)next;
 }
 
+static int poll_events(struct unotify_backend *ub, int timeout, bool listener);
+
 static int un_next_event(struct trap_backend *b, struct trap_event *ev)
 {
 	struct unotify_backend *ub = impl_of(b);
@@ -508,43 +534,70 @@ static int un_next_event(struct trap_backend *b, struct trap_event *ev)
 		int timeout = offer_deferred(ub);
 		if (ub->qlen)
 			continue;
-		struct epoll_event evs[16];
-		int n = epoll_wait(ub->epfd, evs, 16, timeout);
-		if (n < 0) {
-			if (errno == EINTR)
+		if (ub->wait_in_recv && timeout < 0) {
+			/* Nothing held for later: wait in the listener itself,
+			 * which is woken on the trapping thread's CPU. */
+			if (recv_one(ub)) {
+				/* Ends that came before this call are told first
+				 * (a child's exit before its parent's next call). */
+				if (poll_events(ub, 0, false) < 0)
+					return -1;
+				receive(ub, true);
 				continue;
-			fprintf(stderr, "splitrun: epoll_wait: %s\n", strerror(errno));
+			}
+			/* EINTR, or ENOENT: an interrupted thread, or no process
+			 * left (the listener hangs up): look without waiting. */
+			timeout = 0;
+		}
+		if (poll_events(ub, timeout, true) < 0)
 			return -1;
-		}
-		bool hup = false;
-		for (int i = 0; i < n; i++) {
-			if (evs[i].data.u64 == UINT64_MAX) {
-				if (evs[i].events & EPOLLIN)
-					receive(ub);
-				else if (evs[i].events & (EPOLLHUP | EPOLLERR))
-					hup = true;
+	}
+}
+
+/* Waits up to TIMEOUT ms (-1: no limit) on the epoll set: thread ends
+ * (GONE), and with LISTENER notifications and the listener's hang-up.
+ * Returns 0, or -1 after printing why. */
+static int poll_events(struct unotify_backend *ub, int timeout, bool listener)
+{
+	struct epoll_event evs[16];
+	int n = epoll_wait(ub->epfd, evs, 16, timeout);
+	if (n < 0) {
+		if (errno == EINTR)
+			return 0;
+		fprintf(stderr, "splitrun: epoll_wait: %s\n", strerror(errno));
+		return -1;
+	}
+	bool hup = false;
+	for (int i = 0; i < n; i++) {
+		if (evs[i].data.u64 == UINT64_MAX) {
+			if (!listener)
 				continue;
-			}
-			pid_t tid = (pid_t)evs[i].data.u64;
-			struct uthread *t = thread_find(ub, tid);
-			if (t) {
-				pid_t tgid = t->tgid;
-				thread_gone(ub, t);
-				if (tid == tgid)
-					process_gone(ub, tgid);
-			}
+			if (evs[i].events & EPOLLIN)
+				receive(ub, false);
+			else if (evs[i].events & (EPOLLHUP | EPOLLERR))
+				hup = true;
+			continue;
 		}
-		if (hup && !ub->qlen) {
-			/* No process uses the filter: whoever is still listed
-			 * ended without our hearing it. */
-			for (int i = 0; i < THREAD_BUCKETS; i++)
-				for (struct uthread *t = ub->buckets[i], *next; t; t = next) {
-					next = t->next;
-					thread_gone(ub, t);
-				}
-			ub->hung_up = true;
+		pid_t tid = (pid_t)evs[i].data.u64;
+		struct uthread *t = thread_find(ub, tid);
+		if (t) {
+			pid_t tgid = t->tgid;
+			thread_gone(ub, t);
+			if (tid == tgid)
+				process_gone(ub, tgid);
 		}
 	}
+	if (hup && !ub->qlen) {
+		/* No process uses the filter: whoever is still listed
+		 * ended without our hearing it. */
+		for (int i = 0; i < THREAD_BUCKETS; i++)
+			for (struct uthread *t = ub->buckets[i], *next; t; t = next) {
+				next = t->next;
+				thread_gone(ub, t);
+			}
+		ub->hung_up = true;
+	}
+	return 0;
 }
 
 /* ---- verdicts ---- */
@@ -809,13 +862,6 @@ static int un_launch(struct trap_backend *b, const struct launch_spec *spec)
 		free(prog.filter);
 		return -1;
 	}
-	if (ub->placement == UNOTIFY_PLACE_SAME) {
-		cpu_set_t one;
-		CPU_ZERO(&one);
-		int cpu = sched_getcpu();
-		CPU_SET(cpu < 0 ? 0 : cpu, &one);
-		(void)sched_setaffinity(0, sizeof one, &one);
-	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "splitrun: fork: %s\n", strerror(errno));
@@ -848,8 +894,9 @@ static int un_launch(struct trap_backend *b, const struct launch_spec *spec)
 		return -1;
 	}
 	ub->listener = listener;
-	if (ub->placement == UNOTIFY_PLACE_SYNC)
-		(void)ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	/* A kernel before 6.6 refuses the flag (EINVAL): no hint there. */
+	if (ub->sync_wake_up)
+		ub->wait_in_recv = ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
 	struct epoll_event lev = { .events = EPOLLIN, .data.u64 = UINT64_MAX };
 	if (epoll_ctl(ub->epfd, EPOLL_CTL_ADD, listener, &lev) < 0) {
 		fprintf(stderr, "splitrun: epoll: %s\n", strerror(errno));
@@ -895,7 +942,7 @@ bool unotify_available(void)
 	       syscall(SYS_pidfd_getfd, -1, 0, 0) < 0 && errno == EBADF;
 }
 
-struct trap_backend *unotify_backend_new(enum unotify_placement placement)
+struct trap_backend *unotify_backend_new(bool sync_wake_up)
 {
 	if (!unotify_available()) {
 		fprintf(stderr, "splitrun: this kernel has no seccomp user notification with fd passing "
@@ -910,7 +957,7 @@ struct trap_backend *unotify_backend_new(enum unotify_placement placement)
 		return NULL;
 	ub->base.ops = &unotify_ops;
 	ub->base.caps = TRAP_CAP_ADDFD | TRAP_CAP_DEFER;
-	ub->placement = placement;
+	ub->sync_wake_up = sync_wake_up;
 	ub->listener = -1;
 	ub->req_size = sizes.seccomp_notif > sizeof *ub->req ? sizes.seccomp_notif : sizeof *ub->req;
 	ub->resp_size = sizes.seccomp_notif_resp > sizeof *ub->resp ? sizes.seccomp_notif_resp : sizeof *ub->resp;

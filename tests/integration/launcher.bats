@@ -235,7 +235,7 @@ finish_bg() {
 	expect_status 2 env SPLITRUN_BACKEND=bogus "$SPLITRUN" true
 	grep -qx "splitrun: SPLITRUN_BACKEND: unknown backend 'bogus' (ptrace, unotify or auto)" "$WORK/err"
 	expect_status 2 "$SPLITRUN" --cpu-placement=left true
-	grep -qx "splitrun: --cpu-placement: unknown placement 'left' (sync, same or any)" "$WORK/err"
+	grep -qx "splitrun: --cpu-placement: unknown placement 'left' (auto, any, sync, same, or a CPU list such as 0 or 0,2-3)" "$WORK/err"
 	# Trace mode needs each call's result: ptrace only, said plainly.
 	expect_status 2 "$SPLITRUN" --backend=unotify --trace true
 	grep -q '^splitrun: --backend=unotify: trace mode needs --backend=ptrace' "$WORK/err"
