@@ -1,11 +1,27 @@
 #!/usr/bin/env bash
 # bench/remote_calls.sh: the per-call table of bench/syscalls.sh (the Bypass
-# paper's Figure 6 calls, timed by bench/syscall_cost.c) with the files
-# remote: syscall_cost runs under splitrun --shadow with its scratch
-# directory at a splitrun-shadow over loopback (each backend splitrun has),
-# beside the same program natively and a plain TCP ping-pong (bench/rpc
-# --pingpong) of the same request and reply sizes, in the same run. Issue
-# #5's target: a remote call costs at most 1.5x the ping-pong.
+# paper's Figure 6 calls, timed by bench/syscall_cost.c) under split
+# execution: syscall_cost runs under splitrun --shadow with its scratch
+# directory at a splitrun-shadow over loopback (each backend splitrun has,
+# at each CPU placement of BENCH_PLACEMENTS), beside the same program
+# natively, under splitrun with its files local, and a plain TCP ping-pong
+# (bench/rpc --pingpong) of the same request and reply sizes, in the same
+# run. Issue #5's targets: a remote call costs at most 1.5x the ping-pong;
+# with everything local, splitrun costs at most 1.05x native.
+#
+# Columns per backend:
+#   local     splitrun --shadow with the built-in policy and the files in
+#             /tmp (local): calls that name a path trap and run here, calls
+#             on the local fds do not trap
+#   all-local splitrun --shadow --policy with one rule, "path /** local":
+#             nothing that names a file can be remote, so nothing traps
+#   remote    the files at the shadow, one column per placement
+#             (--cpu-placement=P for P in BENCH_PLACEMENTS, default
+#             "any sync same"; "auto" is splitrun's default, which is one of
+#             them: docs/performance.md; sync is the same as any under
+#             ptrace, so ptrace skips it)
+# Native and the local columns use one directory, so that a path is as
+# long for each (its length is part of what open and stat cost).
 #
 # The sizes, and the round trips a call makes, are measured first, per
 # test, backend and pinning: the program runs twice under splitrun
@@ -20,12 +36,13 @@
 #
 # Timed runs as in bench/syscalls.sh: each run of the program times one
 # test (BENCH_ITERATIONS calls, default 100000, or BENCH_CELL_SECONDS,
-# default 1, and reports its median tenth); native, each backend and the
-# ping-pong run back to back (order rotated), BENCH_REPS times (default 5),
-# pinned (taskset -c 0 on the shadow, splitrun and the ping-pong) and
-# unpinned. A cell is the median over the repetitions, a ratio the median
-# of the ratios paired within a repetition. Raw samples:
-# $BENCH_RESULTS/remote_calls.raw (default bench/results). Takes about 3.5 min.
+# default 1, and reports its median tenth); native, every splitrun column
+# and the ping-pong run back to back (order rotated), BENCH_REPS times
+# (default 5), pinned (taskset -c 0 on the shadow, splitrun and the
+# ping-pong) and unpinned. A cell is the median over the repetitions, a
+# ratio the median of the ratios paired within a repetition. Raw samples:
+# $BENCH_RESULTS/remote_calls.raw (default bench/results). Takes about
+# 8 min (5 with BENCH_PLACEMENTS=auto).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bindir=${SPLITRUN_BINDIR:-$PWD/bin}
@@ -35,6 +52,14 @@ prog=$benchdir/syscall_cost
 REPS=${BENCH_REPS:-5}
 ITERATIONS=${BENCH_ITERATIONS:-100000}
 CELL_SECONDS=${BENCH_CELL_SECONDS:-1}
+PLACEMENTS=${BENCH_PLACEMENTS:-any sync same}
+for p in $PLACEMENTS; do
+	case $p in
+	auto | any | sync | same) ;;
+	*) echo "bench/remote_calls.sh: BENCH_PLACEMENTS: '$p' is not one of auto any sync same" >&2; exit 2 ;;
+	esac
+done
+[ -n "$PLACEMENTS" ] || { echo "bench/remote_calls.sh: BENCH_PLACEMENTS is empty" >&2; exit 2; }
 for f in "$splitrun" "$bindir/splitrun-shadow" "$prog" "$benchdir/rpc" "$benchdir/delay_proxy"; do
 	[ -x "$f" ] || { echo "bench/remote_calls.sh: $f is missing: run 'make bench'" >&2; exit 2; }
 done
@@ -54,7 +79,8 @@ WAN_WORK=$work WAN_BINDIR=$bindir WAN_BENCHDIR=$benchdir
 WAN_PREFIX=()
 trap 'wan_cleanup; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM HUP PIPE
-mkdir -p "$work/root/scratch"
+mkdir -p "$work/root/scratch" "$work/local"
+echo "path /** local" > "$work/all-local.policy"
 stats_opt=()
 # The program must be on a local path (the built-in policy sends /work and
 # the like home): a copy under /tmp.
@@ -70,10 +96,23 @@ raw=${BENCH_RESULTS:-bench/results}/remote_calls.raw
 mkdir -p "${BENCH_RESULTS:-bench/results}"
 : > "$raw"
 
-# splitrun_cmd ADDR BACKEND CASE: sets cmd to the command line of CASE's
-# program under splitrun, but for its -n and -t; case_name to CASE's name.
+# placements_of BACKEND: the placements measured for it.
+placements_of() {
+	local p out=
+	for p in $PLACEMENTS; do
+		[ "$1" = ptrace ] && [ "$p" = sync ] && continue
+		out+="${out:+ }$p"
+	done
+	echo "$out"
+}
+
+# splitrun_cmd ADDR BACKEND CASE [DIR [PLACEMENT [OPTION...]]]: sets cmd to
+# the command line of CASE's program under splitrun, but for its -n and -t,
+# its files in DIR (default /scratch, at the shadow), with
+# --cpu-placement=PLACEMENT (default auto: none given) and the OPTIONs;
+# case_name to CASE's name.
 splitrun_cmd() {
-	local c=$3 opt=
+	local c=$3 opt= dir=${4:-/scratch} where=${5:-auto}
 	case_name=${c%%=*} test=$c
 	if [[ $c == *=* ]]; then
 		test=${c#*=}
@@ -81,8 +120,9 @@ splitrun_cmd() {
 	fi
 	cmd=("$splitrun" --shadow "$1" "${stats_opt[@]}")
 	[ "$2" = default ] || cmd+=(--backend="$2")
+	[ "$where" = auto ] || cmd+=(--cpu-placement="$where")
 	[ -z "$opt" ] || cmd+=("$opt")
-	cmd+=(-- "$prog" -d /scratch "$test")
+	cmd+=("${@:6}" -- "$prog" -d "$dir" "$test")
 }
 
 # round_trips FILE: round_trips of the --stats=json line in FILE.
@@ -107,7 +147,9 @@ counters() {
 }
 
 echo "# remote_calls: $(uname -srm); $(nproc) CPUs; splitrun $("$splitrun" --version | cut -d' ' -f2), backends: $backends"
-echo "# $REPS repetitions; per run $ITERATIONS calls or ${CELL_SECONDS}s; files at a splitrun-shadow over loopback"
+echo "# $REPS repetitions; per run $ITERATIONS calls or ${CELL_SECONDS}s; files at a splitrun-shadow over loopback;" \
+	"placements: $PLACEMENTS; load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# work directory: $work"
 started=$(date +%s)
 declare -A shadow_of sizes rt_per_call
 for pin in pinned unpinned; do
@@ -148,9 +190,13 @@ for ((rep = 0; rep < REPS; rep++)); do
 		[ "$pin" = pinned ] && WAN_PREFIX=(taskset -c 0)
 		for c in "${tests[@]}"; do
 			splitrun_cmd "${shadow_of[$pin]}" default "$c"
+			# native and all-local next to each other: their ratio is
+			# the one with a target.
 			configs=(native)
+			for b in $backends; do configs+=("alllocal:$b"); done
 			for b in $backends; do
-				configs+=("remote:$b")
+				configs+=("local:$b")
+				for p in $(placements_of "$b"); do configs+=("remote:$b:$p"); done
 				[ "${sizes[$pin,$b,$case_name]}" = - ] || configs+=("pingpong:$b")
 			done
 			n=${#configs[@]}
@@ -158,9 +204,17 @@ for ((rep = 0; rep < REPS; rep++)); do
 				config=${configs[(k + rep) % n]}
 				case $config in
 				native)
-					out=$("${WAN_PREFIX[@]}" "$prog" -n "$ITERATIONS" -t "$CELL_SECONDS" "$test") ;;
+					out=$("${WAN_PREFIX[@]}" "$prog" -n "$ITERATIONS" -t "$CELL_SECONDS" -d "$work/local" "$test") ;;
 				remote:*)
-					splitrun_cmd "${shadow_of[$pin]}" "${config#remote:}" "$c"
+					be=${config#remote:}
+					splitrun_cmd "${shadow_of[$pin]}" "${be%%:*}" "$c" /scratch "${be#*:}"
+					out=$("${WAN_PREFIX[@]}" "${cmd[@]}" -n "$ITERATIONS" -t "$CELL_SECONDS") ;;
+				local:*)
+					splitrun_cmd "${shadow_of[$pin]}" "${config#local:}" "$c" "$work/local"
+					out=$("${WAN_PREFIX[@]}" "${cmd[@]}" -n "$ITERATIONS" -t "$CELL_SECONDS") ;;
+				alllocal:*)
+					splitrun_cmd "${shadow_of[$pin]}" "${config#alllocal:}" "$c" "$work/local" auto \
+						--policy "$work/all-local.policy"
 					out=$("${WAN_PREFIX[@]}" "${cmd[@]}" -n "$ITERATIONS" -t "$CELL_SECONDS") ;;
 				pingpong:*)
 					out=$("${WAN_PREFIX[@]}" "$benchdir/rpc" --pingpong "${sizes[$pin,${config#pingpong:},$case_name]}" \
@@ -176,6 +230,7 @@ for ((rep = 0; rep < REPS; rep++)); do
 	echo "# repetition $((rep + 1))/$REPS done after $(($(date +%s) - started)) s" >&2
 done
 wan_stop_all
+echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 meta=$work/meta
 for pin in pinned unpinned; do
@@ -186,7 +241,7 @@ for pin in pinned unpinned; do
 		done
 	done
 done
-awk -v reps="$REPS" -v backends="$backends" '
+awk -v reps="$REPS" -v backends="$backends" -v placements="$PLACEMENTS" '
 function median(list,    v, n, i, j, t) {
 	n = split(list, v, " ")
 	for (i = 2; i <= n; i++)
@@ -201,6 +256,7 @@ function ratio(pin, a, b, test, div,    r, list) {
 		list = list " " ns[pin, a, r, test] / ns[pin, b, r, test] / div
 	return median(list)
 }
+function us(pin, config, test) { return median(all[pin, config, test]) / 1000 }
 FNR == NR { rt[$1, $2, $3] = $4; req[$1, $2, $3] = $5; rep[$1, $2, $3] = $6; next }
 {
 	ns[$1, $2, $3, $4] = $6
@@ -217,32 +273,48 @@ END {
 		pin = pins[p]
 		for (b = 1; b <= nb; b++) {
 			be = bk[b]
-			printf "\n%s%s, files remote over loopback, backend %s: us per call (median of %d runs)\n",
+			npl = 0
+			n = split(placements, all_pl, " ")
+			for (i = 1; i <= n; i++)
+				if (!(be == "ptrace" && all_pl[i] == "sync"))
+					pl[++npl] = all_pl[i]
+			printf "\n%s%s, backend %s: us per call (median of %d runs); rem:P: the files at a shadow over loopback, --cpu-placement=P\n",
 				pin, pin == "pinned" ? " (taskset -c 0)" : "", be, reps
-			printf "%-14s %8s %9s %7s %6s %7s %10s | %8s %9s\n", "call", "native", "remote", "RT/iter",
-				"req B", "reply B", "ping-pong", "rem/nat", "call/pp"
+			printf "%-14s %7s %7s %8s |", "call", "native", "local", "all-loc"
+			for (i = 1; i <= npl; i++) printf " %8s", "rem:" pl[i]
+			printf " | %7s %6s %7s %9s | %7s %7s |", "RT/iter", "req B", "reply B", "ping-pong", "loc/nat", "all/nat"
+			for (i = 1; i <= npl; i++) printf " %8s", "pp:" pl[i]
+			printf "\n"
 			for (t = 1; t <= ntests; t++) {
 				test = tests[t]
 				calls = test == "open_close" ? 2 : 1
+				printf "%-14s %7.3f %7.3f %8.3f |", label[test], us(pin, "native", test),
+					us(pin, "local:" be, test), us(pin, "alllocal:" be, test)
+				for (i = 1; i <= npl; i++) printf " %8.2f", us(pin, "remote:" be ":" pl[i], test)
 				# A call that waits for no reply (getpid; a cached stat,
 				# read-ahead reads, write-behind writes) is not a round trip:
 				# no ping-pong.
-				if (req[pin, be, test] == "-") {
-					pp = "(no RT)"
-					sizes = sprintf("%6s %7s %10s", "-", "-", "-")
-				} else {
-					pp = sprintf("%8.2fx", ratio(pin, "remote:" be, "pingpong:" be, test, calls))
-					sizes = sprintf("%6d %7d %10.2f", req[pin, be, test], rep[pin, be, test],
-						median(all[pin, "pingpong:" be, test]) / 1000)
-				}
-				printf "%-14s %8.3f %9.2f %7.2f %s | %7.1fx %9s\n", label[test],
-					median(all[pin, "native", test]) / 1000, median(all[pin, "remote:" be, test]) / 1000,
-					rt[pin, be, test], sizes, ratio(pin, "remote:" be, "native", test, 1), pp
+				if (req[pin, be, test] == "-")
+					printf " | %7.2f %6s %7s %9s", rt[pin, be, test], "-", "-", "-"
+				else
+					printf " | %7.2f %6d %7d %9.2f", rt[pin, be, test], req[pin, be, test],
+						rep[pin, be, test], us(pin, "pingpong:" be, test)
+				printf " | %6.2fx %6.2fx |", ratio(pin, "local:" be, "native", test, 1),
+					ratio(pin, "alllocal:" be, "native", test, 1)
+				for (i = 1; i <= npl; i++)
+					if (req[pin, be, test] == "-")
+						printf " %8s", "(no RT)"
+					else
+						printf " %7.2fx", ratio(pin, "remote:" be ":" pl[i], "pingpong:" be, test, calls)
+				printf "\n"
 			}
 		}
 	}
-	printf "\nRT/iter: round trips per iteration (splitrun --stats; open/close: two calls); req B, reply B: bytes sent\n"
-	printf "and received per round trip, and the ping-pong'"'"'s; call/pp: remote us per system call / ping-pong us (target <= 1.5),\n"
-	printf "only for calls that make round trips (at least 0.5 an iteration). stat, uncached: --attr-timeout=0.\n"
+	printf "\nlocal: the built-in policy, files in /tmp (calls naming a path trap and run here); all-loc: the policy\n"
+	printf "\"path /** local\" (nothing traps); rem:P: files at the shadow, --cpu-placement=P (auto: the default).\n"
+	printf "RT/iter: round trips per iteration (splitrun --stats; open/close: two calls); req B, reply B: bytes sent\n"
+	printf "and received per round trip, and the ping-pong'"'"'s; pp:P: remote us per system call / ping-pong us\n"
+	printf "(target <= 1.5), only for calls that make round trips (at least 0.5 an iteration); all/nat: target\n"
+	printf "<= 1.05. stat, uncached: --attr-timeout=0.\n"
 }' "$meta" "$raw"
 echo "# took $(($(date +%s) - started)) s"

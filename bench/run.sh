@@ -13,14 +13,17 @@
 #   syscalls      per-call cost, the Bypass Figure 6 table (issue #2); 3 min
 #   rpc           rpc round trips against a TCP ping-pong (issue #3); 15 s
 #   policy        policy lookups against a getppid(2) (issue #4); 15 s
-#   remote_calls  the Figure 6 calls with the files at a shadow, against a
-#                 ping-pong (issue #5); 3.5 min
+#   remote_calls  the Figure 6 calls with the files at a shadow (at each
+#                 CPU placement), local, and against a ping-pong (issue #5);
+#                 8 min
+#   placement     macro workloads over loopback at each CPU placement,
+#                 make -j2, hand-offs that cross CPUs (issue #5); 3 min
 #   roundtrips    round trips of real workloads, by splitrun --stats
 #                 (issue #5); 20 s
 #   workloads     macro workloads natively, under splitrun and on sshfs,
 #                 over loopback and a 10 ms link (issue #5); 11 min (WL_*
 #                 variables pick a subset: see bench/workloads.sh)
-# So all of make bench takes about 18 minutes (docs/performance.md). It
+# So all of make bench takes about 26 minutes (docs/performance.md). It
 # is bounded: a part still running after BENCH_PART_TIMEOUT seconds
 # (default 2700) is stopped (SIGTERM to its process group; the parts stop
 # what they started and remove their work directories), reported, and the

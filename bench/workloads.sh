@@ -13,6 +13,9 @@
 #   sqlite  sqlite3: 2000 INSERTs in one transaction, then a query
 #   tar     tar c of that tree (to a pipe)
 #   python  python3 writes 200 files of 16 KB, then reads them back
+#   make    make -j2 of a small C project (16 files, then a link): two
+#           processes at once, for CPU placements that pin (not in the
+#           default list: bench/placement.sh runs it)
 #   calls   per call, not a macro workload: bench/syscall_cost's open/close
 #           and stat of a file in the data directory (100 calls each; its
 #           median tenth), the issue's "12 ms per open/close" on sshfs
@@ -39,7 +42,9 @@
 #   WL_DELAY_MS   the link's delay each way (default 5)
 #   WL_TIMEOUT    seconds before one run is given up (default 400)
 #   WL_BACKENDS   splitrun backends (default: each that `splitrun
-#                 --backend=NAME -- true` accepts, of ptrace unotify)
+#                 --backend=NAME -- true` accepts, of ptrace unotify); a
+#                 word BACKEND:WHERE also gives --cpu-placement=WHERE
+#                 (unotify:same), a column of its own
 #   WL_KEY        yes (default): the shadow and splitrun share a key
 #                 (splitrun-shadow --keygen), so the session is authenticated
 #                 and its frames sealed, as across a real WAN and as sshfs's
@@ -87,7 +92,7 @@ only_of() { # NAME VALUE ALLOWED...: every word of VALUE is one of ALLOWED
 		[[ " $* " == *" $w "* ]] || usage_error "$name: '$w' is not one of: $*"
 	done
 }
-only_of WL_WORKLOADS "$WORKLOADS" cat cp sqlite tar python calls
+only_of WL_WORKLOADS "$WORKLOADS" cat cp sqlite tar python make calls
 only_of WL_LINKS "$LINKS" loopback wan
 only_of WL_CONFIGS "$CONFIGS" native splitrun sshfs
 only_of WL_PINS "$PINS" pinned unpinned
@@ -113,6 +118,10 @@ if [ -z "$backends" ]; then
 	done
 	[ -n "$backends" ] || backends=default
 fi
+for b in $backends; do
+	[[ $b =~ ^(ptrace|unotify|default)(:(auto|any|sync|same|[0-9][0-9,-]*))?$ ]] ||
+		usage_error "WL_BACKENDS: '$b' is not BACKEND or BACKEND:PLACEMENT (ptrace, unotify, default; auto, any, sync, same, a CPU list)"
+done
 # (The help is read whole first: grep -q stops reading at its match, and
 # under pipefail a splitrun still writing would fail the test by SIGPIPE.)
 [[ $("$splitrun" --help 2>&1) == *"--stats[=json]"* ]] ||
@@ -151,11 +160,12 @@ export HOME=$work/local   # no program reads its rc files from a remote home
 # and the references), and the tree of 1000 files of 4 KB (cp, tar) when a
 # workload uses it. One process writes it all (1000 runs of head took
 # seconds of the small runs of tests/integration/bench_workloads.bats).
-make_tree=no
+make_tree=no make_project=no
 [[ " $WORKLOADS " == *" cp "* || " $WORKLOADS " == *" tar "* ]] && make_tree=yes
-/usr/bin/python3 - "$data" "$make_tree" <<'EOF'
+[[ " $WORKLOADS " == *" make "* ]] && make_project=yes
+/usr/bin/python3 - "$data" "$make_tree" "$make_project" <<'EOF'
 import os, sys
-data, make_tree = sys.argv[1], sys.argv[2] == "yes"
+data, make_tree, make_project = sys.argv[1], sys.argv[2] == "yes", sys.argv[3] == "yes"
 with open(os.path.join(data, "big"), "wb") as f:
     for _ in range(32):
         f.write(os.urandom(1 << 20))
@@ -163,6 +173,32 @@ if make_tree:
     for i in range(1000):
         with open(os.path.join(data, "tree", "f%d" % i), "wb") as f:
             f.write(os.urandom(4096))
+if make_project:
+    # 16 sources of a few dozen small functions each: about 0.1 s of cc1
+    # apiece here, so two compilers at once can use both CPUs.
+    proj = os.path.join(data, "proj")
+    os.mkdir(proj)
+    for i in range(16):
+        with open(os.path.join(proj, "u%d.c" % i), "w") as f:
+            f.write("#include <stdio.h>\n#include <string.h>\n")
+            for k in range(40):
+                f.write("static unsigned f%d(const char *s, unsigned n)\n{\n"
+                        "\tunsigned h = %du;\n\tfor (unsigned j = 0; j < n; j++)\n"
+                        "\t\th = (h ^ (unsigned char)s[j %% strlen(s)]) * 16777619u + j * %du;\n"
+                        "\treturn h;\n}\n" % (k, 2166136261 + k, k + 1))
+            f.write("unsigned u%d(void)\n{\n\tunsigned t = 0;\n" % i)
+            for k in range(40):
+                f.write("\tt += f%d(\"u%d-%d\", %d);\n" % (k, i, k, k + 3))
+            f.write("\treturn t;\n}\n")
+    with open(os.path.join(proj, "main.c"), "w") as f:
+        f.write("#include <stdio.h>\n")
+        f.write("".join("unsigned u%d(void);\n" % i for i in range(16)))
+        f.write("int main(void)\n{\n\tunsigned t = 0;\n")
+        f.write("".join("\tt += u%d();\n" % i for i in range(16)))
+        f.write("\tprintf(\"%u\\n\", t);\n\treturn 0;\n}\n")
+    with open(os.path.join(proj, "Makefile"), "w") as f:
+        f.write("OBJS := main.o %s\nprog: $(OBJS)\n\t$(CC) -o $@ $(OBJS)\n"
+                "%%.o: %%.c\n\t$(CC) -O2 -c -o $@ $<\n" % " ".join("u%d.o" % i for i in range(16)))
 EOF
 {
 	echo "BEGIN;"
@@ -195,7 +231,8 @@ failures=0
 
 # Removes what a workload leaves in the data directory (not timed).
 reset_outputs() {
-	rm -rf "$data/tree.copy" "$data/pyout" "$data/bench.db" "$data/bench.db-journal" "$data"/syscall_cost.*
+	rm -rf "$data/tree.copy" "$data/pyout" "$data/bench.db" "$data/bench.db-journal" "$data"/syscall_cost.* \
+		"$data"/proj/*.o "$data/proj/prog"
 }
 
 # exec_workload WORKLOAD DIR LAUNCHER...: runs the workload's command in DIR
@@ -215,6 +252,8 @@ exec_workload() {
 		status=$? ;;
 	python) timeout "$RUN_TIMEOUT" "${WAN_PREFIX[@]}" "$@" /usr/bin/python3 -I "$work/files.py" \
 		> "$work/out" 2> "$work/err" || status=$? ;;
+	make) timeout "$RUN_TIMEOUT" "${WAN_PREFIX[@]}" "$@" make -s -j2 -C proj > "$work/out" 2> "$work/err" ||
+		status=$? ;;
 	calls) timeout "$RUN_TIMEOUT" "${WAN_PREFIX[@]}" "$@" "$work/syscall_cost" -n 100 -t 30 -d . open_close stat \
 		> "$work/out" 2> "$work/err" || status=$? ;;
 	esac
@@ -236,6 +275,8 @@ check_outputs() {
 	calls) grep -q '^open_close [1-9]' "$work/out" && grep -q '^stat [1-9]' "$work/out" ||
 		why="syscall_cost printed '$(cat "$work/out")'" ;;
 	sqlite | tar | python) got=$(cat "$work/out") ;;
+	make) # The program built at home, run there (natively).
+		got=$("$data/proj/prog" 2>&1) || why="the built program failed: $got" ;;
 	esac
 	if [ -n "$got" ]; then
 		if [ -z "${expected[$wl]:-}" ]; then
@@ -283,13 +324,18 @@ run_one() {
 		fi
 		dir=$work/mnt ;;
 	splitrun:*)
-		local addr=$WAN_SHADOW backend=${config#splitrun:}
+		local addr=$WAN_SHADOW backend=${config#splitrun:} where=
+		if [[ $backend == *:* ]]; then
+			where=${backend#*:}
+			backend=${backend%%:*}
+		fi
 		if [ "$link" = wan ]; then
 			addr=${WAN_PROXY_ADDR[shadow]}
 			proxy=shadow
 		fi
 		launcher=("$splitrun" --shadow "$addr" -C /data "${key_opts[@]}" --stats=json)
 		[ "$backend" = default ] || launcher+=(--backend="$backend")
+		[ -z "$where" ] || launcher+=(--cpu-placement="$where")
 		launcher+=(--)
 		dir=$work/local ;;
 	esac

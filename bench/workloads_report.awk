@@ -50,9 +50,12 @@ $6 != "ok" { failed[$1 SUBSEP $2 SUBSEP $3 SUBSEP $5]++ }
 
 END {
 	label["cat"] = "cat 32 MB"; label["cp"] = "cp -r 1000x4KB"; label["sqlite"] = "sqlite 2000 ins"
-	label["tar"] = "tar c 1000 files"; label["python"] = "python 200x16KB"
+	label["tar"] = "tar c 1000 files"; label["python"] = "python 200x16KB"; label["make"] = "make -j2 17 .c"
 	linkname["loopback"] = "loopback"; linkname["wan"] = sprintf("%s ms RTT (delay_proxy)", 2 * delay)
 	nb = split(backends, bk, " ")
+	# A column per backend, as wide as its name (BACKEND:PLACEMENT).
+	for (b = 1; b <= nb; b++)
+		wd[b] = length("spl:" bk[b]) > 11 ? length("spl:" bk[b]) : 11
 	for (p = 1; p <= npins; p++) {
 		pin = pins[p]
 		for (l = 1; l <= nlinks; l++) {
@@ -60,7 +63,7 @@ END {
 			printf "\n%s%s, %s: seconds (median of runs), ratios of medians, round trips\n", pin,
 				pin == "pinned" ? " (taskset -c 0)" : "", linkname[link]
 			printf "%-17s %8s", "workload", "native"
-			for (b = 1; b <= nb; b++) printf " %11s", "spl:" bk[b]
+			for (b = 1; b <= nb; b++) printf " %*s", wd[b], "spl:" bk[b]
 			printf " %8s", "sshfs"
 			for (b = 1; b <= nb; b++) printf " | %6s %6s", "/sshfs", "/nat"
 			for (b = 1; b <= nb; b++) printf " | %7s %8s %7s", "RT", "remote", "wait s"
@@ -77,7 +80,7 @@ END {
 				for (b = 1; b <= nb; b++) {
 					k = pin SUBSEP link SUBSEP "splitrun:" bk[b] SUBSEP wl
 					spl[b] = cell(k SUBSEP "s")
-					printf " %11s", secs(spl[b])
+					printf " %*s", wd[b], secs(spl[b])
 				}
 				printf " %8s", secs(ssh)
 				for (b = 1; b <= nb; b++) printf " | %6s %6s", ratio(spl[b], ssh), ratio(spl[b], nat)

@@ -10,7 +10,7 @@ PACKAGES="build-essential libseccomp-dev libunwind-dev bats strace busybox-stati
  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static python3 sqlite3
  iproute2 util-linux procps coreutils findutils libsodium-dev clang libclang-rt-14-dev
  git zip unzip bzip2 xz-utils gzip vim ed patch perl-base file
- openssh-server openssh-client sshfs"
+ openssh-server openssh-client sshfs linux-perf"
 ARM64_PACKAGES="libseccomp-dev:arm64 libunwind-dev:arm64 libsodium-dev:arm64"
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
