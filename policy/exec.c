@@ -240,12 +240,22 @@ int ex_remote_fd_slot(struct exec_call *c, int min)
 	return -1;
 }
 
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL   /* include/uapi/linux/pidfd.h, Linux 6.9 */
+#endif
+
+int exec_thread_pidfd(pid_t tid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	if (fd < 0 && errno == EINVAL)
+		fd = (int)syscall(SYS_pidfd_open, tid, 0);
+	return fd;
+}
+
 /* The calling thread's pidfd (its own table, whatever its process). */
 static int guest_pidfd(struct exec_call *c)
 {
-	int fd = (int)syscall(SYS_pidfd_open, c->tid, O_EXCL /* PIDFD_THREAD */);
-	if (fd < 0 && errno == EINVAL)
-		fd = (int)syscall(SYS_pidfd_open, c->tid, 0);
+	int fd = exec_thread_pidfd(c->tid);
 	return fd < 0 ? -errno : fd;
 }
 

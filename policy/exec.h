@@ -219,6 +219,12 @@ struct exec_stats {
 	unsigned long reconnects;                 /* new sessions after the shadow was lost */
 	unsigned long reopened, not_reopened;     /* files opened again in them, or failed with EIO */
 };
+
+/* A pidfd for thread TID that names that thread and its fd table even when
+ * TID does not lead its process (PIDFD_THREAD); on a kernel before 6.9, a
+ * process pidfd, which only a leader has. The fd, or -1 with errno set. */
+int exec_thread_pidfd(pid_t tid);
+
 void exec_get_stats(const struct exec *x, struct exec_stats *s);
 const char *exec_route_name(enum exec_route r);
 

@@ -67,6 +67,7 @@
 #include <unistd.h>
 
 #include "arch/syscall.h"
+#include "policy/exec.h"
 #include "tracer/backend.h"
 #include "tracer/filter.h"
 #include "tracer/launch.h"
@@ -77,9 +78,6 @@
 #ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
-#endif
-#ifndef PIDFD_THREAD
-#define PIDFD_THREAD O_EXCL
 #endif
 
 #define THREAD_BUCKETS 256
@@ -173,14 +171,6 @@ static pid_t tgid_of(pid_t tid, pid_t *ppid)
 	return tgid;
 }
 
-static int pidfd_of(pid_t tid, pid_t tgid)
-{
-	int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
-	if (fd < 0 && errno == EINVAL && tid == tgid)
-		fd = (int)syscall(SYS_pidfd_open, tid, 0);   /* a kernel before PIDFD_THREAD */
-	return fd;
-}
-
 static struct uthread *thread_add(struct unotify_backend *ub, pid_t tid)
 {
 	struct uthread *t = calloc(1, sizeof *t);
@@ -193,7 +183,7 @@ static struct uthread *thread_add(struct unotify_backend *ub, pid_t tid)
 	t->tgid = tgid_of(tid, &ppid);
 	if (!t->tgid)
 		t->tgid = tid;
-	t->pidfd = pidfd_of(tid, t->tgid);
+	t->pidfd = exec_thread_pidfd(tid);
 	if (t->pidfd >= 0) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)(unsigned)tid };
 		(void)epoll_ctl(ub->epfd, EPOLL_CTL_ADD, t->pidfd, &ev);
