@@ -763,10 +763,12 @@ void ex_open(struct exec_call *c)
 	 * the offset and fails on what is no regular file. */
 	bool reads = !(flags & (O_PATH | O_DIRECTORY | O_TRUNC)) && (flags & O_ACCMODE) != O_WRONLY &&
 		     (flags & O_TMPFILE) != O_TMPFILE;
+	size_t first_len = !reads ? 0 : stage ? RPC_MAX_BUF :
+			   x->open_reads_unused >= EX_OPEN_READ_UNUSED ? 0 : EX_OPEN_READ;
 	struct stat st;
 	struct remote_data first;
 	int64_t h = remote_open(&x->remote, p.shadow, shadow_flags, oa.mode, c->t->fs->umask, &st, &first,
-				!reads ? 0 : stage ? RPC_MAX_BUF : EX_OPEN_READ);
+				first_len);
 	if (h < 0) {
 		ex_answer(c, h);
 		return;

@@ -62,8 +62,13 @@ struct ex_script;
 struct ex_restore;
 
 #define EX_SCRATCH_MAX (2 * (PATH_MAX + 2))
-/* What a remote open that may read asks for in its own round trip. */
+/* What a remote open that may read asks for in its own round trip, unless
+ * the last EX_OPEN_READ_UNUSED files opened so were closed unread (a
+ * program that opens files for their fds, locks or mmap: the bytes would
+ * only cost copying and sealing). The next read of a file opened without
+ * them brings them back. */
 #define EX_OPEN_READ (64 * 1024)
+#define EX_OPEN_READ_UNUSED 8
 
 /* Readahead: chunks of a file kept from PREAD replies, and PREADs in
  * flight (exec_io.c). */
@@ -103,6 +108,8 @@ struct ex_io {
 	struct ex_ra_pending pending[EX_RA_SLOTS];
 	size_t npending;
 	int64_t last_end;                /* where the last read ended (sequential reads start there) */
+	uint64_t seq_bytes;              /* read in a row, each read starting where the last ended */
+	bool told_sequential;            /* posix_fadvise(POSIX_FADV_SEQUENTIAL) */
 	int64_t ra_next;                 /* where the next readahead PREAD starts */
 	size_t ra_size;                  /* bytes per readahead PREAD, growing */
 	size_t ra_window;                /* readahead PREADs kept in flight, growing */
@@ -111,6 +118,8 @@ struct ex_io {
 	/* write-behind */
 	int wb_error;                    /* -errno of a write-behind not yet reported */
 	bool wrote;                      /* written since opened */
+	bool open_brought_data;          /* its open's PREAD brought bytes (EX_OPEN_READ) */
+	bool guest_read;                 /* the guest read from it */
 	/* closed by the guest, its writes still on their way (exec.closing):
 	 * the handle is closed, and a failure told, once they are answered */
 	bool closing;
@@ -161,6 +170,7 @@ struct exec {
 	struct push *pushing;           /* staged files being written back (exec_file.c) */
 	bool sync_close;                /* --sync-close: a close waits for its writes */
 	size_t ra_bytes;                /* readahead held and in flight, all objects */
+	unsigned open_reads_unused;     /* files closed in a row whose open's bytes went unread */
 	struct ex_io *live;             /* the state of every remote object (exec_lost.c) */
 	/* the shadow lost (exec_lost.c) */
 	enum exec_on_lost on_lost;

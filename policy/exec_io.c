@@ -45,6 +45,11 @@
 #define RA_MAX_SIZE RPC_MAX_BUF
 #define RA_MAX_WINDOW 16              /* PREADs in flight for one file */
 #define RA_TOTAL_MAX (32u << 20)      /* readahead held and in flight, every file */
+/* Unless the program said it reads sequentially (posix_fadvise), readahead
+ * reaches no further past the reader than this many times what it has read
+ * in a row: a program that reads a header (ld.so, file, a 1-byte read) does
+ * not fetch the whole file. */
+#define RA_REACH_PER_READ 4
 
 struct guest_iovec {
 	uint64_t base, len;
@@ -188,6 +193,7 @@ void ex_io_opened(struct exec *x, struct vft_object *o, const struct stat *st, s
 		io->chunk[0] = *first;
 		memset(first, 0, sizeof *first);
 		io->nchunks = 1;
+		io->open_brought_data = true;
 		x->ra_bytes += io->chunk[0].len;
 		io->ra_next = (int64_t)io->chunk[0].len;
 		if (io->chunk[0].eof) {
@@ -346,6 +352,10 @@ void ex_io_free(struct exec *x, struct vft_object *o)
 	struct ex_io *io = o->io;
 	if (!io)
 		return;
+	if (io->guest_read)
+		x->open_reads_unused = 0;
+	else if (io->open_brought_data && x->open_reads_unused < EX_OPEN_READ_UNUSED)
+		x->open_reads_unused++;
 	ra_drop(x, io);
 	remote_disown(&x->remote, io);
 	remote_dirents_free(&io->dents);
@@ -362,6 +372,7 @@ void ex_io_sequential(struct exec *x, struct vft_object *o)
 	if (!kept_here(o))
 		return;
 	struct ex_io *io = o->io;
+	io->told_sequential = true;
 	if (io->ra_window < RA_MAX_WINDOW / 2)
 		io->ra_window = RA_MAX_WINDOW / 2;
 	io->ra_size = RA_MAX_SIZE;
@@ -496,11 +507,15 @@ static void ra_top_up(struct exec *x, struct vft_object *o, struct ex_io *io, in
 		io->ra_next = p;
 	int64_t end = io->eof >= 0 ? io->eof : INT64_MAX;
 	size_t total = ahead_total(x);
-	while ((size_t)(io->ra_next - p) < io->ra_window * io->ra_size && total + io->ra_size <= RA_TOTAL_MAX &&
+	size_t reach = io->ra_window * io->ra_size;
+	if (!io->told_sequential && reach / RA_REACH_PER_READ > io->seq_bytes)
+		reach = (size_t)io->seq_bytes * RA_REACH_PER_READ;
+	while ((size_t)(io->ra_next - p) < reach && total + io->ra_size <= RA_TOTAL_MAX &&
 	       io->ra_next < end && !x->remote.lost) {
-		if (!ra_send(x, o, io, io->ra_next, io->ra_size))
+		size_t len = io->ra_size < reach ? io->ra_size : reach;
+		if (!ra_send(x, o, io, io->ra_next, len))
 			break;
-		total += io->ra_size;
+		total += len;
 	}
 }
 
@@ -514,6 +529,10 @@ static int64_t io_read(struct exec *x, struct vft_object *o, uint64_t count, int
 	struct ex_io *io = o->io;
 	bool seq = off == io->last_end;
 	uint64_t done = 0;
+	if (count) {
+		io->guest_read = true;
+		x->open_reads_unused = 0;
+	}
 	int64_t err = 0;
 	while (done < count && !err) {
 		int64_t p = off + (int64_t)done;
@@ -567,6 +586,7 @@ static int64_t io_read(struct exec *x, struct vft_object *o, uint64_t count, int
 			break;
 	}
 	io->last_end = off + (int64_t)done;
+	io->seq_bytes = seq ? io->seq_bytes + done : done;
 	if (seq && done) {
 		/* Each sequential read widens the window (by the reads alone,
 		 * not by when replies came, so that round trips are counted

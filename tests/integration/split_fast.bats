@@ -206,6 +206,37 @@ assert s["bytes_received"] > 23 and s["bytes_sent"] > 0 and s["wait_seconds"] >=
 	cmp "$BATS_TEST_TMPDIR/split.out" "$SPLIT_ROOT/$T/big32"
 }
 
+@test "an open's first bytes: not brought once 8 files in a row were closed unread, brought again after the next read" {
+	head -c 1048576 /dev/urandom > "$SPLIT_ROOT/$T/big1"
+	# opens N READS: a command that opens and closes big1 N times unread,
+	# then READS times reading one byte (os.* calls: no buffering reads more)
+	opens() {
+		echo "python3 -I -c \"
+import os
+for i in range($1):
+    os.close(os.open('big1', os.O_RDONLY))
+for i in range($2):
+    fd = os.open('big1', os.O_RDONLY)
+    assert len(os.read(fd, 1)) == 1
+    os.close(fd)\""
+	}
+	local r0 b0 r1 b1 r2 b2
+	r0=$(round_trips "$(opens 0 0)") && b0=$(json_field bytes_received)
+	r1=$(round_trips "$(opens 40 0)") && b1=$(json_field bytes_received)
+	r2=$(round_trips "$(opens 40 20)") && b2=$(json_field bytes_received)
+	echo "40 opens unread: $((r1 - r0)) round trips, $((b1 - b0)) bytes received; 20 read after them: $((r2 - r1)) round trips, $((b2 - b1)) bytes" >&2
+	# the first 8 bring 64 KiB each, the other 32 none; one round trip
+	# each, and one at the exit for the closes (pipelined)
+	[ $((b1 - b0)) -ge $((8 * 65536)) ] && [ $((b1 - b0)) -lt $((9 * 65536)) ] || return 1
+	[ $((r1 - r0)) = 41 ] || return 1
+	# the first read after them waits for its bytes; the 19 opens after
+	# it bring theirs along again (one round trip each, with the read);
+	# a 1-byte read fetches no more (readahead reaches 4 times what was
+	# read past the reader: the first read's 128 KiB, no more)
+	[ $((r2 - r1)) = 21 ] || return 1
+	[ $((b2 - b1)) -ge $((19 * 65536)) ] && [ $((b2 - b1)) -lt $((19 * 65536 + 2 * 131072)) ] || return 1
+}
+
 @test "round trips: the close of a file written to is waited for (two a file to write 100), but not with --async-close" {
 	mkdir -p "$SPLIT_ROOT/$T/w" "$SPLIT_NATIVE/$T/w"
 	local write='python3 -c "
