@@ -44,7 +44,9 @@
 #   WL_BACKENDS   splitrun backends (default: each that `splitrun
 #                 --backend=NAME -- true` accepts, of ptrace unotify); a
 #                 word BACKEND:WHERE also gives --cpu-placement=WHERE
-#                 (unotify:same), a column of its own
+#                 (unotify:same), a column of its own; a suffix +async
+#                 gives --async-close (unotify+async: closes of written
+#                 files not waited for)
 #   WL_KEY        yes (default): the shadow and splitrun share a key
 #                 (splitrun-shadow --keygen), so the session is authenticated
 #                 and its frames sealed, as across a real WAN and as sshfs's
@@ -119,8 +121,8 @@ if [ -z "$backends" ]; then
 	[ -n "$backends" ] || backends=default
 fi
 for b in $backends; do
-	[[ $b =~ ^(ptrace|unotify|default)(:(auto|any|sync|same|[0-9][0-9,-]*))?$ ]] ||
-		usage_error "WL_BACKENDS: '$b' is not BACKEND or BACKEND:PLACEMENT (ptrace, unotify, default; auto, any, sync, same, a CPU list)"
+	[[ $b =~ ^(ptrace|unotify|default)(:(auto|any|sync|same|[0-9][0-9,-]*))?(\+async)?$ ]] ||
+		usage_error "WL_BACKENDS: '$b' is not BACKEND[:PLACEMENT][+async] (ptrace, unotify, default; auto, any, sync, same, a CPU list)"
 done
 # (The help is read whole first: grep -q stops reading at its match, and
 # under pipefail a splitrun still writing would fail the test by SIGPIPE.)
@@ -324,7 +326,11 @@ run_one() {
 		fi
 		dir=$work/mnt ;;
 	splitrun:*)
-		local addr=$WAN_SHADOW backend=${config#splitrun:} where=
+		local addr=$WAN_SHADOW backend=${config#splitrun:} where= close=
+		if [[ $backend == *+async ]]; then
+			close=--async-close
+			backend=${backend%+async}
+		fi
 		if [[ $backend == *:* ]]; then
 			where=${backend#*:}
 			backend=${backend%%:*}
@@ -336,6 +342,7 @@ run_one() {
 		launcher=("$splitrun" --shadow "$addr" -C /data "${key_opts[@]}" --stats=json)
 		[ "$backend" = default ] || launcher+=(--backend="$backend")
 		[ -z "$where" ] || launcher+=(--cpu-placement="$where")
+		[ -z "$close" ] || launcher+=("$close")
 		launcher+=(--)
 		dir=$work/local ;;
 	esac

@@ -30,6 +30,9 @@ setup() {
 	WL_DELAY_MS=5ms run "$REPO/bench/workloads.sh"
 	[ "$status" -eq 2 ]
 	[[ $output == *"WL_DELAY_MS: not a number of milliseconds: '5ms'"* ]]
+	WL_BACKENDS="unotify+sync" run "$REPO/bench/workloads.sh"
+	[ "$status" -eq 2 ]
+	[[ $output == *"WL_BACKENDS: 'unotify+sync' is not BACKEND[:PLACEMENT][+async]"* ]]
 	[ ! -e "$WL_RESULTS/workloads.raw" ]
 }
 
@@ -78,6 +81,21 @@ setup() {
 	if [ "$had_run_sshd" = no ] && ! pgrep -x sshd > /dev/null; then
 		[ ! -e /run/sshd ]
 	fi
+}
+
+@test "bench/workloads.sh: BACKEND+async is a column of its own, run with --async-close" {
+	WL_CONFIGS="native splitrun" WL_BACKENDS="unotify unotify+async" WL_PINS=pinned WL_LINKS=loopback \
+		WL_WORKLOADS=python WL_LOOP_REPS=1 run timeout -s KILL 120 "$REPO/bench/workloads.sh"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	raw=$WL_RESULTS/workloads.raw
+	! grep -v ' ok ' "$raw"
+	local sync async
+	sync=$(awk '$3 == "splitrun:unotify" { print $8 }' "$raw")
+	async=$(awk '$3 == "splitrun:unotify+async" { print $8 }' "$raw")
+	# python writes 200 files: each close waits by default, none with
+	# --async-close
+	[ -n "$sync" ] && [ -n "$async" ] && [ $((sync - async)) -ge 190 ]
 }
 
 @test "bench/run.sh: an unknown part exits 2; a part past BENCH_PART_TIMEOUT is stopped, reported, and leaves nothing" {
