@@ -892,6 +892,7 @@ int exec_free(struct exec *x, struct exec_stats *final)
 	}
 	ex_placeholders_check(x, true);
 	ex_prog_free(x);
+	ex_create_reset(x, true);   /* files made ahead and not used: closed */
 	remote_fini(&x->remote);
 	ex_settle_closes(x);   /* told; none is left unless the shadow was lost */
 	if (final)

@@ -161,7 +161,10 @@ void ex_mkdir(struct exec_call *c)
 	if (!remote_modify(c, 0, &p))
 		return;
 	mode_t mode = (mode_t)c->arg[ex_arg_index(c->desc, AK_MODE, 0)];
-	ex_answer(c, remote_mkdir(&c->x->remote, p.shadow, mode, c->t->fs->umask));
+	int64_t rc = remote_mkdir(&c->x->remote, p.shadow, mode, c->t->fs->umask);
+	if (rc == 0)
+		ex_create_dir_made(c->x, p.shadow);
+	ex_answer(c, rc);
 }
 
 /* mknod(path, mode, dev), mknodat(dirfd, path, mode, dev): a regular file

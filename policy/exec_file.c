@@ -667,6 +667,10 @@ static bool stage_open(struct exec_call *c, const struct ex_path *p, int flags, 
 	return true;
 }
 
+static void install_opened(struct exec_call *c, struct vft_object *o, int flags, const struct stat *st,
+			   struct remote_data *first);
+static bool create_made_ahead(struct exec_call *c, const struct ex_path *p, int flags, mode_t mode);
+
 /* The open call's arguments, whatever the variant. */
 struct open_args {
 	int dirfd_arg, path_arg;
@@ -747,6 +751,8 @@ void ex_open(struct exec_call *c)
 		ex_refuse(c, EOPNOTSUPP, "openat2 with RESOLVE_BENEATH, RESOLVE_IN_ROOT or RESOLVE_NO_SYMLINKS on a remote path is not supported");
 		return;
 	}
+	if ((flags & O_CREAT) && create_made_ahead(c, &p, flags, oa.mode))
+		return;
 	bool stage = p.route.method == POLICY_STAGE && !(flags & (O_PATH | O_DIRECTORY)) &&
 		     (flags & O_TMPFILE) != O_TMPFILE;
 	int shadow_flags = flags;
@@ -784,8 +790,51 @@ void ex_open(struct exec_call *c)
 		ex_answer(c, -ENOMEM);
 		return;
 	}
-	ex_io_opened(x, o, &st, &first);
-	rc = ex_placeholder_attach(x, o, &st);
+	install_opened(c, o, flags, &st, &first);
+}
+
+/* A create in a directory this run made, of a name known absent: a file
+ * made ahead takes the name without a wait (exec_create.c). Returns
+ * whether the call was answered. */
+static bool create_made_ahead(struct exec_call *c, const struct ex_path *p, int flags, mode_t mode)
+{
+	struct exec *x = c->x;
+	mode_t made = mode & 07777 & ~(c->t->fs->umask & 0777);
+	struct stat st;
+	struct canon_stat cst;
+	int64_t h = ex_create_take(c, p, flags, made, &st, &cst);
+	if (h < 0)
+		return false;
+	/* The shadow's file is open for reading and writing (what a new
+	 * session opens it again with); the guest's access mode is checked
+	 * here, as for any remote file. */
+	struct vft_object *o = ex_object_new(x, h, p, flags, O_RDWR, &st);
+	if (!o) {
+		remote_close(&x->remote, h, false);
+		ex_answer(c, -ENOMEM);
+		return true;
+	}
+	/* Its close waits for the naming, as for written bytes. */
+	ex_io_of(o)->wrote = true;
+	int64_t tag = ex_create_link(x, ex_io_of(o), h, &cst, p->shadow, made);
+	if (tag < 0) {
+		vft_object_unref(x->vft, o);
+		ex_answer(c, tag);
+		return true;
+	}
+	struct remote_data none = { 0 };
+	install_opened(c, o, flags, &st, &none);
+	return true;
+}
+
+/* Gives the guest its fd on O, just opened with FLAGS on the file ST
+ * describes (FIRST: the bytes the open brought). */
+static void install_opened(struct exec_call *c, struct vft_object *o, int flags, const struct stat *st,
+			   struct remote_data *first)
+{
+	struct exec *x = c->x;
+	ex_io_opened(x, o, st, first);
+	int rc = ex_placeholder_attach(x, o, st);
 	if (rc < 0) {
 		vft_object_unref(x->vft, o);
 		ex_answer(c, rc);

@@ -19,6 +19,7 @@
 
 #include "arch/syscall.h"
 #include "policy/exec.h"
+#include "policy/exec_create.h"
 #include "policy/policy.h"
 #include "policy/remote.h"
 #include "policy/vft.h"
@@ -117,6 +118,9 @@ struct ex_io {
 	uint64_t eof_ns;
 	/* write-behind */
 	int wb_error;                    /* -errno of a write-behind not yet reported */
+	int create_error;                /* -errno of the naming of a file made ahead
+					  * (exec_create.c): every later write, fsync
+					  * and close reports it again */
 	bool wrote;                      /* written since opened */
 	bool open_brought_data;          /* its open's PREAD brought bytes (EX_OPEN_READ) */
 	bool guest_read;                 /* the guest read from it */
@@ -172,6 +176,7 @@ struct exec {
 	size_t ra_bytes;                /* readahead held and in flight, all objects */
 	unsigned open_reads_unused;     /* files closed in a row whose open's bytes went unread */
 	struct ex_io *live;             /* the state of every remote object (exec_lost.c) */
+	struct ex_create create;        /* directories made, files made ahead (exec_create.c) */
 	/* the shadow lost (exec_lost.c) */
 	enum exec_on_lost on_lost;
 	uint64_t reconnect_ns;
@@ -347,6 +352,10 @@ void ex_io_settle_closes(struct exec *x);
  * let someone else look (an fsync, a call on a local path, running a
  * program). */
 void ex_settle_closes(struct exec *x);
+/* The reply to a request that names a file made ahead (exec_create.c),
+ * OWNER being its object's I/O state: a failure is reported as a
+ * write-behind's is, by every later write, fsync and close. */
+remote_done_fn ex_io_create_done;
 /* Frees O's I/O state (at its release). */
 void ex_io_free(struct exec *x, struct vft_object *o);
 /* O's file offset (asked of the shadow when it is not kept here, or

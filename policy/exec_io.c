@@ -249,6 +249,17 @@ static void wb_done(struct remote *r, void *owner, int64_t bytes, struct rpc_rep
 		closing_check(CONTAINER_OF(r, struct exec, remote), io);
 }
 
+void ex_io_create_done(struct remote *r, void *owner, int64_t arg, struct rpc_reply *rep, int err)
+{
+	(void)arg;
+	struct ex_io *io = owner;
+	if (!err && rep->result < 0 && !io->create_error) {
+		int64_t native;
+		io->create_error = canon_errno_decode(-rep->result, &native) ? -EIO : (int)-native;
+	}
+	wb_done(r, owner, 0, rep, err);
+}
+
 /* ---- closes not waited for ---- */
 
 /* A file closed with writes on its way: once none is left, its handle is
@@ -334,14 +345,14 @@ int ex_io_settle(struct exec *x, struct vft_object *o)
 		remote_wait_owner(&x->remote, io);
 	/* Not told yet: the caller's release tells it, or counts it lost. */
 	int e = io->wb_error;
-	io->wb_error = 0;
+	io->wb_error = io->create_error;
 	return io->lost_writes ? -EIO : e;
 }
 
 int ex_io_take_error(struct ex_io *io)
 {
 	int e = io->wb_error;
-	io->wb_error = 0;
+	io->wb_error = io->create_error;   /* a file never named stays unusable */
 	if (e && io->lost_writes)
 		io->loss_told = true;
 	return e;

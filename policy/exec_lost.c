@@ -252,6 +252,7 @@ static bool redial(struct exec *x, const char *lost, uint64_t deadline, bool fir
 				   sizeof why);
 		if (rc == 0) {
 			remote_resume(&x->remote, &fresh);
+			ex_create_reset(x, false);   /* the lost session's handles, and home may have changed */
 			return true;
 		}
 		if (!why[0])

@@ -181,6 +181,7 @@ static enum ex_resolved route(struct exec_call *c, struct ex_path *p, bool base_
 	}
 	if (p->trailing_slash && strcmp(p->shadow, "/") != 0)
 		strcat(p->shadow, "/");
+	ex_create_path_seen(c, p);
 	return EX_REMOTE;
 }
 

@@ -2322,3 +2322,71 @@ int64_t remote_clock_gettime(struct remote *r, struct timespec *ts)
 	rpc_reply_free(&rep);
 	return res;
 }
+
+/* ---- anonymous files made ahead (policy/exec_create.c) ---- */
+
+int64_t remote_tmpfile_later(struct remote *r, const char *dir, remote_done_fn *done, void *owner, int64_t arg)
+{
+	int64_t cflags, cmode, cumask;
+	ENCODE(open_flags, O_TMPFILE | O_RDWR, cflags);
+	ENCODE(mode, 0600, cmode);
+	ENCODE(mode, 0, cumask);
+	struct rpc_val open_args[] = {
+		rpc_int(RPC_HANDLE_CWD), rpc_str(dir), rpc_int(cflags), rpc_int(cmode), rpc_int(cumask), rpc_int(0),
+	};
+	struct rpc_val fstat_args[] = { rpc_int(RPC_REF(0)) };
+	struct rpc_call calls[] = { { RPC_OP_OPEN, 6, open_args }, { RPC_OP_FSTAT, 1, fstat_args } };
+	return remote_compound_later(r, calls, 2, done, owner, arg);
+}
+
+int64_t remote_tmpfile_reply(struct remote *r, const struct rpc_reply *rep, struct canon_stat *cst)
+{
+	int64_t h, fres;
+	const struct rpc_val *v;
+	size_t nv;
+	if (!op_result(rep, 0, &h, &v, NULL))
+		return -EPROTO;
+	if (h < 0)
+		return -native_errno(-h);
+	if (!op_result(rep, 1, &fres, &v, &nv) || fres < 0 || nv < RPC_STAT_FIELDS) {
+		int64_t res = op_result(rep, 1, &fres, &v, NULL) && fres < 0 ? -native_errno(-fres) : -EPROTO;
+		remote_close(r, h, false);
+		return res;
+	}
+	rpc_vals_stat(v, cst);
+	return h;
+}
+
+int64_t remote_link_anonymous(struct remote *r, int64_t h, const struct canon_stat *cst, const char *path,
+			      mode_t mode, remote_done_fn *done, void *owner)
+{
+	int64_t cmode, cat;
+	ENCODE(mode, mode & 07777, cmode);
+	ENCODE(at_flags, AT_EMPTY_PATH, cat);
+	path_changes(r, path, NULL, true, false);
+	handle_opened(r, h, path, cst);
+	if ((mode & 07777) != 0600) {
+		struct rpc_val ca[] = { rpc_int(h), rpc_int(cmode) };
+		if (remote_send_later(r, RPC_OP_FCHMOD, ca, 2, done, owner, 0) < 0)
+			return -EIO;
+	}
+	struct rpc_val la[] = {
+		rpc_int(h), rpc_str(""), rpc_int(RPC_HANDLE_CWD), rpc_str(path), rpc_int(cat),
+	};
+	int64_t tag = remote_send_later(r, RPC_OP_LINK, la, 5, done, owner, 0);
+	if (tag < 0)
+		return tag;
+	changed(r);
+	/* What the guest's stat of the new name (or fstat of H) says until it
+	 * changes: the file as it will be once linked. */
+	if (r->cache) {
+		attr_cache_put(r->cache, path, true, cst, 0);
+		attr_cache_put(r->cache, path, false, cst, 0);
+	}
+	return tag;
+}
+
+bool remote_tag_pending(struct remote *r, int64_t tag)
+{
+	return later_find(r, tag) != NULL;
+}

@@ -270,4 +270,22 @@ int64_t remote_ids(struct remote *r, uid_t *uid, uid_t *euid, gid_t *gid, gid_t 
 		   int *ngroups);
 int64_t remote_clock_gettime(struct remote *r, struct timespec *ts);
 
+
+/* ---- anonymous files made ahead (policy/exec_create.c) ---- */
+/* Sends a COMPOUND of OPEN(DIR, O_TMPFILE | O_RDWR, 0600) and FSTAT of the
+ * new handle as a later request. Returns its tag or -errno. */
+int64_t remote_tmpfile_later(struct remote *r, const char *dir, remote_done_fn *done, void *owner, int64_t arg);
+/* The reply REP to it: the handle, CST filled, or -errno (a handle whose
+ * FSTAT failed is closed). */
+int64_t remote_tmpfile_reply(struct remote *r, const struct rpc_reply *rep, struct canon_stat *cst);
+/* Names the anonymous file H (CST: its attributes as it will be once
+ * named) PATH: FCHMOD to MODE (unless 0600) and LINK(H, "", PATH,
+ * AT_EMPTY_PATH), sent as later requests to DONE with OWNER (arg 0), not
+ * waited for. The cache learns that PATH names CST's file and H is known
+ * as open on it. Returns the LINK's tag or -errno. */
+int64_t remote_link_anonymous(struct remote *r, int64_t h, const struct canon_stat *cst, const char *path,
+			      mode_t mode, remote_done_fn *done, void *owner);
+/* Whether the reply to later request TAG is still awaited. */
+bool remote_tag_pending(struct remote *r, int64_t tag);
+
 #endif
