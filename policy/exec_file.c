@@ -606,9 +606,13 @@ void ex_release(void *ctx, struct vft_object *o)
 	 * waiting (ex_io_close_later); with --sync-close, or a failure known
 	 * already, the FSTAT is waited for and the failure is the close's.
 	 * The CLOSE itself is never waited for (a failure of it is told when
-	 * it comes), nor is anything of a file only read. */
+	 * it comes), nor is anything of a file only read.
+	 * A file made ahead (exec_create.c) waits for its naming the same way;
+	 * unwritten, without the FSTAT (a held file's write home, waited
+	 * for, came after it). */
 	bool wrote = o->io && ((struct ex_io *)o->io)->wrote;
-	if (!(wrote && o->handle >= 0 && ex_io_close_later(x, o))) {
+	bool naming = o->io && ((struct ex_io *)o->io)->naming;
+	if (!((wrote || naming) && o->handle >= 0 && ex_io_close_later(x, o))) {
 		if (wrote && o->handle >= 0)
 			remote_fstat_fresh(&x->remote, o->handle);
 		int rc = ex_io_settle(x, o);
@@ -815,7 +819,7 @@ static bool create_made_ahead(struct exec_call *c, const struct ex_path *p, int 
 		return true;
 	}
 	/* Its close waits for the naming, as for written bytes. */
-	ex_io_of(o)->wrote = true;
+	ex_io_of(o)->naming = true;
 	int64_t tag = ex_create_link(x, ex_io_of(o), h, &cst, p->shadow, made);
 	if (tag < 0) {
 		vft_object_unref(x->vft, o);

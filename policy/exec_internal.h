@@ -122,6 +122,8 @@ struct ex_io {
 					  * (exec_create.c): every later write, fsync
 					  * and close reports it again */
 	bool wrote;                      /* written since opened */
+	bool naming;                     /* made ahead (exec_create.c): its close waits
+					  * for the naming as for writes */
 	bool open_brought_data;          /* its open's PREAD brought bytes (EX_OPEN_READ) */
 	bool guest_read;                 /* the guest read from it */
 	/* closed by the guest, its writes still on their way (exec.closing):

@@ -296,7 +296,7 @@ static void closing_fstat_done(struct remote *r, void *owner, int64_t h, struct 
 bool ex_io_close_later(struct exec *x, struct vft_object *o)
 {
 	struct ex_io *io = o->io;
-	if (x->sync_close || !io || !io->wrote || io->wb_error || io->lost_writes || io->broken || io->reopen_due ||
+	if (x->sync_close || !io || !(io->wrote || io->naming) || io->wb_error || io->lost_writes || io->broken || io->reopen_due ||
 	    !kept_here(o) || o->handle < 0 || x->remote.lost)
 		return false;
 	char *path = strdup(o->guest_path ? o->guest_path : "");
@@ -341,7 +341,7 @@ int ex_io_settle(struct exec *x, struct vft_object *o)
 	if (!io)
 		return 0;
 	ra_drop(x, io);
-	if (io->wrote)
+	if (io->wrote || io->naming)
 		remote_wait_owner(&x->remote, io);
 	/* Not told yet: the caller's release tells it, or counts it lost. */
 	int e = io->wb_error;
