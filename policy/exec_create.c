@@ -371,6 +371,8 @@ int64_t ex_create_take(struct exec_call *c, const struct ex_path *p, int flags, 
 		remote_poll(&x->remote);
 		for (e = d->pool; e && !e->answered; e = e->next)
 			;
+		if (x->remote.lost)
+			e = NULL;   /* found lost now: its handles are void */
 	}
 	/* Whatever happens now, the name is made (or tried) by this run. */
 	if (!names_add(d, name, len)) {
@@ -399,6 +401,8 @@ int64_t ex_create_take(struct exec_call *c, const struct ex_path *p, int flags, 
 	if (d->target < POOL_MAX)
 		d->target++;
 	pool_fill(x, d);
+	if (x->remote.lost)
+		return -1;   /* found lost sending: H was the lost session's */
 	x->create.used++;
 	return h;
 }

@@ -763,12 +763,17 @@ except OSError as e:
 	local root=$BATS_TEST_TMPDIR/doomed sync=$BATS_TEST_TMPDIR/sync
 	mkdir -p "$root" "$sync"
 	local how
-	for how in close fsync exit; do
-		rm -f "$sync"/*
+	for how in close fsync exit close-made exit-made; do
+		rm -rf "$sync"/* "$root"/*
 		start_own_shadow doomed "${SPLITRUN_BINDIR}/splitrun-shadow" --root "$root"
+		# -made: a file made ahead in a directory the guest made, its
+		# naming on its way when the shadow goes
 		(cd "$BATS_TEST_TMPDIR" && timeout -k 5 60 "${SPLIT_ENV[@]}" "$SPLITRUN" --shadow "$ADDR" -C / -- python3 -c "
 import os, time
-fd = os.open('data', os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+name = 'data'
+if '$how'.endswith('-made'):
+    os.mkdir('d'); open('d/first', 'w').close(); name = 'd/data'
+fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
 open('$sync/opened', 'w').close()
 i = 0
 while not os.path.exists('$sync/go') and i < 400:
@@ -777,7 +782,7 @@ os.write(fd, b'precious' * 1000)
 print('write returned', flush=True)
 if '$how' == 'fsync':
     os.fsync(fd); print('fsync ok', flush=True)
-if '$how' != 'exit':
+if not '$how'.startswith('exit'):
     os.close(fd); print('close ok', flush=True)
 os._exit(0)") > "$BATS_TEST_TMPDIR/lost.out" 2> "$BATS_TEST_TMPDIR/lost.err" 3>&- &
 		local guest=$! status=0

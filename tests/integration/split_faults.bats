@@ -351,6 +351,39 @@ assert got == (1, 3, 2, 0), "reconnects, reopened, not_reopened, lost_writes: %s
 	[ "$(grep -c 'authenticated' "$BATS_TEST_TMPDIR/shadow.log")" -ge 2 ] || { cat "$BATS_TEST_TMPDIR/shadow.log"; return 1; } >&2
 }
 
+@test "reconnect: files made ahead in a directory the program made are not taken from the lost session; creates there go on" {
+	start_shadow
+	guest --on-disconnect=reconnect --reconnect-timeout=60 --stats=json -- "$PY_PRELUDE"'
+os.mkdir("/made")
+for n in ("first", "a"):
+    with open("/made/" + n, "w") as f:
+        f.write(n)
+signal_and_wait("ready")
+for n in ("b", "c", "d"):
+    def create(n=n):
+        with open("/made/" + n, "w") as f:
+            f.write(n * 3)
+    did("create " + n, create)
+print("names", " ".join(sorted(os.listdir("/made"))), flush=True)'
+	wait_for "$SYNC/ready"
+	kill_shadow
+	start_shadow
+	touch "$SYNC/go"
+	guest_status
+	[ "$status" = 0 ] || { echo "want 0"; show; return 1; } >&2
+	out_has "create b ok"
+	out_has "create c ok"
+	out_has "create d ok"
+	out_has "names a b c d first"
+	[ "$(cat "$ROOT/made/a" "$ROOT/made/b" "$ROOT/made/c" "$ROOT/made/d")" = abbbcccddd ] ||
+		{ echo "home holds: $(cat "$ROOT"/made/*)"; show; return 1; } >&2
+	[ "$(ls "$ROOT/made" | tr '\n' ' ')" = "a b c d first " ] || { ls -la "$ROOT/made"; return 1; } >&2
+	tail -1 "$BATS_TEST_TMPDIR/guest.err" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert s["reconnects"] == 1 and s["lost_writes"] == 0, s' || { show; return 1; }
+}
+
 @test "reconnect: the time runs out: the program is stopped, 122; a shadow back with another key, or a signal to splitrun meanwhile: stopped at once" {
 	start_shadow --key "$BATS_FILE_TMPDIR/k.key"
 	guest --key "$BATS_FILE_TMPDIR/k.key" --on-disconnect=reconnect --reconnect-timeout=1 -- "$PY_PRELUDE"'
