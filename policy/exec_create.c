@@ -330,6 +330,13 @@ void ex_create_path_seen(struct exec_call *c, const struct ex_path *p)
 		link_wait(x, p->shadow);
 	if (!cr->dirs || changes_no_names(c) || (c->row && c->row->fn == ex_open))
 		return;   /* ex_open says what it creates itself (ex_create_name_made) */
+	if (c->row && c->row->fn == ex_symlink) {
+		/* A new symlink may be another path to a directory made here,
+		 * by which names would be made unseen: nothing is known any more. */
+		while (cr->dirs)
+			dir_drop(x, cr->dirs);
+		return;
+	}
 	ex_create_name_made(x, p->shadow);
 	/* A directory tracked at or beneath this path may be gone or
 	 * replaced, or made unwritable. */

@@ -240,6 +240,14 @@ try:
     os.open("d/sub2/x", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
 except OSError as e:
     print("a directory moved over a made one: errno", e.errno)
+os.mkdir("e")
+open("e/first", "w").close()
+os.symlink("e", "alias")
+with open("alias/s", "w") as f:
+    f.write("by the alias")
+with open("e/s", "w") as f:
+    f.write("by its name")
+print("a name made by another path", open("alias/s").read())
 PY
 	cp "$SPLIT_ROOT/$T/ahead.py" "$SPLIT_NATIVE/$T/"
 	# umask 027: what a create makes is the mode less the umask
