@@ -209,7 +209,6 @@ static void pool_fill(struct exec *x, struct ex_create_dir *d)
 			return;
 		}
 		e->tag = tag;
-		cr->made++;
 		if (*tail == e)
 			tail = &e->next;
 	}
@@ -317,7 +316,6 @@ static void link_wait(struct exec *x, const char *path)
 	for (size_t i = cr->npending; i-- > 0;)
 		if (strlen(cr->pending[i].path) == n && memcmp(cr->pending[i].path, path, n) == 0) {
 			remote_wait_tag(&x->remote, cr->pending[i].tag);
-			cr->waited++;
 			return;
 		}
 }
@@ -410,7 +408,6 @@ int64_t ex_create_take(struct exec_call *c, const struct ex_path *p, int flags, 
 	pool_fill(x, d);
 	if (x->remote.lost)
 		return -1;   /* found lost sending: H was the lost session's */
-	x->create.used++;
 	return h;
 }
 

@@ -25,7 +25,6 @@ struct ex_create {
 	uint64_t clock;
 	struct pending_link *pending;   /* LINKs on their way, oldest first */
 	size_t npending, cap_pending;
-	unsigned long made, used, waited;   /* anonymous files made, used; calls that waited for a LINK */
 };
 
 /* The guest's mkdir of PATH (at the shadow) succeeded: nothing is in it
