@@ -19,7 +19,7 @@
  *     come after it do not bring it back);
  *   - the opens of the next files of a directory listed are sent ahead of
  *     a program that reads them one after the other, and an open of one
- *     takes that answer (at most the attribute time old).
+ *     takes that answer (at most the attribute time old): policy/remote_ahead.c.
  * Each function returns the op's result (>= 0) or a negative native errno.
  * A transport error marks the connection lost (remote->lost says why):
  * every later request fails (their callbacks get -EIO, write-behind bytes
