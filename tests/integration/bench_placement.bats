@@ -55,7 +55,7 @@ setup() {
 	command -v perf > /dev/null || { echo "perf is missing (tools/deps.sh)" >&2; return 1; }
 	WL_BACKENDS="ptrace:left" run "$REPO/bench/placement.sh"
 	[ "$status" -eq 2 ]
-	[[ $output == *"WL_BACKENDS: 'ptrace:left' is not BACKEND or BACKEND:PLACEMENT"* ]]
+	[[ $output == *"WL_BACKENDS: 'ptrace:left' is not BACKEND[:PLACEMENT][+async]"* ]]
 	WL_PINS=unpinned WL_WORKLOADS=make WL_LOOP_REPS=1 WL_BACKENDS="ptrace:same unotify:sync" PL_HANDOFF_REPS=1 \
 		run timeout -s KILL 200 "$REPO/bench/placement.sh"
 	echo "$output"
