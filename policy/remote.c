@@ -888,6 +888,18 @@ int64_t remote_data_from(struct remote_data *data, struct rpc_reply *rep, size_t
 	return (int64_t)data->len;
 }
 
+void remote_open_compound(struct open_compound *oc, struct rpc_val open_args[6], size_t data_max)
+{
+	oc->fstat_args[0] = rpc_int(RPC_REF(0));
+	oc->pread_args[0] = rpc_int(RPC_REF(0));
+	oc->pread_args[1] = rpc_int((int64_t)data_max);
+	oc->pread_args[2] = rpc_int(0);
+	oc->calls[0] = (struct rpc_call){ RPC_OP_OPEN, 6, open_args };
+	oc->calls[1] = (struct rpc_call){ RPC_OP_FSTAT, 1, oc->fstat_args };
+	oc->calls[2] = (struct rpc_call){ RPC_OP_PREAD, 3, oc->pread_args };
+	oc->ncalls = data_max ? 3 : 2;
+}
+
 int64_t remote_open_reply(struct remote *r, const char *path, int flags, struct rpc_reply *rep, struct stat *st,
 			  struct remote_data *data, size_t data_max)
 {
@@ -961,15 +973,10 @@ int64_t remote_open(struct remote *r, const char *path, int flags, mode_t mode, 
 			return h;
 		}
 	}
-	struct rpc_val fstat_args[] = { rpc_int(RPC_REF(0)) };
-	struct rpc_val pread_args[] = { rpc_int(RPC_REF(0)), rpc_int((int64_t)data_max), rpc_int(0) };
-	struct rpc_call calls[] = {
-		{ RPC_OP_OPEN, 6, open_args },
-		{ RPC_OP_FSTAT, 1, fstat_args },
-		{ RPC_OP_PREAD, 3, pread_args },
-	};
+	struct open_compound oc;
+	remote_open_compound(&oc, open_args, data ? data_max : 0);
 	struct rpc_reply rep;
-	int64_t res = compound(r, calls, data && data_max ? 3 : 2, &rep);
+	int64_t res = compound(r, oc.calls, oc.ncalls, &rep);
 	if (res < 0)
 		return res;
 	if (creates || (flags & O_TRUNC))

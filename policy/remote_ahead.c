@@ -385,14 +385,9 @@ static void ahead_send(struct remote *r, struct remote_listing *l, int order, co
 	struct rpc_val open_args[] = {
 		rpc_int(RPC_HANDLE_CWD), rpc_str(oa->path), rpc_int(cflags), rpc_int(zero), rpc_int(zero), rpc_int(0),
 	};
-	struct rpc_val fstat_args[] = { rpc_int(RPC_REF(0)) };
-	struct rpc_val pread_args[] = { rpc_int(RPC_REF(0)), rpc_int((int64_t)data_max), rpc_int(0) };
-	struct rpc_call calls[] = {
-		{ RPC_OP_OPEN, 6, open_args },
-		{ RPC_OP_FSTAT, 1, fstat_args },
-		{ RPC_OP_PREAD, 3, pread_args },
-	};
-	int64_t tag = remote_compound_later(r, calls, data_max ? 3 : 2, ahead_done, oa, 0);
+	struct open_compound oc;
+	remote_open_compound(&oc, open_args, data_max);
+	int64_t tag = remote_compound_later(r, oc.calls, oc.ncalls, ahead_done, oa, 0);
 	if (tag < 0) {
 		size_t at;
 		if (ahead_find(r, oa->path, &at) == oa)

@@ -30,6 +30,16 @@ bool remote_stale(const struct remote *r, int64_t tag, const char *path, const s
 int64_t remote_open_reply(struct remote *r, const char *path, int flags, struct rpc_reply *rep, struct stat *st,
 			  struct remote_data *data, size_t data_max);
 
+/* The COMPOUND of an open that brings its attributes along, and its first
+ * DATA_MAX bytes when DATA_MAX is not 0: OPEN (OPEN_ARGS, kept by
+ * pointer), FSTAT, PREAD. */
+struct open_compound {
+	struct rpc_val fstat_args[1], pread_args[3];
+	struct rpc_call calls[3];
+	size_t ncalls;
+};
+void remote_open_compound(struct open_compound *oc, struct rpc_val open_args[6], size_t data_max);
+
 /* ---- remote_ahead.c: opens sent ahead ---- */
 
 /* The agent changed PATH (SUBTREE: or what is beneath it), or the file

@@ -147,7 +147,14 @@ static int kernel_open(int dirfd, const char *path, int flags, uint64_t resolve)
 		.mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? 0600 : 0,
 		.resolve = resolve | RESOLVE_NO_MAGICLINKS,
 	};
-	int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+	/* EAGAIN: a rename or mount anywhere raced a ".." (other tests run
+	 * at the same time); the kernel asks to try again, as the shadow does. */
+	int fd;
+	for (int tries = 0; tries < 8; tries++) {
+		fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+		if (fd >= 0 || errno != EAGAIN)
+			break;
+	}
 	return fd < 0 ? -errno : fd;
 }
 
