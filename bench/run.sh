@@ -23,7 +23,7 @@
 #   workloads     macro workloads natively, under splitrun and on sshfs,
 #                 over loopback and a 10 ms link (issue #5); 11 min (WL_*
 #                 variables pick a subset: see bench/workloads.sh)
-# So all of make bench takes about 26 minutes (docs/performance.md). It
+# So all of make bench takes 20-26 minutes (docs/performance.md). It
 # is bounded: a part still running after BENCH_PART_TIMEOUT seconds
 # (default 2700) is stopped (SIGTERM to its process group; the parts stop
 # what they started and remove their work directories), reported, and the
