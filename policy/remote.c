@@ -1854,12 +1854,12 @@ int64_t remote_tmpfile_later(struct remote *r, const char *dir, remote_done_fn *
 	struct rpc_val open_args[] = {
 		rpc_int(RPC_HANDLE_CWD), rpc_str(dir), rpc_int(cflags), rpc_int(cmode), rpc_int(cumask), rpc_int(0),
 	};
-	struct rpc_val fstat_args[] = { rpc_int(RPC_REF(0)) };
-	struct rpc_call calls[] = { { RPC_OP_OPEN, 6, open_args }, { RPC_OP_FSTAT, 1, fstat_args } };
+	struct open_compound oc;
+	remote_open_compound(&oc, open_args, 0);
 	/* An anonymous file changes nothing at home: a call that fails because
 	 * the shadow was lost while this was sent may be made again. */
 	unsigned long changes = r->changes_sent;
-	int64_t tag = remote_compound_later(r, calls, 2, done, owner, arg);
+	int64_t tag = remote_compound_later(r, oc.calls, oc.ncalls, done, owner, arg);
 	r->changes_sent = changes;
 	return tag;
 }
